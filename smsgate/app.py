@@ -1,0 +1,107 @@
+"""create_app(settings) -> the FastAPI application: routes, JSMS error answers, the worker."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from smsgate.apps.endpoints import router as apps_router
+from smsgate.auth import AppAuthenticator
+from smsgate.codes.endpoints import router as codes_router
+from smsgate.context import Context, open_context
+from smsgate.delivery.providers.sandbox import SandboxProvider
+from smsgate.delivery.worker import DeliveryWorker
+from smsgate.errors import JsmsError
+from smsgate.messages.endpoints import router as messages_router
+from smsgate.responses import error_response
+from smsgate.settings import Settings
+
+log = structlog.get_logger(__name__)
+_HTTP_STATUS_CODES = {404: 50016, 405: 50018, 415: 50017, 413: 50007}
+
+
+def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
+    """The API; `ctx` is created from settings unless given (tests share one)."""
+    context = ctx or open_context(settings)
+    app = FastAPI(
+        title="smsgate",
+        lifespan=_lifespan(context, owns_context=ctx is None),
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.ctx = context
+    app.state.authenticator = AppAuthenticator(context.db, settings.auth_cache_seconds)
+    for router in (codes_router, messages_router, apps_router):
+        app.include_router(router)
+    _install_error_handlers(app)
+    app.add_middleware(IgnoreTrailingSlash)
+    return app
+
+
+def build_worker(ctx: Context) -> DeliveryWorker:
+    provider = SandboxProvider(ctx.db, ctx.settings.sandbox_report_delay)
+    return DeliveryWorker(ctx, provider)
+
+
+def _lifespan(ctx: Context, owns_context: bool):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if ctx.settings.embedded_worker:
+            task = asyncio.create_task(build_worker(ctx).run())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if owns_context:
+                await ctx.close()
+
+    return lifespan
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(JsmsError)
+    async def jsms_error(_request: Request, error: JsmsError) -> Response:
+        return error_response(error.code)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> Response:
+        code = _HTTP_STATUS_CODES.get(
+            error.status_code, 50019 if error.status_code >= 500 else 50007
+        )
+        return error_response(code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, _error: RequestValidationError) -> Response:
+        return error_response(50007)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> Response:
+        log.error("unhandled error", path=request.url.path, exc_info=error)
+        return error_response(50019)
+
+
+class IgnoreTrailingSlash:
+    """`/v1/sign/` and `/v1/sign` are one route (the PHP SDK posts with the slash)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = dict(scope, path=path.rstrip("/") or "/")
+        await self.app(scope, receive, send)

@@ -1,0 +1,109 @@
+"""Apps: creation, authentication, quotas."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate import clock
+from smsgate.apps import repository
+from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from smsgate.db.engine import Database
+from smsgate.errors import JsmsError
+
+QUOTA_CATEGORIES = ("balance", "voice", "industry", "market")
+
+
+@dataclass(frozen=True, slots=True)
+class AppAccount:
+    id: int
+    app_key: str
+    name: str
+    sms_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewApp:
+    account: AppAccount
+    master_secret: str
+
+
+class UnknownApp(LookupError):
+    pass
+
+
+async def create_app(
+    db: Database,
+    name: str,
+    *,
+    sms_enabled: bool = True,
+    quotas: dict[str, int | None] | None = None,
+) -> NewApp:
+    """A new app with fresh credentials; a quota category not given is unmetered."""
+    app_key, secret = new_credential(), new_credential()
+    values: dict[str, object] = {
+        "app_key": app_key,
+        "secret_hash": hash_secret(secret),
+        "name": name,
+        "sms_enabled": sms_enabled,
+        "created_at": clock.now_ms(),
+    }
+    values.update({k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES})
+    async with db.write() as conn:
+        app_id = await repository.insert_app(conn, values)
+    return NewApp(AppAccount(app_id, app_key, name, sms_enabled), secret)
+
+
+async def authenticate(db: Database, app_key: str, secret: str) -> AppAccount | None:
+    async with db.read() as conn:
+        app = await repository.find_by_key(conn, app_key)
+    if app is None or not secret_matches(secret, app.secret_hash):
+        return None
+    return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
+
+
+async def find_app(db: Database, app_key: str) -> AppAccount:
+    async with db.read() as conn:
+        app = await repository.find_by_key(conn, app_key)
+    if app is None:
+        raise UnknownApp(app_key)
+    return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
+
+
+async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:
+    """The JSMS balance answer; an app with no quota at all has none assigned (50033)."""
+    async with db.read() as conn:
+        quotas = await repository.quotas(conn, app.id)
+    if all(value is None for value in quotas.values()):
+        raise JsmsError(50033)
+    return {f"app_{category}": quotas[category] for category in QUOTA_CATEGORIES}
+
+
+async def top_up(db: Database, app_key: str, amounts: dict[str, int]) -> dict[str, int | None]:
+    """Add units to categories; a category that was unmetered starts metered at the amount."""
+    app = await find_app(db, app_key)
+    async with db.write() as conn:
+        current = await repository.quotas(conn, app.id)
+        for category, amount in amounts.items():
+            value = (current[category] or 0) + amount
+            await repository.set_quota(conn, app.id, category, max(value, 0))
+        return await repository.quotas(conn, app.id)
+
+
+async def debit_quota(conn: AsyncConnection, app_id: int, category: str, units: int) -> str | None:
+    """Take `units` for a send of `category`, falling back to the all-purpose balance.
+
+    Returns the category charged, or None when both are unmetered; raises 50014 when the metered
+    pools are short. Each take is one conditional UPDATE, so concurrent sends never overdraw.
+    """
+    quotas = await repository.quotas(conn, app_id)
+    pools = [c for c in (category, "balance") if quotas[c] is not None]
+    if not pools:
+        return None
+    for pool in pools:
+        if await repository.take_units(conn, app_id, pool, units):
+            return pool
+    raise JsmsError(50014)
+
+
+async def refund_quota(conn: AsyncConnection, app_id: int, category: str, units: int) -> None:
+    await repository.give_units(conn, app_id, category, units)

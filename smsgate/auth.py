@@ -1,0 +1,59 @@
+"""HTTP Basic authentication of apps (appKey:masterSecret).
+
+Verified credentials are remembered for a few seconds, keyed by a digest of the header, so a busy
+app does not cost a database round trip per request; a changed or revoked secret takes effect
+within `auth_cache_seconds`.
+"""
+
+import base64
+import binascii
+import hashlib
+import time
+
+from starlette.requests import Request
+
+from smsgate.apps.service import AppAccount, authenticate
+from smsgate.db.engine import Database
+from smsgate.errors import JsmsError
+
+
+def parse_basic(header: str | None) -> tuple[str, str]:
+    """(user, password) from a Basic header; 50001 when absent, 50002 when malformed."""
+    if not header or not header.strip():
+        raise JsmsError(50001)
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise JsmsError(50002)
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise JsmsError(50002) from None
+    user, sep, password = decoded.partition(":")
+    if not sep or not user or not password:
+        raise JsmsError(50002)
+    return user, password
+
+
+class AppAuthenticator:
+    def __init__(self, db: Database, cache_seconds: float) -> None:
+        self._db = db
+        self._cache_seconds = cache_seconds
+        self._cache: dict[bytes, tuple[float, AppAccount]] = {}
+
+    async def __call__(self, request: Request) -> AppAccount:
+        header = request.headers.get("authorization")
+        app_key, secret = parse_basic(header)
+        assert header is not None
+        cache_key = hashlib.sha256(header.encode()).digest()
+        cached = self._cache.get(cache_key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        app = await authenticate(self._db, app_key, secret)
+        if app is None:
+            raise JsmsError(50002)
+        if self._cache_seconds > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[cache_key] = (now + self._cache_seconds, app)
+        return app

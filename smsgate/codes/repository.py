@@ -1,0 +1,40 @@
+"""Queries on stored verification codes. Every change is conditional, so concurrent checks of one
+code can neither verify it twice nor lose a wrong try."""
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate.db.models import VerificationCode
+
+
+async def find_code(conn: AsyncConnection, msg_id: str, app_id: int) -> VerificationCode | None:
+    result = await conn.execute(
+        select(VerificationCode.__table__).where(
+            VerificationCode.msg_id == msg_id, VerificationCode.app_id == app_id
+        )
+    )
+    row = result.mappings().first()
+    return VerificationCode(**row) if row else None
+
+
+def _usable(msg_id: str, max_attempts: int) -> tuple:  # type: ignore[type-arg]
+    return (
+        VerificationCode.msg_id == msg_id,
+        VerificationCode.verified_at.is_(None),
+        VerificationCode.attempts < max_attempts,
+    )
+
+
+async def mark_verified(conn: AsyncConnection, msg_id: str, max_attempts: int, now_ms: int) -> bool:
+    result = await conn.execute(
+        update(VerificationCode).where(*_usable(msg_id, max_attempts)).values(verified_at=now_ms)
+    )
+    return result.rowcount == 1
+
+
+async def count_wrong_try(conn: AsyncConnection, msg_id: str, max_attempts: int) -> None:
+    await conn.execute(
+        update(VerificationCode)
+        .where(*_usable(msg_id, max_attempts))
+        .values(attempts=VerificationCode.attempts + 1)
+    )

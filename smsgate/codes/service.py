@@ -1,0 +1,123 @@
+"""Verification codes: text codes, voice codes, and checking them."""
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate import clock
+from smsgate.apps.service import AppAccount
+from smsgate.codes import repository
+from smsgate.codes.secrets import code_matches, generate_code
+from smsgate.codes.voice_text import spoken_code_text
+from smsgate.context import Context
+from smsgate.errors import JsmsError
+from smsgate.limits.service import limit_key
+from smsgate.messages.service import OutgoingMessage, accept_message, compose_sms, require_sms
+from smsgate.mobiles import normalise_mobile
+from smsgate.signs.service import signature_for_send
+from smsgate.templates.rendering import render_template
+from smsgate.templates.service import CODE, MAX_TTL, sendable_template
+
+VOICE_LANGS = (0, 1, 2)
+MAX_MSG_ID_LENGTH = 64
+
+
+async def send_code(
+    ctx: Context, app: AppAccount, *, mobile: object, temp_id: int | None, sign_id: int | None
+) -> str:
+    """Generate a code, render it into the app's type-1 template and queue the SMS."""
+    require_sms(app)
+    number = normalise_mobile(mobile)
+    if temp_id is None:
+        raise JsmsError(50005)
+    async with ctx.db.read() as conn:
+        template = await sendable_template(conn, app.id, temp_id, (CODE,))
+        sign = await signature_for_send(conn, app.id, sign_id)
+    code = generate_code(ctx.settings.code_length)
+    text = compose_sms(sign, render_template(template.text, {"code": code}))
+    message = OutgoingMessage(
+        kind="code",
+        mobile=number,
+        text=text,
+        limit_key=limit_key("code", app.id, number),
+        rules=ctx.settings.rate_rules["code"],
+        template_id=template.id,
+        code=code,
+        code_ttl_seconds=template.ttl,
+        keep_content=False,
+    )
+    return await accept_message(ctx, app, message)
+
+
+async def send_voice_code(
+    ctx: Context,
+    app: AppAccount,
+    *,
+    mobile: object,
+    code: str | None,
+    voice_lang: int | None,
+    ttl: int | None,
+) -> str:
+    """Queue a call that reads out the caller's code (4-8 digits) or a generated one."""
+    require_sms(app)
+    number = normalise_mobile(mobile)
+    if code is not None:
+        check_voice_code(code)
+    lang = 0 if voice_lang is None else voice_lang
+    if lang not in VOICE_LANGS:
+        raise JsmsError(50040)
+    lifetime = ctx.settings.voice_code_ttl if ttl is None else ttl
+    if not 0 < lifetime <= MAX_TTL:
+        raise JsmsError(50041)
+    spoken = code if code is not None else generate_code(ctx.settings.code_length)
+    message = OutgoingMessage(
+        kind="voice_code",
+        mobile=number,
+        text=spoken_code_text(spoken, lang),
+        limit_key=limit_key("voice_code", app.id, number),
+        rules=ctx.settings.rate_rules["voice_code"],
+        code=spoken,
+        code_ttl_seconds=lifetime,
+        keep_content=False,
+        voice_lang=lang,
+    )
+    return await accept_message(ctx, app, message)
+
+
+def check_voice_code(code: str) -> None:
+    if not (code.isascii() and code.isdigit()):
+        raise JsmsError(50039)
+    if not 4 <= len(code) <= 8:
+        raise JsmsError(50038)
+
+
+async def verify_code(ctx: Context, app: AppAccount, msg_id: str, code: str | None) -> None:
+    """Accept a correct code once. Raises 50015 (no code), 50026 (no such msg_id for this app),
+    50012 (already verified), 50011 (expired or burned by wrong tries), 50010 (wrong)."""
+    if not code:
+        raise JsmsError(50015)
+    if len(msg_id) > MAX_MSG_ID_LENGTH:
+        raise JsmsError(50026)
+    async with ctx.db.write() as conn:
+        outcome = await _check(ctx, conn, app, msg_id, code)
+    if outcome is not None:
+        raise JsmsError(outcome)
+
+
+async def _check(
+    ctx: Context, conn: AsyncConnection, app: AppAccount, msg_id: str, code: str
+) -> int | None:
+    """The error code of the check, or None when it passed. Never raises, so a counted wrong
+    try commits with the transaction."""
+    max_attempts = ctx.settings.code_max_attempts
+    stored = await repository.find_code(conn, msg_id, app.id)
+    if stored is None:
+        return 50026
+    if stored.verified_at is not None:
+        return 50012
+    if clock.now_ms() >= stored.expires_at or stored.attempts >= max_attempts:
+        return 50011
+    if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
+        if await repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
+            return None
+        return 50012
+    await repository.count_wrong_try(conn, msg_id, max_attempts)
+    return 50010

@@ -1,0 +1,38 @@
+"""What a running smsgate process shares: settings, database, limiter, server key."""
+
+import asyncio
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from smsgate.db.engine import Database
+from smsgate.limits.redis_backend import RedisLimiter
+from smsgate.limits.service import Limiter
+from smsgate.server_key import load_server_key
+from smsgate.settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    limiter: Limiter
+    server_key: bytes
+    # Set after a send commits, so an in-process worker picks the message up at once.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def close(self) -> None:
+        await self.limiter.close()
+        await self.db.dispose()
+
+
+def open_context(settings: Settings) -> Context:
+    redis = None
+    if settings.redis_url:
+        redis = RedisLimiter(Redis.from_url(settings.redis_url), settings.redis_prefix)
+    return Context(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        limiter=Limiter(redis),
+        server_key=load_server_key(settings),
+    )

@@ -1,0 +1,34 @@
+"""Bring a database to the newest schema with Alembic, from sync or async code."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+
+from smsgate.db.engine import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any fixed 64-bit number: serialises migrators that start together against one PostgreSQL.
+_PG_MIGRATION_LOCK = 0x736D7367617465
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def migrate(db: Database) -> None:
+    """Upgrade to head inside one connection (Alembic's connection-sharing recipe)."""
+    async with db.engine.connect() as conn:
+        await conn.run_sync(_upgrade)
+        await conn.commit()
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

@@ -1,0 +1,49 @@
+"""What every delivery provider offers the worker."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    msg_id: str
+    channel: str  # sms or voice
+    mobile: str  # E.164
+    text: str
+    code: str | None = None
+    voice_lang: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The provider took the message; its final status comes later as a delivery report."""
+
+    provider_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The provider refused this message for good; `report_status` is its JSMS status."""
+
+    report_status: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TryLater:
+    """A transport problem: the message may go through on another try or another provider."""
+
+    reason: str
+
+
+SubmitResult = Accepted | Rejected | TryLater
+
+
+class Provider(Protocol):
+    name: str
+
+    async def submit(self, message: OutboundMessage) -> SubmitResult: ...
+
+    async def run(self) -> None:
+        """Background work (binds, report polling) for as long as the worker runs."""
+        ...

@@ -1,0 +1,132 @@
+"""The sandbox provider: a pretend carrier that keeps what a handset would receive.
+
+Each delivered message lands in the sandbox inbox and, after `sandbox_report_delay`, produces a
+delivery report. Magic numbers fail in each documented way:
+
+  +86 170 0000 4000          refused at submit (the message fails and its quota is given back)
+  +86 170 0000 40NN (02-10)  accepted, then reported with status 40NN
+  +86 170 0000 4100          accepted, then reported with status 4100 (other error)
+"""
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate import clock
+from smsgate.db.engine import Database
+from smsgate.db.models import SandboxDelivery
+from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
+from smsgate.messages.service import DELIVERED, record_delivery_report
+
+MAGIC_PREFIX = "+861700000"
+REFUSED_AT_SUBMIT = "+8617000004000"
+
+
+def magic_report_status(mobile: str) -> int:
+    if mobile.startswith(MAGIC_PREFIX):
+        tail = int(mobile[len(MAGIC_PREFIX) :])
+        if 4002 <= tail <= 4010 or tail == 4100:
+            return tail
+    return DELIVERED
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    msg_id: str
+    mobile: str
+    channel: str
+    text: str
+    delivered_at: int
+    report_status: int
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, db: Database, report_delay_seconds: float) -> None:
+        self._db = db
+        self._report_delay_ms = int(report_delay_seconds * 1000)
+        self._report_due = asyncio.Event()
+
+    async def submit(self, message: OutboundMessage) -> SubmitResult:
+        if message.mobile == REFUSED_AT_SUBMIT:
+            return Rejected(4004, "sandbox: number refused at submit")
+        now = clock.now_ms()
+        values = {
+            "msg_id": message.msg_id,
+            "mobile": message.mobile,
+            "channel": message.channel,
+            "text": message.text,
+            "report_status": magic_report_status(message.mobile),
+            "report_due_at": now + self._report_delay_ms,
+            "delivered_at": now,
+        }
+        async with self._db.write() as conn:
+            # Redelivery after a crash finds the row already there: the handset gets it once.
+            await conn.execute(_insert_ignoring_duplicates(conn).values(**values))
+        self._report_due.set()
+        return Accepted(message.msg_id)
+
+    async def run(self) -> None:
+        """Send due delivery reports, waking when a message arrives or the next report is due."""
+        while True:
+            wait = await self.send_due_reports()
+            self._report_due.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._report_due.wait(), timeout=wait)
+
+    async def send_due_reports(self) -> float:
+        """Report what is due; returns seconds until the next report (at most one)."""
+        now = clock.now_ms()
+        async with self._db.write() as conn:
+            due = (
+                await conn.execute(
+                    select(SandboxDelivery.msg_id, SandboxDelivery.report_status)
+                    .where(SandboxDelivery.report_due_at <= now)
+                    .limit(500)
+                )
+            ).all()
+            for msg_id, status in due:
+                await record_delivery_report(conn, msg_id, status)
+            if due:
+                await conn.execute(
+                    update(SandboxDelivery)
+                    .where(SandboxDelivery.msg_id.in_([msg_id for msg_id, _ in due]))
+                    .values(report_due_at=None)
+                )
+            upcoming = (
+                await conn.execute(
+                    select(SandboxDelivery.report_due_at)
+                    .where(SandboxDelivery.report_due_at.is_not(None))
+                    .order_by(SandboxDelivery.report_due_at)
+                    .limit(1)
+                )
+            ).scalar()
+        if upcoming is None:
+            return 1.0
+        return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
+
+
+def _insert_ignoring_duplicates(conn: AsyncConnection):  # type: ignore[no-untyped-def]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(SandboxDelivery).on_conflict_do_nothing(index_elements=["msg_id"])
+
+
+async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
+    """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
+    table = SandboxDelivery.__table__
+    query = select(table).order_by(table.c.id)
+    if mobile is not None:
+        query = query.where(table.c.mobile == mobile)
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [
+        InboxEntry(
+            r["msg_id"], r["mobile"], r["channel"], r["text"], r["delivered_at"], r["report_status"]
+        )
+        for r in rows
+    ]

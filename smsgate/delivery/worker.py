@@ -1,0 +1,126 @@
+"""The delivery worker: takes due outbox rows to a provider and records what became of them.
+
+Runs inside `smsgate serve` (the default) or as `smsgate worker` processes sharing PostgreSQL.
+Delivery is at-least-once: a row leaves the outbox only after its provider accepted or refused it.
+"""
+
+import asyncio
+import contextlib
+
+import structlog
+
+from smsgate import clock
+from smsgate.context import Context
+from smsgate.delivery import outbox
+from smsgate.delivery.outbox import ClaimedEntry
+from smsgate.delivery.providers.base import Accepted, OutboundMessage, Provider, Rejected, TryLater
+from smsgate.limits import sql_backend
+from smsgate.messages.service import fail_before_provider, mark_submitted
+from smsgate.mobiles import mask_mobile
+
+log = structlog.get_logger(__name__)
+OTHER_ERROR = 4100
+PRUNE_EVERY_MS = 600_000
+MAX_BACKOFF_SECONDS = 300
+
+
+class DeliveryWorker:
+    def __init__(self, ctx: Context, provider: Provider) -> None:
+        self._ctx = ctx
+        self._provider = provider
+        self._last_prune = 0
+
+    async def run(self) -> None:
+        """Deliver until cancelled, waking on new sends or every `outbox_poll_seconds`."""
+        settings = self._ctx.settings
+        provider_task = asyncio.create_task(self._provider.run())
+        try:
+            while True:
+                self._ctx.outbox_wakeup.clear()
+                try:
+                    delivered = await self.deliver_due()
+                    await self._prune_limit_hits()
+                except Exception:
+                    log.exception("delivery pass failed")
+                    delivered = 0
+                if delivered < settings.outbox_batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._ctx.outbox_wakeup.wait(), settings.outbox_poll_seconds
+                        )
+        finally:
+            provider_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await provider_task
+
+    async def deliver_due(self) -> int:
+        """One pass: claim a batch of due rows and deliver them concurrently."""
+        settings = self._ctx.settings
+        entries = await outbox.claim_due_outbox(
+            self._ctx.db,
+            clock.now_ms(),
+            settings.outbox_batch,
+            int(settings.outbox_lease_seconds * 1000),
+        )
+        await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        return len(entries)
+
+    async def _deliver(self, entry: ClaimedEntry) -> None:
+        message = OutboundMessage(
+            msg_id=entry.msg_id,
+            channel=entry.channel,
+            mobile=entry.payload["mobile"],
+            text=entry.payload["text"],
+            code=entry.payload.get("code"),
+            voice_lang=entry.payload.get("voice_lang"),
+        )
+        try:
+            result = await self._provider.submit(message)
+        except Exception as error:  # a provider bug must not lose the message
+            log.exception("provider raised", provider=self._provider.name, msg_id=entry.msg_id)
+            result = TryLater(f"{type(error).__name__}: {error}")
+        db = self._ctx.db
+        if isinstance(result, Accepted):
+            async with db.write() as conn:
+                await outbox.remove_entry(conn, entry.id)
+                await mark_submitted(
+                    conn, entry.msg_id, self._provider.name, result.provider_message_id
+                )
+            return
+        if isinstance(result, Rejected):
+            await self._fail(entry, result.report_status, result.reason)
+            return
+        if entry.attempts >= self._ctx.settings.outbox_max_attempts:
+            await self._fail(entry, OTHER_ERROR, f"gave up after {entry.attempts} tries")
+            return
+        backoff = min(2**entry.attempts, MAX_BACKOFF_SECONDS)
+        log.warning(
+            "delivery deferred",
+            msg_id=entry.msg_id,
+            mobile=mask_mobile(message.mobile),
+            reason=result.reason,
+            retry_in=backoff,
+        )
+        await outbox.retry_later(db, entry.id, clock.now_ms() + backoff * 1000, result.reason)
+
+    async def _fail(self, entry: ClaimedEntry, report_status: int, reason: str) -> None:
+        log.info("delivery failed", msg_id=entry.msg_id, status=report_status, reason=reason)
+        async with self._ctx.db.write() as conn:
+            await outbox.remove_entry(conn, entry.id)
+            await fail_before_provider(conn, entry.msg_id, report_status)
+
+    async def _prune_limit_hits(self) -> None:
+        now = clock.now_ms()
+        if now - self._last_prune < PRUNE_EVERY_MS:
+            return
+        self._last_prune = now
+        longest = max(
+            (
+                rule.window_seconds
+                for rules in self._ctx.settings.rate_rules.values()
+                for rule in rules
+            ),
+            default=0,
+        )
+        async with self._ctx.db.write() as conn:
+            await sql_backend.prune_hits(conn, now - longest * 1000)

@@ -1,0 +1,34 @@
+"""First start: an empty database gets a demo app, signature and verification template."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from smsgate.apps.service import create_app
+from smsgate.context import Context
+from smsgate.db.models import App
+from smsgate.signs.service import create_default_sign
+from smsgate.templates.service import CODE, create_template
+
+DEMO_SIGN = "smsgate"
+DEMO_TEMPLATE = "您的验证码是{{code}}，5分钟内有效，请勿泄露给他人。"
+DEMO_BALANCE = 1000
+
+
+@dataclass(frozen=True)
+class DemoApp:
+    app_key: str
+    master_secret: str
+    temp_id: int
+
+
+async def create_demo_if_empty(ctx: Context) -> DemoApp | None:
+    async with ctx.db.read() as conn:
+        if (await conn.execute(select(func.count()).select_from(App))).scalar_one():
+            return None
+    new = await create_app(ctx.db, "demo", quotas={"balance": DEMO_BALANCE})
+    await create_default_sign(ctx.db, new.account.id, DEMO_SIGN)
+    temp_id = await create_template(
+        ctx.db, new.account.id, template_type=CODE, text=DEMO_TEMPLATE, ttl=300, approve=True
+    )
+    return DemoApp(new.account.app_key, new.master_secret, temp_id)

@@ -1,0 +1,64 @@
+"""Frequency limits: which rule applies to a send, and counting it on the configured backend."""
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate.errors import JsmsError
+from smsgate.limits import sql_backend
+from smsgate.limits.redis_backend import RedisLimiter
+from smsgate.limits.rules import RateRule
+
+
+def limit_key(kind: str, app_id: int, mobile: str, content: str | None = None) -> str:
+    """Per app and number; notifications are limited per identical text, so the text joins in."""
+    key = f"{kind}:{app_id}:{mobile}"
+    if content is not None:
+        key += ":" + hashlib.sha256(content.encode()).hexdigest()[:16]
+    return key
+
+
+class Limiter:
+    """Counts sends against rules, in Redis when configured, else in the send's transaction."""
+
+    def __init__(self, redis: RedisLimiter | None = None) -> None:
+        self._redis = redis
+
+    @asynccontextmanager
+    async def reserve(
+        self, key: str, rules: tuple[RateRule, ...], now_ms: int
+    ) -> AsyncIterator[None]:
+        """Around the database transaction: takes a Redis hit first, gives it back on failure."""
+        if self._redis is None:
+            yield
+            return
+        token = await self._redis.take(key, rules, now_ms)
+        if token is None:
+            raise JsmsError(50009)
+        try:
+            yield
+        except BaseException:
+            await self._redis.give_back(key, token)
+            raise
+
+    async def count(
+        self, conn: AsyncConnection, key: str, rules: tuple[RateRule, ...], now_ms: int
+    ) -> None:
+        """Inside the transaction: the SQL backend's exact check-and-count (no-op with Redis)."""
+        if self._redis is None and not await sql_backend.count_hit(conn, key, rules, now_ms):
+            raise JsmsError(50009)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
+
+
+def within_hours(now_ms: int, hours: str, zone: str) -> bool:
+    """Whether local time in `zone` falls inside "HH:MM-HH:MM" (the marketing window)."""
+    start_text, _, end_text = hours.partition("-")
+    local = datetime.fromtimestamp(now_ms / 1000, ZoneInfo(zone)).time()
+    return time.fromisoformat(start_text.strip()) <= local < time.fromisoformat(end_text.strip())

@@ -1,0 +1,23 @@
+"""JSON responses encoded with orjson (UTF-8, no ASCII escaping), and the JSMS error answer."""
+
+from typing import Any
+
+import orjson
+from starlette.responses import JSONResponse, Response
+
+from smsgate.errors import ERRORS, error_envelope
+
+
+class JsmsJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_response(code: int, extra: dict[str, Any] | None = None) -> JsmsJSONResponse:
+    body = {**(extra or {}), **error_envelope(code)}
+    return JsmsJSONResponse(body, status_code=ERRORS[code].http_status)
+
+
+def empty_response() -> Response:
+    """DELETE answers: 200 with no body, as the JSMS docs and SDKs expect."""
+    return Response(status_code=200, media_type="application/json")

@@ -1,0 +1,58 @@
+"""Template text: `{{name}}` placeholders, the JSMS rules for them, and rendering."""
+
+import re
+from collections.abc import Mapping
+
+from smsgate.errors import JsmsError
+
+MAX_TEMPLATE_LENGTH = 350
+_PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]*[A-Za-z0-9])?")
+_SPECIAL_BRACKETS = ("【", "】")
+
+
+def placeholders(template: str) -> list[str]:
+    """Placeholder names in order of appearance, repeats included."""
+    return _PLACEHOLDER.findall(template)
+
+
+def lint_template(template: str, template_type: int, remark: str) -> None:
+    """Raise the JSMS error for the first rule the template breaks (jsms-api.md §2.12, §5.1)."""
+    if template_type not in (1, 2, 3):
+        raise JsmsError(50025)
+    if not template.strip():
+        raise JsmsError(50042)
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        raise JsmsError(50043)
+    if any(bracket in template for bracket in _SPECIAL_BRACKETS):
+        raise JsmsError(50052)
+    names = placeholders(template)
+    leftover = _PLACEHOLDER.sub("", template)
+    if "{{" in leftover or "}}" in leftover:
+        raise JsmsError(50044)
+    if template_type == 1:
+        if not names or any(name != "code" for name in names):
+            raise JsmsError(50044)
+        return
+    if any(not _NAME.fullmatch(name) for name in names):
+        raise JsmsError(50044)
+    if "url" in names and not re.search(r"https?://", remark):
+        raise JsmsError(50053)
+
+
+def render_template(template: str, params: Mapping[str, str | None]) -> str:
+    """Fill every placeholder: 50023 when parameters are needed but none came, 50022 when some
+    placeholder has no value."""
+    names = placeholders(template)
+    if not names:
+        return template
+    if not any(value is not None for value in params.values()):
+        raise JsmsError(50023)
+    missing = [name for name in names if params.get(name) is None]
+    if missing:
+        raise JsmsError(50022)
+    return _PLACEHOLDER.sub(lambda match: str(params[match.group(1)]), template)
+
+
+def has_special_brackets(text: str) -> bool:
+    return any(bracket in text for bracket in _SPECIAL_BRACKETS)
