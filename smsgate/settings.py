@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
-            return normalise_database_url(self.database_url)
+            return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'smsgate.db'}"
 
     @cached_property
@@ -93,15 +93,3 @@ class Settings(BaseSettings):
             "notification": parse_rules(self.notification_limits),
             "marketing": parse_rules(self.marketing_limits),
         }
-
-
-def normalise_database_url(url: str) -> str:
-    """Accept plain `postgresql://` and `sqlite://` URLs and pick the async driver for them."""
-    for plain, driver in (
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url

@@ -7,11 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from smsgate.db.models import VerificationCode
 
 
-async def find_code(conn: AsyncConnection, msg_id: str, app_id: int) -> VerificationCode | None:
+async def lock_code(conn: AsyncConnection, msg_id: str, app_id: int) -> VerificationCode | None:
+    """The stored code, row-locked until the transaction ends, so concurrent checks of one code
+    compare one at a time: parallel guesses get no more tries than sequential ones."""
     result = await conn.execute(
-        select(VerificationCode.__table__).where(
-            VerificationCode.msg_id == msg_id, VerificationCode.app_id == app_id
-        )
+        select(VerificationCode.__table__)
+        .where(VerificationCode.msg_id == msg_id, VerificationCode.app_id == app_id)
+        .with_for_update()
     )
     row = result.mappings().first()
     return VerificationCode(**row) if row else None

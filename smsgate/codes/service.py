@@ -108,7 +108,7 @@ async def _check(
     """The error code of the check, or None when it passed. Never raises, so a counted wrong
     try commits with the transaction."""
     max_attempts = ctx.settings.code_max_attempts
-    stored = await repository.find_code(conn, msg_id, app.id)
+    stored = await repository.lock_code(conn, msg_id, app.id)
     if stored is None:
         return 50026
     if stored.verified_at is not None:

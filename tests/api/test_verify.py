@@ -1,0 +1,138 @@
+"""POST /v1/codes/{msg_id}/valid: once, within the ttl, at most five wrong tries, own codes only."""
+
+import pytest
+from httpx import AsyncClient
+
+from smsgate import clock
+from smsgate.context import Context
+from tests.api.helpers import assert_error, code_in, inbox
+from tests.conftest import Delivery, Tenant, make_tenant
+
+
+async def send_code(api: AsyncClient, tenant: Tenant, mobile: str = "13800138000") -> str:
+    body = {"mobile": mobile, "temp_id": tenant.code_temp}
+    response = await api.post("/v1/codes", json=body, auth=tenant.auth)
+    assert response.status_code == 200, response.text
+    return str(response.json()["msg_id"])
+
+
+async def delivered_code(ctx: Context, worker: Delivery, msg_id: str) -> str:
+    await worker.run_until_idle()
+    [entry] = [e for e in await inbox(ctx) if e.msg_id == msg_id]
+    return code_in(entry.text)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+async def test_correct_code_is_valid_exactly_once(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    first = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert first.status_code == 200
+    assert first.json() == {"is_valid": True}
+    again = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert_error(again, 403, 50012)
+    assert again.json()["is_valid"] is False
+
+
+async def test_wrong_code(api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery) -> None:
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    response = await api.post(
+        f"/v1/codes/{msg_id}/valid", json={"code": wrong(code)}, auth=tenant.auth
+    )
+    assert_error(response, 403, 50010)
+    assert response.json()["is_valid"] is False
+    right = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert right.json() == {"is_valid": True}
+
+
+async def test_five_wrong_tries_burn_the_code(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    for _ in range(5):
+        response = await api.post(
+            f"/v1/codes/{msg_id}/valid", json={"code": wrong(code)}, auth=tenant.auth
+        )
+        assert_error(response, 403, 50010)
+    burned = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert_error(burned, 403, 50011)
+
+
+async def test_code_expires_after_template_ttl(
+    api: AsyncClient,
+    ctx: Context,
+    tenant: Tenant,
+    worker: Delivery,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = clock.now_ms()
+    monkeypatch.setattr(clock, "now_ms", lambda: start)
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    monkeypatch.setattr(clock, "now_ms", lambda: start + 300_000)  # ttl is 300 s
+    expired = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert_error(expired, 403, 50011)
+
+
+async def test_code_valid_just_before_ttl(
+    api: AsyncClient,
+    ctx: Context,
+    tenant: Tenant,
+    worker: Delivery,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = clock.now_ms()
+    monkeypatch.setattr(clock, "now_ms", lambda: start)
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    monkeypatch.setattr(clock, "now_ms", lambda: start + 299_999)
+    valid = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert valid.json() == {"is_valid": True}
+
+
+async def test_unknown_msg_id(api: AsyncClient, tenant: Tenant) -> None:
+    for msg_id in ("06890980-6789-4054-bba9-90fb66ab2fce", "x" * 200, "288193860302"):
+        response = await api.post(
+            f"/v1/codes/{msg_id}/valid", json={"code": "123456"}, auth=tenant.auth
+        )
+        assert_error(response, 403, 50026)
+        assert response.json()["is_valid"] is False
+
+
+async def test_another_apps_code_does_not_exist(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    intruder = await make_tenant(ctx)
+    response = await api.post(
+        f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=intruder.auth
+    )
+    assert_error(response, 403, 50026)
+    # ...and the intruder's try did not use up the owner's code.
+    owner = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert owner.json() == {"is_valid": True}
+
+
+@pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": None}, {"other": "123456"}])
+async def test_missing_code(api: AsyncClient, tenant: Tenant, body: dict[str, object]) -> None:
+    msg_id = await send_code(api, tenant)
+    response = await api.post(f"/v1/codes/{msg_id}/valid", json=body, auth=tenant.auth)
+    assert_error(response, 400, 50015)
+
+
+async def test_code_sent_as_number_is_compared_as_text(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    body = {"mobile": "13800138000", "code": 48213}  # as the C# SDK sends it
+    response = await api.post("/v1/voice_codes", json=body, auth=tenant.auth)
+    msg_id = response.json()["msg_id"]
+    verify = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": 48213}, auth=tenant.auth)
+    assert verify.json() == {"is_valid": True}

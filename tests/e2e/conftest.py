@@ -1,0 +1,117 @@
+"""Fixtures that run the real `smsgate serve` process, as an operator would start it.
+
+In-process tests share one event loop and one engine with the code under test, so they cannot show
+what a crash, a socket closed half-way or an official SDK speaking over TCP does. These fixtures
+start `python -m smsgate serve` in its own process group on a free port with its own data
+directory, wait until it answers HTTP, and kill the whole group afterwards, whatever the test did.
+
+Every test here runs once per database backend: SQLite always, PostgreSQL when
+SMSGATE_TEST_POSTGRES_URL names a server (each server process then gets a database of its own,
+created for it and dropped afterwards).
+
+Starting a server costs a second or two (imports, migrations), so one server is shared by the
+tests of a module; tests stay independent by creating their own app and using their own numbers.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from .server import SmsgateServer, clean_environment
+
+E2E_DIR = Path(__file__).resolve().parent
+POSTGRES_URL_ENV = "SMSGATE_TEST_POSTGRES_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: starts real smsgate server processes (slow)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e, so `-m "not e2e"` leaves out the process-starting ones."""
+    for item in items:
+        if E2E_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+async def _postgres_execute(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for SQLite in the data dir; for PostgreSQL the URL of a fresh database, dropped after.
+
+    The database is created through SMSGATE_TEST_POSTGRES_URL (any database the role can connect
+    to and that allows CREATE DATABASE); unset, the PostgreSQL runs are skipped.
+    """
+    if request.param == "sqlite":
+        yield None
+        return
+    admin_url = os.environ.get(POSTGRES_URL_ENV)
+    if not admin_url:
+        pytest.skip(
+            f"PostgreSQL e2e runs need {POSTGRES_URL_ENV} (e.g. postgresql://...:5432/test)"
+        )
+    name = f"smsgate_e2e_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_postgres_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(admin_url, name)
+    finally:
+        asyncio.run(
+            _postgres_execute(
+                admin_url,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+                f'DROP DATABASE IF EXISTS "{name}"',
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    """Extra SMSGATE_* settings for the module's server; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def smsgate_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str | None,
+    server_env: dict[str, str],
+) -> Iterator[SmsgateServer]:
+    """A running `smsgate serve` on a free port with an empty database and no demo app."""
+    data_dir = tmp_path_factory.mktemp("smsgate")
+    env = clean_environment()
+    env.update(
+        {
+            "SMSGATE_DATA_DIR": str(data_dir),
+            "SMSGATE_CREATE_DEMO": "false",
+            "SMSGATE_LOG_LEVEL": "warning",
+        }
+    )
+    if database_url is not None:
+        env["SMSGATE_DATABASE_URL"] = database_url
+    env.update(server_env)
+    server = SmsgateServer(data_dir, env)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.kill()

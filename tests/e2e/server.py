@@ -1,0 +1,201 @@
+"""A real `smsgate serve` process for end-to-end tests: start, wait until ready, kill, restart.
+
+The server runs from the working tree (PYTHONPATH) in its own process group, so a SIGKILL to the
+group takes down uvicorn and everything it started, as a crash would.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30.0
+CLI_TIMEOUT_SECONDS = 60.0
+POLL_INTERVAL_SECONDS = 0.05
+
+InboxEntry = dict[str, Any]
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_environment() -> dict[str, str]:
+    """The parent's environment without SMSGATE_* settings, which would leak a developer's
+    database or limits into the server under test, plus the working tree on PYTHONPATH so the
+    checked-out code is what runs."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SMSGATE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class SmsgateServer:
+    """One `smsgate serve` process and its data directory, restartable on the same data.
+
+    `env` is what the server and `cli()` both see, so the CLI administers the very database the
+    server serves.
+    """
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.data_dir = data_dir
+        self.env = env
+        self.port = free_port()
+        self.log_path = data_dir / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start the server and return once it answers HTTP; fail with its log if it dies."""
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError("server already running")
+        command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1"]
+        with self.log_path.open("ab") as log:
+            # cwd is the data dir, so a developer's smsgate.toml in the repository is not read.
+            self.process = subprocess.Popen(
+                [*command, "--port", str(self.port)],
+                cwd=self.data_dir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        """Poll the port with a deadline; any HTTP answer means uvicorn finished its startup
+        (it binds only after the lifespan, which starts the delivery worker, has run)."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                raise RuntimeError(f"smsgate serve exited early:\n{self.log_tail()}")
+            try:
+                httpx.get(f"{self.base_url}/v1/accounts/app", timeout=1.0)
+            except httpx.TransportError:
+                time.sleep(POLL_INTERVAL_SECONDS)
+                continue
+            return
+        self.kill()
+        raise RuntimeError(
+            f"smsgate serve not ready in {START_TIMEOUT_SECONDS} s:\n{self.log_tail()}"
+        )
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown hook runs, as in a power cut of the
+        process. Waits until the process is gone, so a restart can bind the same port."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Kill (if running) and start again on the same port, data directory and database."""
+        self.kill()
+        self.start()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def cli(self, *args: str) -> Any:
+        """Run `smsgate <args>` against the server's data and return its stdout parsed as JSON
+        (pass `--json` where the command needs it)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "smsgate", *args],
+            cwd=self.data_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"smsgate {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+            )
+        return json.loads(result.stdout)
+
+    def create_app(self, name: str, *options: str) -> tuple[str, str]:
+        """A new app; returns (app_key, master_secret)."""
+        created = self.cli("app", "create", "--name", name, *options, "--json")
+        return created["app_key"], created["master_secret"]
+
+    def create_template(self, app_key: str, template_type: int, text: str, *options: str) -> int:
+        """An approved template of the app; returns its temp_id."""
+        created = self.cli(
+            "template",
+            "create",
+            "--app",
+            app_key,
+            "--type",
+            str(template_type),
+            "--template",
+            text,
+            "--approve",
+            *options,
+            "--json",
+        )
+        temp_id: int = created["temp_id"]
+        return temp_id
+
+    def inbox(self, mobile: str | None = None) -> list[InboxEntry]:
+        """What the sandbox delivered, oldest first (`smsgate sandbox inbox --json`)."""
+        args = ["sandbox", "inbox", "--json"]
+        if mobile is not None:
+            args += ["--mobile", mobile]
+        entries: list[InboxEntry] = self.cli(*args)
+        return entries
+
+    def wait_for_inbox(
+        self,
+        ready: Callable[[list[InboxEntry]], bool],
+        mobile: str | None = None,
+        timeout: float = 20.0,
+    ) -> list[InboxEntry]:
+        """Poll the inbox until `ready(entries)` holds; delivery is asynchronous (outbox, worker),
+        so there is no moment to wait for other than the outcome itself."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = self.inbox(mobile)
+            if ready(entries):
+                return entries
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"inbox not as expected after {timeout} s; it holds {len(entries)} entries:\n"
+                    + json.dumps(entries[-10:], ensure_ascii=False, indent=1)
+                    + f"\nserver log:\n{self.log_tail()}"
+                )
+            time.sleep(0.2)
+
+    def wait_for_messages(
+        self, msg_ids: set[str], mobile: str | None = None, timeout: float = 20.0
+    ) -> dict[str, InboxEntry]:
+        """Wait until every msg_id is in the inbox; returns the entries by msg_id."""
+        entries = self.wait_for_inbox(
+            lambda found: msg_ids <= {entry["msg_id"] for entry in found}, mobile, timeout
+        )
+        return {entry["msg_id"]: entry for entry in entries if entry["msg_id"] in msg_ids}
