@@ -161,9 +161,7 @@ async def test_code_template_from_another_api_type(
     assert_error(await api.post("/v1/messages", json=body, auth=tenant.auth), 403, 50020)
 
 
-async def test_csharp_extra_keys_are_ignored(
-    api: AsyncClient, tenant: Tenant
-) -> None:
+async def test_csharp_extra_keys_are_ignored(api: AsyncClient, tenant: Tenant) -> None:
     body = {
         "mobile": "13800138000",
         "temp_id": tenant.notify_temp,

@@ -112,9 +112,7 @@ async def test_another_apps_code_does_not_exist(
     msg_id = await send_code(api, tenant)
     code = await delivered_code(ctx, worker, msg_id)
     intruder = await make_tenant(ctx)
-    response = await api.post(
-        f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=intruder.auth
-    )
+    response = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=intruder.auth)
     assert_error(response, 403, 50026)
     # ...and the intruder's try did not use up the owner's code.
     owner = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)

@@ -16,8 +16,10 @@ tests of a module; tests stay independent by creating their own app and using th
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -40,6 +42,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+def run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine on a loop of its own thread: a fixture may be set up while a test's
+    event loop is running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 async def _postgres_execute(url: str, *statements: str) -> None:
     connection = await asyncpg.connect(url)
     try:
@@ -55,7 +64,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+def e2e_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """None for SQLite in the data dir; for PostgreSQL the URL of a fresh database, dropped after.
 
     The database is created through SMSGATE_TEST_POSTGRES_URL (any database the role can connect
@@ -70,11 +79,11 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
             f"PostgreSQL e2e runs need {POSTGRES_URL_ENV} (e.g. postgresql://...:5432/test)"
         )
     name = f"smsgate_e2e_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_postgres_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    run_apart(_postgres_execute(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield _with_database(admin_url, name)
     finally:
-        asyncio.run(
+        run_apart(
             _postgres_execute(
                 admin_url,
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -93,7 +102,7 @@ def server_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def smsgate_server(
     tmp_path_factory: pytest.TempPathFactory,
-    database_url: str | None,
+    e2e_database_url: str | None,
     server_env: dict[str, str],
 ) -> Iterator[SmsgateServer]:
     """A running `smsgate serve` on a free port with an empty database and no demo app."""
@@ -106,8 +115,8 @@ def smsgate_server(
             "SMSGATE_LOG_LEVEL": "warning",
         }
     )
-    if database_url is not None:
-        env["SMSGATE_DATABASE_URL"] = database_url
+    if e2e_database_url is not None:
+        env["SMSGATE_DATABASE_URL"] = e2e_database_url
     env.update(server_env)
     server = SmsgateServer(data_dir, env)
     try:

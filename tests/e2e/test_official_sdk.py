@@ -79,14 +79,6 @@ def test_app_balance_reports_all_four_quotas(sdk_app: SdkApp) -> None:
     assert answer["app_market"] is None
 
 
-def test_app_without_quota_gets_50033(smsgate_server: SmsgateServer) -> None:
-    """An app with every category unmetered has no quota assigned (JSMS 403/50033)."""
-    app_key, secret = smsgate_server.create_app("unmetered", "--sign", SIGN)
-    client = make_client(smsgate_server, app_key, secret)
-    answer = client.app_balance()
-    assert answer["error"]["code"] == 50033
-
-
 def test_text_code_is_delivered_signed_and_verifies_once(
     smsgate_server: SmsgateServer, sdk_app: SdkApp
 ) -> None:

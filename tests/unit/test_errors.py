@@ -23,7 +23,11 @@ def _table(path: Path) -> dict[int, tuple[int, str]]:
     rows: dict[int, tuple[int, str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re.fullmatch(r"\d{3}", cells[0]) and re.fullmatch(r"5\d{4}", cells[1]):
+        if (
+            len(cells) >= 3
+            and re.fullmatch(r"\d{3}", cells[0])
+            and re.fullmatch(r"5\d{4}", cells[1])
+        ):
             rows[int(cells[1])] = (int(cells[0]), cells[2])
     return rows
 

@@ -18,7 +18,7 @@ def shanghai_ms(year: int, month: int, day: int, hour: int, minute: int, second:
     return ms(datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI))
 
 
-# --- keys -------------------------------------------------------------------------------------------
+# --- keys -----------------------------------------------------------------------------------------
 
 
 def test_same_inputs_same_key() -> None:
@@ -54,7 +54,9 @@ def test_kind_app_number_and_content_each_change_the_key(
 )
 def test_notification_key_differs_per_content(first: str, second: str) -> None:
     number = "+8613812345678"
-    assert limit_key("notification", 7, number, first) != limit_key("notification", 7, number, second)
+    assert limit_key("notification", 7, number, first) != limit_key(
+        "notification", 7, number, second
+    )
 
 
 def test_key_does_not_carry_the_message_text() -> None:
@@ -70,7 +72,7 @@ def test_keys_of_different_apps_cannot_collide_by_concatenation() -> None:
     assert limit_key("code", 1, "1+8613812345678") != limit_key("code", 11, "+8613812345678")
 
 
-# --- marketing hours ----------------------------------------------------------------------------
+# --- marketing hours ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

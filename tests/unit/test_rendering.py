@@ -21,7 +21,7 @@ def lint_error(text: str, template_type: int, remark: str = "") -> int | None:
     return None
 
 
-# --- type, emptiness, length, brackets -----------------------------------------------------------
+# --- type, emptiness, length, brackets ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("template_type", [0, 4, -1, 99])
@@ -59,7 +59,12 @@ def test_length_limit_is_350_characters_each_counting_one(text: str, expected: i
 @pytest.mark.parametrize("template_type", [CODE, NOTIFICATION, MARKETING])
 @pytest.mark.parametrize(
     "text",
-    ["【极光】您的验证码是{{code}}", "您的验证码是{{code}}】", "【您的验证码是{{code}}", "a【b】c{{code}}"],
+    [
+        "【极光】您的验证码是{{code}}",
+        "您的验证码是{{code}}】",
+        "【您的验证码是{{code}}",
+        "a【b】c{{code}}",
+    ],
 )
 def test_square_cjk_brackets_are_50052(text: str, template_type: int) -> None:
     assert lint_error(text, template_type) == 50052
@@ -70,7 +75,7 @@ def test_other_brackets_are_allowed(text: str) -> None:
     assert lint_error(text, CODE) is None
 
 
-# --- type 1: only {{code}} -------------------------------------------------------------------------
+# --- type 1: only {{code}} ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -155,7 +160,7 @@ def test_types_2_and_3_reject_bad_or_unbalanced_placeholders(text: str, template
     assert lint_error(text, template_type) == 50044
 
 
-# --- {{url}} needs the link in the remark -------------------------------------------------------
+# --- {{url}} needs the link in the remark ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("template_type", [NOTIFICATION, MARKETING])
@@ -194,7 +199,11 @@ def test_placeholders_in_order_with_repeats() -> None:
 @pytest.mark.parametrize(
     ("template", "params", "expected"),
     [
-        ("您的验证码是{{code}}，5分钟内有效。", {"code": "012345"}, "您的验证码是012345，5分钟内有效。"),
+        (
+            "您的验证码是{{code}}，5分钟内有效。",
+            {"code": "012345"},
+            "您的验证码是012345，5分钟内有效。",
+        ),
         (
             "尊敬的{{name}}，您的订单{{order}}已发货。",
             {"name": "张三", "order": "A-001"},

@@ -1,0 +1,153 @@
+"""The outbox and the worker: durable acceptance, at-least-once delivery, final statuses."""
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+
+from smsgate import clock
+from smsgate.context import Context, open_context
+from smsgate.db.models import Message, OutboxEntry
+from smsgate.delivery import outbox
+from smsgate.delivery.providers.base import OutboundMessage, SubmitResult, TryLater
+from smsgate.delivery.worker import DeliveryWorker
+from tests.api.helpers import inbox
+from tests.conftest import Delivery, Tenant
+
+PARAMS = {"name": "赵六", "order": "D4"}
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"notification_limits": ""}
+
+
+async def send(
+    api: AsyncClient, tenant: Tenant, mobile: str = "13800138000", order: str = "D4"
+) -> str:
+    body = {
+        "mobile": mobile,
+        "temp_id": tenant.notify_temp,
+        "temp_para": {**PARAMS, "order": order},
+    }
+    response = await api.post("/v1/messages", json=body, auth=tenant.auth)
+    assert response.status_code == 200, response.text
+    return str(response.json()["msg_id"])
+
+
+async def statuses(ctx: Context) -> dict[str, tuple[str, int | None]]:
+    async with ctx.db.read() as conn:
+        rows = (await conn.execute(select(Message.id, Message.status, Message.report_status))).all()
+    return {row.id: (row.status, row.report_status) for row in rows}
+
+
+async def test_a_new_process_delivers_what_an_old_one_accepted(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    accepted = [await send(api, tenant, order=str(i)) for i in range(5)]
+    assert await inbox(ctx) == []  # no worker ran in the accepting process
+    fresh = open_context(ctx.settings)  # a restarted server: nothing shared but the database
+    try:
+        await Delivery(fresh).run_until_idle()
+    finally:
+        await fresh.close()
+    delivered = await inbox(ctx)
+    assert sorted(e.msg_id for e in delivered) == sorted(accepted)
+    assert all(status == ("delivered", 4001) for status in (await statuses(ctx)).values())
+
+
+async def test_redelivery_after_a_lost_lease_reaches_the_handset_once(
+    api: AsyncClient, ctx: Context, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    msg_id = await send(api, tenant)
+    start = clock.now_ms()
+    # A worker claims the row and dies before recording the provider's acceptance.
+    [claimed] = await outbox.claim_due_outbox(ctx.db, start, 10, 60_000)
+    delivery = Delivery(ctx)
+    await delivery.provider.submit(
+        OutboundMessage(msg_id, "sms", claimed.payload["mobile"], claimed.payload["text"])
+    )
+    assert await outbox.claim_due_outbox(ctx.db, start + 1_000, 10, 60_000) == []  # leased
+    monkeypatch.setattr(clock, "now_ms", lambda: start + 61_000)
+    await delivery.run_until_idle()
+    assert [e.msg_id for e in await inbox(ctx)] == [msg_id]
+    assert (await statuses(ctx))[msg_id] == ("delivered", 4001)
+    async with ctx.db.read() as conn:
+        assert (await conn.execute(select(OutboxEntry.id))).all() == []
+
+
+@pytest.mark.parametrize("status", [4002, 4003, 4005, 4006, 4010, 4100])
+async def test_sandbox_magic_numbers_report_their_status(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery, status: int
+) -> None:
+    msg_id = await send(api, tenant, mobile=f"1700000{status}")
+    await worker.run_until_idle()
+    assert (await statuses(ctx))[msg_id] == ("failed", status)
+
+
+async def test_refused_at_submit_fails_without_reaching_the_inbox(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    msg_id = await send(api, tenant, mobile="17000004000")
+    await worker.run_until_idle()
+    assert await inbox(ctx) == []
+    assert (await statuses(ctx))[msg_id] == ("failed", 4004)
+
+
+class FlakyProvider:
+    """Fails with a transport error a given number of times, then accepts."""
+
+    name = "flaky"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    async def submit(self, message: OutboundMessage) -> SubmitResult:
+        self.calls += 1
+        if self.calls <= self.failures:
+            return TryLater("connection reset")
+        from smsgate.delivery.providers.base import Accepted
+
+        return Accepted(f"flaky-{self.calls}")
+
+    async def run(self) -> None:
+        return None
+
+
+async def test_transport_errors_are_retried_with_backoff(
+    api: AsyncClient, ctx: Context, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    msg_id = await send(api, tenant)
+    provider = FlakyProvider(failures=2)
+    worker = DeliveryWorker(ctx, provider)
+    start = clock.now_ms()
+    monkeypatch.setattr(clock, "now_ms", lambda: start)
+    assert await worker.deliver_due() == 1
+    assert await worker.deliver_due() == 0  # backing off: not due yet
+    monkeypatch.setattr(clock, "now_ms", lambda: start + 2_001)  # first retry after 2 s
+    assert await worker.deliver_due() == 1
+    monkeypatch.setattr(clock, "now_ms", lambda: start + 2_001 + 4_001)  # then 4 s
+    assert await worker.deliver_due() == 1
+    assert provider.calls == 3
+    assert (await statuses(ctx))[msg_id] == ("submitted", None)
+    async with ctx.db.read() as conn:
+        provider_id = (await conn.execute(select(Message.provider_message_id))).scalar_one()
+    assert provider_id == "flaky-3"
+
+
+async def test_giving_up_fails_the_message_and_refunds(
+    api: AsyncClient, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import make_tenant
+
+    paid = await make_tenant(ctx, quotas={"industry": 3})
+    msg_id = await send(api, paid)
+    worker = DeliveryWorker(ctx, FlakyProvider(failures=100))
+    now = clock.now_ms()
+    for _ in range(ctx.settings.outbox_max_attempts):
+        monkeypatch.setattr(clock, "now_ms", lambda now=now: now)
+        assert await worker.deliver_due() == 1
+        now += 301_000  # past the longest backoff
+    assert (await statuses(ctx))[msg_id] == ("failed", 4100)
+    balance = await api.get("/v1/accounts/app", auth=paid.auth)
+    assert balance.json()["app_industry"] == 3

@@ -1,0 +1,97 @@
+"""The `smsgate` command line: the contract scripts rely on (--json output, exit codes)."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smsgate.cli import cli
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""}
+
+    def invoke(*args: str, ok: bool = True) -> Any:
+        result = runner.invoke(cli, list(args), env=env)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke
+
+
+def as_json(result: Any) -> Any:
+    return json.loads(result.stdout)
+
+
+def test_app_create_prints_java_sdk_shaped_credentials(run) -> None:  # type: ignore[no-untyped-def]
+    created = as_json(run("app", "create", "--name", "shop", "--sign", "商城", "--json"))
+    assert set(created) == {"app_key", "master_secret"}
+    for value in created.values():
+        assert re.fullmatch(r"[a-z0-9]{24}", value)
+    assert created["app_key"] != created["master_secret"]
+
+
+def test_secrets_are_not_stored_in_clear(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    created = as_json(run("app", "create", "--name", "shop", "--json"))
+    database = (tmp_path / "smsgate.db").read_bytes()
+    assert created["master_secret"].encode() not in database
+    assert created["app_key"].encode() in database
+
+
+def test_template_lifecycle_and_topup(run) -> None:  # type: ignore[no-untyped-def]
+    app = as_json(run("app", "create", "--name", "shop", "--balance", "5", "--json"))
+    key = app["app_key"]
+    created = run(
+        "template",
+        "create",
+        "--app",
+        key,
+        "--type",
+        "1",
+        "--template",
+        "码{{code}}",
+        "--ttl",
+        "60",
+        "--json",
+    )
+    temp_id = as_json(created)["temp_id"]
+    assert isinstance(temp_id, int)
+    run("template", "reject", str(temp_id), "--reason", "too short")
+    run("template", "approve", str(temp_id))
+    quotas = as_json(run("app", "topup", key, "--balance", "10", "--voice", "3", "--json"))
+    assert quotas == {"balance": 15, "voice": 3, "industry": None, "market": None}
+
+
+def test_invalid_template_fails_with_the_jsms_reason(run) -> None:  # type: ignore[no-untyped-def]
+    key = as_json(run("app", "create", "--name", "shop", "--json"))["app_key"]
+    result = run(
+        "template",
+        "create",
+        "--app",
+        key,
+        "--type",
+        "1",
+        "--template",
+        "{{name}}",
+        "--ttl",
+        "60",
+        ok=False,
+    )
+    assert result.exit_code == 1
+    assert "50044" in result.output
+
+
+def test_unknown_app_and_template(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("app", "topup", "nope", "--balance", "1", ok=False).exit_code == 1
+    assert run("template", "approve", "999", ok=False).exit_code == 1
+
+
+def test_sandbox_inbox_is_empty_json_list(run) -> None:  # type: ignore[no-untyped-def]
+    assert as_json(run("sandbox", "inbox", "--json")) == []
+    assert as_json(run("sandbox", "inbox", "--mobile", "13800138000", "--json")) == []
