@@ -6,6 +6,7 @@ whatever its Content-Type says; only a body that is not JSON *and* was declared 
 type (a form, an image) is answered 415.
 """
 
+import re
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ _NEUTRAL_TYPES = (
     "application/octet-stream",
     "application/x-www-form-urlencoded",
 )
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 _FOREIGN_PREFIXES = ("multipart/", "image/", "audio/", "video/", "font/", "model/")
 
 
@@ -75,7 +77,7 @@ def optional_int(body: dict[str, Any], key: str, error: int) -> int | None:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and text.isascii():
+        if _INTEGER.fullmatch(text):
             return int(text)
     raise JsmsError(error)
 

@@ -1,10 +1,13 @@
 """Mobile numbers: mainland 11-digit numbers (region CN) and +E.164 for the rest of the world."""
 
+import re
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from smsgate.errors import JsmsError
 
+_DIALLABLE = re.compile(r"\+?[0-9][0-9 ()\-.]*", re.ASCII)
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -20,13 +23,15 @@ def normalise_mobile(value: object) -> str:
     text = str(value).strip()
     if not text:
         raise JsmsError(50004)
-    if len(text) > 20:
+    # Digits and the usual separators only: phonenumbers would read letters as keypad digits
+    # ("138ABCD5678") and extensions as part of the number.
+    if len(text) > 20 or not _DIALLABLE.fullmatch(text):
         raise JsmsError(50006)
     try:
         number = phonenumbers.parse(text, "CN")
     except NumberParseException:
         raise JsmsError(50006) from None
-    if not phonenumbers.is_valid_number(number):
+    if number.extension or not phonenumbers.is_valid_number(number):
         raise JsmsError(50006)
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
         raise JsmsError(50006)
@@ -40,4 +45,5 @@ def display_mobile(e164: str) -> str:
 
 def mask_mobile(e164: str) -> str:
     """A number safe for logs: country code and last four digits only."""
-    return e164[:3] + "*" * max(len(e164) - 7, 0) + e164[-4:]
+    country = "+" + str(phonenumbers.parse(e164).country_code)
+    return country + "*" * max(len(e164) - len(country) - 4, 0) + e164[-4:]

@@ -28,7 +28,7 @@ def secret_matches(secret: str, stored: str) -> bool:
     salt, _, digest = rest.partition("$")
     if scheme != "sha256" or not salt or not digest:
         return False
-    return hmac.compare_digest(_digest(salt, secret), digest)
+    return hmac.compare_digest(_digest(salt, secret).encode(), digest.encode())
 
 
 def _digest(salt: str, secret: str) -> str:

@@ -15,4 +15,4 @@ def hash_code(key: bytes, msg_id: str, code: str) -> str:
 
 
 def code_matches(key: bytes, msg_id: str, code: str, stored: str) -> bool:
-    return hmac.compare_digest(hash_code(key, msg_id, code), stored)
+    return hmac.compare_digest(hash_code(key, msg_id, code).encode(), stored.encode())

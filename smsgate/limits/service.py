@@ -61,4 +61,7 @@ def within_hours(now_ms: int, hours: str, zone: str) -> bool:
     """Whether local time in `zone` falls inside "HH:MM-HH:MM" (the marketing window)."""
     start_text, _, end_text = hours.partition("-")
     local = datetime.fromtimestamp(now_ms / 1000, ZoneInfo(zone)).time()
-    return time.fromisoformat(start_text.strip()) <= local < time.fromisoformat(end_text.strip())
+    start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # a window across midnight, e.g. 22:00-06:00

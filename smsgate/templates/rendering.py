@@ -28,7 +28,7 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         raise JsmsError(50052)
     names = placeholders(template)
     leftover = _PLACEHOLDER.sub("", template)
-    if "{{" in leftover or "}}" in leftover:
+    if "{{" in leftover or "}}" in leftover or "{{{" in template or "}}}" in template:
         raise JsmsError(50044)
     if template_type == 1:
         if not names or any(name != "code" for name in names):
@@ -36,7 +36,7 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         return
     if any(not _NAME.fullmatch(name) for name in names):
         raise JsmsError(50044)
-    if "url" in names and not re.search(r"https?://", remark):
+    if "url" in names and not re.search(r"https?://", remark, re.IGNORECASE):
         raise JsmsError(50053)
 
 

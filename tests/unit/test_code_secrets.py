@@ -124,4 +124,4 @@ def test_code_comparison_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> No
     assert code_matches(KEY, "msg-1", "123456", stored)
     assert not code_matches(KEY, "msg-1", "654321", stored)
     assert len(calls) == 2
-    assert all(stored in pair for pair in calls)
+    assert all(stored.encode() in pair for pair in calls)

@@ -70,11 +70,6 @@ def test_optional_int_rejects_with_the_given_code(value: object, error: int) -> 
     assert caught.value.code == error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='"--5" passes the lstrip("-").isdigit() check, then int() raises ValueError '
-    "instead of JsmsError",
-)
 @pytest.mark.parametrize("value", ["--5", "---12", "--0"])
 def test_optional_int_rejects_repeated_signs_with_the_given_code(value: str) -> None:
     with pytest.raises(JsmsError) as caught:
