@@ -12,6 +12,7 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is plenty
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
