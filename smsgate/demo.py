@@ -23,9 +23,9 @@ class DemoApp:
 
 
 async def create_demo_if_empty(ctx: Context) -> DemoApp | None:
-    async with ctx.db.read() as conn:
-        if (await conn.execute(select(func.count()).select_from(App))).scalar_one():
-            return None
+    count_apps = select(func.count()).select_from(App)
+    if await ctx.db.read(lambda conn: conn.execute(count_apps).scalar_one()):
+        return None
     new = await create_app(ctx.db, "demo", quotas={"balance": DEMO_BALANCE})
     await create_default_sign(ctx.db, new.account.id, DEMO_SIGN)
     temp_id = await create_template(

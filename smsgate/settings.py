@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'smsgate.db'}"
+        return f"sqlite:///{self.data_dir.resolve() / 'smsgate.db'}"
 
     @cached_property
     def rate_rules(self) -> dict[str, tuple[RateRule, ...]]:

@@ -50,7 +50,7 @@ _backend_results: Counter[tuple[str, str]] = Counter()
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test gets a copy (faster than migrating each time)."""
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    _run_apart(_migrate_url(f"sqlite+aiosqlite:///{path}"))
+    _run_apart(_migrate_url(f"sqlite:///{path}"))
     return path
 
 
@@ -100,7 +100,7 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
     if backend == "sqlite":
         target = tmp_path / "smsgate.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite+aiosqlite:///{target}"
+        return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgres_database")
     await _truncate_all(url)
     return url
@@ -110,8 +110,8 @@ async def _truncate_all(url: str) -> None:
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     db = Database(url)
     try:
-        async with db.write() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        statement = text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await db.write(lambda conn: conn.execute(statement))
     finally:
         await db.dispose()
 

@@ -1,7 +1,6 @@
 """Queries on apps and their quotas."""
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select, update
 
 from smsgate.db.models import App
 
@@ -13,27 +12,24 @@ QUOTA_COLUMNS = {
 }
 
 
-async def insert_app(conn: AsyncConnection, values: dict[str, object]) -> int:
-    result = await conn.execute(insert(App).values(**values).returning(App.id))
-    return int(result.scalar_one())
+def insert_app(conn: Connection, values: dict[str, object]) -> int:
+    return int(conn.execute(insert(App).values(**values).returning(App.id)).scalar_one())
 
 
-async def find_by_key(conn: AsyncConnection, app_key: str) -> App | None:
-    result = await conn.execute(select(App.__table__).where(App.app_key == app_key))
-    row = result.mappings().first()
+def find_by_key(conn: Connection, app_key: str) -> App | None:
+    row = conn.execute(select(App.__table__).where(App.app_key == app_key)).mappings().first()
     return App(**row) if row else None
 
 
-async def quotas(conn: AsyncConnection, app_id: int) -> dict[str, int | None]:
-    result = await conn.execute(select(*QUOTA_COLUMNS.values()).where(App.id == app_id))
-    row = result.one()
+def quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
+    row = conn.execute(select(*QUOTA_COLUMNS.values()).where(App.id == app_id)).one()
     return dict(zip(QUOTA_COLUMNS, row, strict=True))
 
 
-async def take_units(conn: AsyncConnection, app_id: int, category: str, units: int) -> bool:
+def take_units(conn: Connection, app_id: int, category: str, units: int) -> bool:
     """Atomically take units from one metered category; False when it has too few."""
     column = QUOTA_COLUMNS[category]
-    result = await conn.execute(
+    result = conn.execute(
         update(App)
         .where(App.id == app_id, column.is_not(None), column >= units)
         .values({column: column - units})
@@ -41,12 +37,12 @@ async def take_units(conn: AsyncConnection, app_id: int, category: str, units: i
     return result.rowcount == 1
 
 
-async def give_units(conn: AsyncConnection, app_id: int, category: str, units: int) -> None:
+def give_units(conn: Connection, app_id: int, category: str, units: int) -> None:
     column = QUOTA_COLUMNS[category]
-    await conn.execute(
+    conn.execute(
         update(App).where(App.id == app_id, column.is_not(None)).values({column: column + units})
     )
 
 
-async def set_quota(conn: AsyncConnection, app_id: int, category: str, value: int | None) -> None:
-    await conn.execute(update(App).where(App.id == app_id).values({QUOTA_COLUMNS[category]: value}))
+def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -> None:
+    conn.execute(update(App).where(App.id == app_id).values({QUOTA_COLUMNS[category]: value}))

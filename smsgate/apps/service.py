@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps import repository
@@ -48,22 +48,19 @@ async def create_app(
         "created_at": clock.now_ms(),
     }
     values.update({k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES})
-    async with db.write() as conn:
-        app_id = await repository.insert_app(conn, values)
+    app_id = await db.write(lambda conn: repository.insert_app(conn, values))
     return NewApp(AppAccount(app_id, app_key, name, sms_enabled), secret)
 
 
 async def authenticate(db: Database, app_key: str, secret: str) -> AppAccount | None:
-    async with db.read() as conn:
-        app = await repository.find_by_key(conn, app_key)
+    app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None or not secret_matches(secret, app.secret_hash):
         return None
     return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:
-    async with db.read() as conn:
-        app = await repository.find_by_key(conn, app_key)
+    app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None:
         raise UnknownApp(app_key)
     return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
@@ -71,8 +68,7 @@ async def find_app(db: Database, app_key: str) -> AppAccount:
 
 async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:
     """The JSMS balance answer; an app with no quota at all has none assigned (50033)."""
-    async with db.read() as conn:
-        quotas = await repository.quotas(conn, app.id)
+    quotas = await db.read(lambda conn: repository.quotas(conn, app.id))
     if all(value is None for value in quotas.values()):
         raise JsmsError(50033)
     return {f"app_{category}": quotas[category] for category in QUOTA_CATEGORIES}
@@ -81,29 +77,32 @@ async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:
 async def top_up(db: Database, app_key: str, amounts: dict[str, int]) -> dict[str, int | None]:
     """Add units to categories; a category that was unmetered starts metered at the amount."""
     app = await find_app(db, app_key)
-    async with db.write() as conn:
-        current = await repository.quotas(conn, app.id)
+
+    def add(conn: Connection) -> dict[str, int | None]:
+        current = repository.quotas(conn, app.id)
         for category, amount in amounts.items():
             value = (current[category] or 0) + amount
-            await repository.set_quota(conn, app.id, category, max(value, 0))
-        return await repository.quotas(conn, app.id)
+            repository.set_quota(conn, app.id, category, max(value, 0))
+        return repository.quotas(conn, app.id)
+
+    return await db.write(add)
 
 
-async def debit_quota(conn: AsyncConnection, app_id: int, category: str, units: int) -> str | None:
+def debit_quota(conn: Connection, app_id: int, category: str, units: int) -> str | None:
     """Take `units` for a send of `category`, falling back to the all-purpose balance.
 
     Returns the category charged, or None when both are unmetered; raises 50014 when the metered
     pools are short. Each take is one conditional UPDATE, so concurrent sends never overdraw.
     """
-    quotas = await repository.quotas(conn, app_id)
+    quotas = repository.quotas(conn, app_id)
     pools = [c for c in (category, "balance") if quotas[c] is not None]
     if not pools:
         return None
     for pool in pools:
-        if await repository.take_units(conn, app_id, pool, units):
+        if repository.take_units(conn, app_id, pool, units):
             return pool
     raise JsmsError(50014)
 
 
-async def refund_quota(conn: AsyncConnection, app_id: int, category: str, units: int) -> None:
-    await repository.give_units(conn, app_id, category, units)
+def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> None:
+    repository.give_units(conn, app_id, category, units)

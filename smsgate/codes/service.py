@@ -1,6 +1,6 @@
 """Verification codes: text codes, voice codes, and checking them."""
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import AppAccount
@@ -28,23 +28,25 @@ async def send_code(
     number = normalise_mobile(mobile)
     if temp_id is None:
         raise JsmsError(50005)
-    async with ctx.db.read() as conn:
-        template = await sendable_template(conn, app.id, temp_id, (CODE,))
-        sign = await signature_for_send(conn, app.id, sign_id)
     code = generate_code(ctx.settings.code_length)
-    text = compose_sms(sign, render_template(template.text, {"code": code}))
-    message = OutgoingMessage(
-        kind="code",
-        mobile=number,
-        text=text,
-        limit_key=limit_key("code", app.id, number),
-        rules=ctx.settings.rate_rules["code"],
-        template_id=template.id,
-        code=code,
-        code_ttl_seconds=template.ttl,
-        keep_content=False,
-    )
-    return await accept_message(ctx, app, message)
+    rules = ctx.settings.rate_rules["code"]
+
+    def build(conn: Connection) -> OutgoingMessage:
+        template = sendable_template(conn, app.id, temp_id, (CODE,))
+        sign = signature_for_send(conn, app.id, sign_id)
+        return OutgoingMessage(
+            kind="code",
+            mobile=number,
+            text=compose_sms(sign, render_template(template.text, {"code": code})),
+            limit_key=limit_key("code", app.id, number),
+            rules=rules,
+            template_id=template.id,
+            code=code,
+            code_ttl_seconds=template.ttl,
+            keep_content=False,
+        )
+
+    return await accept_message(ctx, app, build)
 
 
 async def send_voice_code(
@@ -79,7 +81,7 @@ async def send_voice_code(
         keep_content=False,
         voice_lang=lang,
     )
-    return await accept_message(ctx, app, message)
+    return await accept_message(ctx, app, lambda _conn: message)
 
 
 def check_voice_code(code: str) -> None:
@@ -96,19 +98,16 @@ async def verify_code(ctx: Context, app: AppAccount, msg_id: str, code: str | No
         raise JsmsError(50015)
     if len(msg_id) > MAX_MSG_ID_LENGTH:
         raise JsmsError(50026)
-    async with ctx.db.write() as conn:
-        outcome = await _check(ctx, conn, app, msg_id, code)
+    outcome = await ctx.db.write(lambda conn: _check(ctx, conn, app, msg_id, code))
     if outcome is not None:
         raise JsmsError(outcome)
 
 
-async def _check(
-    ctx: Context, conn: AsyncConnection, app: AppAccount, msg_id: str, code: str
-) -> int | None:
+def _check(ctx: Context, conn: Connection, app: AppAccount, msg_id: str, code: str) -> int | None:
     """The error code of the check, or None when it passed. Never raises, so a counted wrong
     try commits with the transaction."""
     max_attempts = ctx.settings.code_max_attempts
-    stored = await repository.lock_code(conn, msg_id, app.id)
+    stored = repository.lock_code(conn, msg_id, app.id)
     if stored is None:
         return 50026
     if stored.verified_at is not None:
@@ -116,8 +115,8 @@ async def _check(
     if clock.now_ms() >= stored.expires_at or stored.attempts >= max_attempts:
         return 50011
     if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
-        if await repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
+        if repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
             return None
         return 50012
-    await repository.count_wrong_try(conn, msg_id, max_attempts)
+    repository.count_wrong_try(conn, msg_id, max_attempts)
     return 50010

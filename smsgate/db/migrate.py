@@ -1,4 +1,4 @@
-"""Bring a database to the newest schema with Alembic, from sync or async code."""
+"""Bring a database to the newest schema with Alembic."""
 
 from pathlib import Path
 
@@ -20,10 +20,8 @@ def alembic_config() -> Config:
 
 
 async def migrate(db: Database) -> None:
-    """Upgrade to head inside one connection (Alembic's connection-sharing recipe)."""
-    async with db.engine.connect() as conn:
-        await conn.run_sync(_upgrade)
-        await conn.commit()
+    """Upgrade to head inside one transaction (Alembic's connection-sharing recipe)."""
+    await db.write(_upgrade)
 
 
 def _upgrade(connection: Connection) -> None:

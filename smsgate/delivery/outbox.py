@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from smsgate.db.engine import Database
 from smsgate.db.models import OutboxEntry
@@ -25,10 +24,10 @@ class ClaimedEntry:
     attempts: int
 
 
-async def enqueue(
-    conn: AsyncConnection, msg_id: str, channel: str, payload: dict[str, Any], now_ms: int
+def enqueue(
+    conn: Connection, msg_id: str, channel: str, payload: dict[str, Any], now_ms: int
 ) -> None:
-    await conn.execute(
+    conn.execute(
         insert(OutboxEntry).values(
             msg_id=msg_id,
             channel=channel,
@@ -54,34 +53,33 @@ async def claim_due_outbox(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    async with db.write() as conn:
-        result = await conn.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(due.scalar_subquery()))
-            .values(lease_until=now_ms + lease_ms, attempts=OutboxEntry.attempts + 1)
-            .returning(
-                OutboxEntry.id,
-                OutboxEntry.msg_id,
-                OutboxEntry.channel,
-                OutboxEntry.payload,
-                OutboxEntry.attempts,
-            )
+    claim = (
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(due.scalar_subquery()))
+        .values(lease_until=now_ms + lease_ms, attempts=OutboxEntry.attempts + 1)
+        .returning(
+            OutboxEntry.id,
+            OutboxEntry.msg_id,
+            OutboxEntry.channel,
+            OutboxEntry.payload,
+            OutboxEntry.attempts,
         )
-        rows = result.all()
+    )
+    rows = await db.write(lambda conn: conn.execute(claim).all())
     return [
         ClaimedEntry(row.id, row.msg_id, row.channel, orjson.loads(row.payload), row.attempts)
         for row in rows
     ]
 
 
-async def remove_entry(conn: AsyncConnection, entry_id: int) -> None:
-    await conn.execute(delete(OutboxEntry).where(OutboxEntry.id == entry_id))
+def remove_entry(conn: Connection, entry_id: int) -> None:
+    conn.execute(delete(OutboxEntry).where(OutboxEntry.id == entry_id))
 
 
 async def retry_later(db: Database, entry_id: int, due_at: int, error: str) -> None:
-    async with db.write() as conn:
-        await conn.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id == entry_id)
-            .values(due_at=due_at, lease_until=None, last_error=error[:2000])
-        )
+    statement = (
+        update(OutboxEntry)
+        .where(OutboxEntry.id == entry_id)
+        .values(due_at=due_at, lease_until=None, last_error=error[:2000])
+    )
+    await db.write(lambda conn: conn.execute(statement))

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 
 import structlog
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.context import Context
@@ -15,7 +16,7 @@ from smsgate.delivery import outbox
 from smsgate.delivery.outbox import ClaimedEntry
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Provider, Rejected, TryLater
 from smsgate.limits import sql_backend
-from smsgate.messages.service import fail_before_provider, mark_submitted
+from smsgate.messages.status import fail_before_provider, mark_submitted
 from smsgate.mobiles import mask_mobile
 
 log = structlog.get_logger(__name__)
@@ -81,11 +82,13 @@ class DeliveryWorker:
             result = TryLater(f"{type(error).__name__}: {error}")
         db = self._ctx.db
         if isinstance(result, Accepted):
-            async with db.write() as conn:
-                await outbox.remove_entry(conn, entry.id)
-                await mark_submitted(
-                    conn, entry.msg_id, self._provider.name, result.provider_message_id
-                )
+            provider_id = result.provider_message_id
+
+            def record_acceptance(conn: Connection) -> None:
+                outbox.remove_entry(conn, entry.id)
+                mark_submitted(conn, entry.msg_id, self._provider.name, provider_id)
+
+            await db.write(record_acceptance)
             return
         if isinstance(result, Rejected):
             await self._fail(entry, result.report_status, result.reason)
@@ -105,9 +108,12 @@ class DeliveryWorker:
 
     async def _fail(self, entry: ClaimedEntry, report_status: int, reason: str) -> None:
         log.info("delivery failed", msg_id=entry.msg_id, status=report_status, reason=reason)
-        async with self._ctx.db.write() as conn:
-            await outbox.remove_entry(conn, entry.id)
-            await fail_before_provider(conn, entry.msg_id, report_status)
+
+        def record_failure(conn: Connection) -> None:
+            outbox.remove_entry(conn, entry.id)
+            fail_before_provider(conn, entry.msg_id, report_status)
+
+        await self._ctx.db.write(record_failure)
 
     async def _prune_limit_hits(self) -> None:
         now = clock.now_ms()
@@ -122,5 +128,4 @@ class DeliveryWorker:
             ),
             default=0,
         )
-        async with self._ctx.db.write() as conn:
-            await sql_backend.prune_hits(conn, now - longest * 1000)
+        await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from smsgate.errors import JsmsError
 from smsgate.limits import sql_backend
@@ -45,11 +45,13 @@ class Limiter:
             await self._redis.give_back(key, token)
             raise
 
-    async def count(
-        self, conn: AsyncConnection, key: str, rules: tuple[RateRule, ...], now_ms: int
-    ) -> None:
+    @property
+    def counts_in_database(self) -> bool:
+        return self._redis is None
+
+    def count(self, conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> None:
         """Inside the transaction: the SQL backend's exact check-and-count (no-op with Redis)."""
-        if self._redis is None and not await sql_backend.count_hit(conn, key, rules, now_ms):
+        if self._redis is None and not sql_backend.count_hit(conn, key, rules, now_ms):
             raise JsmsError(50009)
 
     async def close(self) -> None:

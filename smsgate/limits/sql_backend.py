@@ -7,8 +7,7 @@ on the key's hash. A send that fails later rolls its hit back with everything el
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from smsgate.db.models import LimitHit
 from smsgate.limits.rules import RateRule
@@ -16,19 +15,15 @@ from smsgate.limits.rules import RateRule
 _LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
 
 
-async def count_hit(
-    conn: AsyncConnection, key: str, rules: tuple[RateRule, ...], now_ms: int
-) -> bool:
+def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> bool:
     """Record one send for `key` if every rule still allows it; False when one is full."""
     if not rules:
         return True
     if conn.dialect.name == "postgresql":
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
-        )
+        conn.execute(_LOCK_KEY, {"k": key})
     longest = max(rule.window_seconds for rule in rules) * 1000
     most = max(rule.limit for rule in rules)
-    result = await conn.execute(
+    result = conn.execute(
         select(LimitHit.at)
         .where(LimitHit.key == key, LimitHit.at > now_ms - longest)
         .order_by(LimitHit.at.desc())
@@ -37,7 +32,7 @@ async def count_hit(
     recent = result.scalars().all()
     if not within_rules(recent, rules, now_ms):
         return False
-    await conn.execute(insert(LimitHit).values(key=key, at=now_ms))
+    conn.execute(insert(LimitHit).values(key=key, at=now_ms))
     return True
 
 
@@ -50,10 +45,10 @@ def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms
     return True
 
 
-async def prune_hits(conn: AsyncConnection, older_than_ms: int) -> int:
-    result = await conn.execute(delete(LimitHit).where(LimitHit.at <= older_than_ms))
+def prune_hits(conn: Connection, older_than_ms: int) -> int:
+    result = conn.execute(delete(LimitHit).where(LimitHit.at <= older_than_ms))
     return int(result.rowcount or 0)
 
 
-async def hits_for(conn: AsyncConnection, key: str) -> int:
-    return int((await conn.execute(select(func.count()).where(LimitHit.key == key))).scalar_one())
+def hits_for(conn: Connection, key: str) -> int:
+    return int(conn.execute(select(func.count()).where(LimitHit.key == key)).scalar_one())

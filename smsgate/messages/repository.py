@@ -1,32 +1,29 @@
 """Queries on message rows and their delivery status."""
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select, update
 
 from smsgate.db.models import Message, VerificationCode
 
-
-async def insert_message(conn: AsyncConnection, values: dict[str, object]) -> None:
-    await conn.execute(insert(Message).values(**values))
+_OPEN = ("accepted", "submitted")
 
 
-async def insert_code(conn: AsyncConnection, values: dict[str, object]) -> None:
-    await conn.execute(insert(VerificationCode).values(**values))
+def insert_message(conn: Connection, values: dict[str, object]) -> None:
+    conn.execute(insert(Message).values(**values))
 
 
-async def find_message(conn: AsyncConnection, msg_id: str) -> Message | None:
-    row = (
-        (await conn.execute(select(Message.__table__).where(Message.id == msg_id)))
-        .mappings()
-        .first()
-    )
+def insert_code(conn: Connection, values: dict[str, object]) -> None:
+    conn.execute(insert(VerificationCode).values(**values))
+
+
+def find_message(conn: Connection, msg_id: str) -> Message | None:
+    row = conn.execute(select(Message.__table__).where(Message.id == msg_id)).mappings().first()
     return Message(**row) if row else None
 
 
-async def set_submitted(
-    conn: AsyncConnection, msg_id: str, provider: str, provider_message_id: str | None, now_ms: int
+def set_submitted(
+    conn: Connection, msg_id: str, provider: str, provider_message_id: str | None, now_ms: int
 ) -> None:
-    await conn.execute(
+    conn.execute(
         update(Message)
         .where(Message.id == msg_id, Message.status == "accepted")
         .values(
@@ -38,12 +35,12 @@ async def set_submitted(
     )
 
 
-async def set_final_status(
-    conn: AsyncConnection, msg_id: str, status: str, report_status: int, now_ms: int
+def set_final_status(
+    conn: Connection, msg_id: str, status: str, report_status: int, now_ms: int
 ) -> bool:
-    result = await conn.execute(
+    result = conn.execute(
         update(Message)
-        .where(Message.id == msg_id, Message.status.in_(("accepted", "submitted")))
+        .where(Message.id == msg_id, Message.status.in_(_OPEN))
         .values(status=status, report_status=report_status, reported_at=now_ms)
     )
     return result.rowcount == 1

@@ -1,18 +1,19 @@
-"""Accepting messages: the one path every send takes into the outbox, and their status after.
+"""Accepting messages: the one path every send takes into the outbox.
 
-accept_message runs the checks that need the database in one transaction (limits, quota) and
-commits the message row, the code hash and the outbox row together: an answered msg_id is durable.
+A send is built from the database (template, signature), counted against its frequency limits,
+charged to the app's quota and written (message row, code hash, outbox row) in one transaction:
+an answered msg_id is durable, and a refused send leaves nothing behind.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import AppAccount, debit_quota, refund_quota
+from smsgate.apps.service import AppAccount, debit_quota
 from smsgate.codes.secrets import hash_code
 from smsgate.context import Context
 from smsgate.delivery import outbox
@@ -27,7 +28,6 @@ from smsgate.templates.rendering import has_special_brackets, render_template
 from smsgate.templates.service import CODE, MARKETING, NOTIFICATION, sendable_template
 
 MAX_CONTENT_LENGTH = 350
-DELIVERED = 4001
 TEMPLATE_KINDS = {CODE: "code", NOTIFICATION: "notification", MARKETING: "marketing"}
 QUOTA_CATEGORY = {
     "code": "industry",
@@ -53,6 +53,10 @@ class OutgoingMessage:
     voice_lang: int | None = None
 
 
+# Builds the message inside the send's transaction (template and signature lookups), or raises.
+BuildMessage = Callable[[Connection], OutgoingMessage]
+
+
 def require_sms(app: AppAccount) -> None:
     if not app.sms_enabled:
         raise JsmsError(50008)
@@ -68,22 +72,36 @@ def compose_sms(sign: str, body: str, suffix: str = "") -> str:
     return text
 
 
-async def accept_message(ctx: Context, app: AppAccount, message: OutgoingMessage) -> str:
+async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> str:
+    """Build, count, charge and queue one message; returns its msg_id once committed.
+
+    With limits in the database all of it is one transaction. With Redis the message is built
+    first (the limit key may depend on the text), the hit taken in Redis, then the rest written;
+    a failure after the hit gives it back.
+    """
     msg_id = str(uuid.uuid4())
     now = clock.now_ms()
-    async with (
-        ctx.limiter.reserve(message.limit_key, message.rules, now),
-        ctx.db.write() as conn,
-    ):
-        await ctx.limiter.count(conn, message.limit_key, message.rules, now)
-        await _record(ctx, conn, app, message, msg_id, now)
+    if ctx.limiter.counts_in_database:
+
+        def count_and_record(conn: Connection) -> None:
+            message = build(conn)
+            ctx.limiter.count(conn, message.limit_key, message.rules, now)
+            _record(ctx.server_key, conn, app, message, msg_id, now)
+
+        await ctx.db.write(count_and_record)
+    else:
+        message = await ctx.db.read(build)
+        async with ctx.limiter.reserve(message.limit_key, message.rules, now):
+            await ctx.db.write(
+                lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now)
+            )
     ctx.outbox_wakeup.set()
     return msg_id
 
 
-async def _record(
-    ctx: Context,
-    conn: AsyncConnection,
+def _record(
+    server_key: bytes,
+    conn: Connection,
     app: AppAccount,
     message: OutgoingMessage,
     msg_id: str,
@@ -91,8 +109,8 @@ async def _record(
 ) -> None:
     channel = "voice" if message.kind == "voice_code" else "sms"
     units = 1 if channel == "voice" else count_segments(message.text)
-    category = await debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
-    await repository.insert_message(
+    category = debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
+    repository.insert_message(
         conn,
         {
             "id": msg_id,
@@ -110,12 +128,12 @@ async def _record(
         },
     )
     if message.code is not None:
-        await repository.insert_code(
+        repository.insert_code(
             conn,
             {
                 "msg_id": msg_id,
                 "app_id": app.id,
-                "code_hash": hash_code(ctx.server_key, msg_id, message.code),
+                "code_hash": hash_code(server_key, msg_id, message.code),
                 "expires_at": now + message.code_ttl_seconds * 1000,
                 "attempts": 0,
             },
@@ -125,7 +143,7 @@ async def _record(
         payload["code"] = message.code
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
-    await outbox.enqueue(conn, msg_id, channel, payload, now)
+    outbox.enqueue(conn, msg_id, channel, payload, now)
 
 
 async def send_template_message(
@@ -148,47 +166,27 @@ async def send_template_message(
     if temp_id is None:
         raise JsmsError(50005)
     settings = ctx.settings
-    async with ctx.db.read() as conn:
-        template = await sendable_template(conn, app.id, temp_id, (CODE, NOTIFICATION, MARKETING))
-        sign = await signature_for_send(conn, app.id, sign_id)
-    body = render_template(template.text, temp_para)
-    kind = TEMPLATE_KINDS[template.type]
-    if kind == "marketing" and not within_hours(
-        clock.now_ms(), settings.marketing_hours, settings.timezone
-    ):
-        raise JsmsError(50009, "outside marketing hours")
-    text = compose_sms(sign, body, settings.unsubscribe_suffix if kind == "marketing" else "")
-    message = OutgoingMessage(
-        kind=kind,
-        mobile=number,
-        text=text,
-        limit_key=limit_key(kind, app.id, number, text if kind == "notification" else None),
-        rules=settings.rate_rules[kind],
-        template_id=template.id,
-        keep_content=kind != "code",
-    )
-    return await accept_message(ctx, app, message)
 
+    def build(conn: Connection) -> OutgoingMessage:
+        allowed = (CODE, NOTIFICATION, MARKETING)
+        template = sendable_template(conn, app.id, temp_id, allowed)
+        sign = signature_for_send(conn, app.id, sign_id)
+        body = render_template(template.text, temp_para)
+        kind = TEMPLATE_KINDS[template.type]
+        marketing = kind == "marketing"
+        if marketing and not within_hours(
+            clock.now_ms(), settings.marketing_hours, settings.timezone
+        ):
+            raise JsmsError(50009, "outside marketing hours")
+        text = compose_sms(sign, body, settings.unsubscribe_suffix if marketing else "")
+        return OutgoingMessage(
+            kind=kind,
+            mobile=number,
+            text=text,
+            limit_key=limit_key(kind, app.id, number, text if kind == "notification" else None),
+            rules=settings.rate_rules[kind],
+            template_id=template.id,
+            keep_content=kind != "code",
+        )
 
-async def mark_submitted(
-    conn: AsyncConnection, msg_id: str, provider: str, provider_message_id: str | None
-) -> None:
-    await repository.set_submitted(conn, msg_id, provider, provider_message_id, clock.now_ms())
-
-
-async def record_delivery_report(conn: AsyncConnection, msg_id: str, report_status: int) -> bool:
-    """A final status from a provider; False when the message was already final or is unknown."""
-    status = "delivered" if report_status == DELIVERED else "failed"
-    return await repository.set_final_status(conn, msg_id, status, report_status, clock.now_ms())
-
-
-async def fail_before_provider(conn: AsyncConnection, msg_id: str, report_status: int) -> None:
-    """No provider took the message: it is final as failed and its quota units go back."""
-    message = await repository.find_message(conn, msg_id)
-    if message is None:
-        return
-    failed_now = await repository.set_final_status(
-        conn, msg_id, "failed", report_status, clock.now_ms()
-    )
-    if failed_now and message.quota_category and message.quota_units:
-        await refund_quota(conn, message.app_id, message.quota_category, message.quota_units)
+    return await accept_message(ctx, app, build)

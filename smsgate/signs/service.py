@@ -2,8 +2,7 @@
 
 import re
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select
 
 from smsgate import clock
 from smsgate.db.engine import Database
@@ -32,21 +31,20 @@ async def create_default_sign(db: Database, app_id: int, text: str) -> int:
         "remark": "",
         "created_at": clock.now_ms(),
     }
-    async with db.write() as conn:
-        result = await conn.execute(insert(Sign).values(**values).returning(Sign.id))
-        return int(result.scalar_one())
+    statement = insert(Sign).values(**values).returning(Sign.id)
+    return await db.write(lambda conn: int(conn.execute(statement).scalar_one()))
 
 
-async def signature_for_send(conn: AsyncConnection, app_id: int, sign_id: int | None) -> str:
+def signature_for_send(conn: Connection, app_id: int, sign_id: int | None) -> str:
     """The signature text: the named one (50102 unless approved and this app's), else the
     app's default (50046 when it has none)."""
     query = select(Sign.sign).where(Sign.app_id == app_id, Sign.status == APPROVED)
     if sign_id is not None:
-        text = (await conn.execute(query.where(Sign.id == sign_id))).scalar_one_or_none()
+        text = conn.execute(query.where(Sign.id == sign_id)).scalar_one_or_none()
         if text is None:
             raise JsmsError(50102)
         return text
-    text = (await conn.execute(query.where(Sign.is_default.is_(True)).limit(1))).scalar()
+    text = conn.execute(query.where(Sign.is_default.is_(True)).limit(1)).scalar()
     if text is None:
         raise JsmsError(50046)
     return text

@@ -1,26 +1,21 @@
 """Queries on templates."""
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select, update
 
 from smsgate.db.models import Template
 
 
-async def insert_template(conn: AsyncConnection, values: dict[str, object]) -> int:
-    result = await conn.execute(insert(Template).values(**values).returning(Template.id))
-    return int(result.scalar_one())
+def insert_template(conn: Connection, values: dict[str, object]) -> int:
+    return int(conn.execute(insert(Template).values(**values).returning(Template.id)).scalar_one())
 
 
-async def find_template(conn: AsyncConnection, temp_id: int) -> Template | None:
-    result = await conn.execute(select(Template.__table__).where(Template.id == temp_id))
-    row = result.mappings().first()
+def find_template(conn: Connection, temp_id: int) -> Template | None:
+    row = conn.execute(select(Template.__table__).where(Template.id == temp_id)).mappings().first()
     return Template(**row) if row else None
 
 
-async def set_review(
-    conn: AsyncConnection, temp_id: int, status: int, reason: str | None, now: int
-) -> bool:
-    result = await conn.execute(
+def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, now: int) -> bool:
+    result = conn.execute(
         update(Template)
         .where(Template.id == temp_id)
         .values(status=status, refuse_reason=reason, updated_at=now)

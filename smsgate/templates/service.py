@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.db.engine import Database
@@ -55,26 +55,24 @@ async def create_template(
         "created_at": now,
         "updated_at": now,
     }
-    async with db.write() as conn:
-        return await repository.insert_template(conn, values)
+    return await db.write(lambda conn: repository.insert_template(conn, values))
 
 
 async def review_template(db: Database, temp_id: int, *, approve: bool, reason: str = "") -> None:
     status = APPROVED if approve else REJECTED
-    async with db.write() as conn:
-        found = await repository.set_review(
-            conn, temp_id, status, None if approve else reason, clock.now_ms()
-        )
+    refusal = None if approve else reason
+    now = clock.now_ms()
+    found = await db.write(lambda conn: repository.set_review(conn, temp_id, status, refusal, now))
     if not found:
         raise UnknownTemplate(temp_id)
 
 
-async def sendable_template(
-    conn: AsyncConnection, app_id: int, temp_id: int, allowed_types: tuple[int, ...]
+def sendable_template(
+    conn: Connection, app_id: int, temp_id: int, allowed_types: tuple[int, ...]
 ) -> SendableTemplate:
     """The template if this app may send with it now: 50013 unknown (or another app's),
     50020 in review, 50021 rejected, 50025 a type this API does not take."""
-    template = await repository.find_template(conn, temp_id)
+    template = repository.find_template(conn, temp_id)
     if template is None or template.app_id != app_id:
         raise JsmsError(50013)
     if template.status == IN_REVIEW:

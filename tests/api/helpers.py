@@ -1,8 +1,11 @@
 """Small assertions shared by the API tests."""
 
 import re
+from typing import Any
 
 import httpx
+from sqlalchemy import Row
+from sqlalchemy.sql.base import Executable
 
 from smsgate.context import Context
 from smsgate.delivery.providers.sandbox import InboxEntry, sandbox_inbox
@@ -26,3 +29,12 @@ def code_in(text: str) -> str:
     match = re.search(r"(?<!\d)(\d{4,8})(?!\d)", text)
     assert match, text
     return match.group(1)
+
+
+async def rows(ctx: Context, statement: Executable) -> list[Row[Any]]:
+    """Every row a query returns, read through the service's own database access."""
+    return await ctx.db.read(lambda conn: list(conn.execute(statement).all()))
+
+
+async def scalar(ctx: Context, statement: Executable) -> Any:
+    return await ctx.db.read(lambda conn: conn.execute(statement).scalar_one())

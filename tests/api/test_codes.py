@@ -7,7 +7,7 @@ from sqlalchemy import select
 from smsgate.context import Context
 from smsgate.db.models import Message, OutboxEntry
 from smsgate.templates.service import review_template
-from tests.api.helpers import assert_error, code_in, inbox
+from tests.api.helpers import assert_error, code_in, inbox, rows, scalar
 from tests.conftest import Delivery, Tenant, make_tenant
 
 
@@ -37,16 +37,14 @@ async def test_code_plaintext_is_kept_only_until_a_provider_takes_it(
         "/v1/codes", json={"mobile": "13800138000", "temp_id": tenant.code_temp}, auth=tenant.auth
     )
     msg_id = response.json()["msg_id"]
-    async with ctx.db.read() as conn:
-        content = (await conn.execute(select(Message.content))).scalar_one()
-        queued = (await conn.execute(select(OutboxEntry.payload))).scalar_one()
+    content = await scalar(ctx, select(Message.content))
+    queued = await scalar(ctx, select(OutboxEntry.payload))
     assert content is None  # the message row never holds the code
     assert '"code"' in queued
     await worker.run_until_idle()
     code = code_in((await inbox(ctx))[0].text)
-    async with ctx.db.read() as conn:
-        remaining = (await conn.execute(select(OutboxEntry.id))).all()
-        message = (await conn.execute(select(Message.status, Message.report_status))).one()
+    remaining = await rows(ctx, select(OutboxEntry.id))
+    [message] = await rows(ctx, select(Message.status, Message.report_status))
     assert remaining == []
     assert message == ("delivered", 4001)
     verify = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)

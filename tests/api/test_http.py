@@ -7,7 +7,7 @@ import pytest
 from httpx import AsyncClient
 
 from smsgate.context import Context
-from tests.api.helpers import assert_error
+from tests.api.helpers import assert_error, scalar
 from tests.conftest import Tenant
 
 
@@ -157,13 +157,12 @@ async def test_failed_send_leaves_nothing_behind(
 
     from smsgate.db.models import LimitHit, Message, OutboxEntry
 
-    async def broken_enqueue(*_args: object, **_kwargs: object) -> None:
+    def broken_enqueue(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("smsgate.delivery.outbox.enqueue", broken_enqueue)
     body = {"mobile": "13800138000", "temp_id": tenant.code_temp}
     assert_error(await api.post("/v1/codes", json=body, auth=tenant.auth), 500, 50019)
-    async with ctx.db.read() as conn:
-        for table in (Message, OutboxEntry, LimitHit):
-            count = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
-            assert count == 0, table.__tablename__
+    for table in (Message, OutboxEntry, LimitHit):
+        count = await scalar(ctx, select(func.count()).select_from(table))
+        assert count == 0, table.__tablename__

@@ -10,7 +10,7 @@ from smsgate import clock
 from smsgate.context import Context
 from smsgate.db.models import Message
 from smsgate.templates.service import CODE, NOTIFICATION, create_template
-from tests.api.helpers import assert_error, inbox
+from tests.api.helpers import assert_error, inbox, rows, scalar
 from tests.conftest import Delivery, Tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
@@ -30,9 +30,8 @@ async def test_notification_rendered_and_delivered(
     [entry] = await inbox(ctx)
     assert entry.msg_id == msg_id
     assert entry.text == "【smsgate】尊敬的张三，您的订单A1001已发货。"
-    async with ctx.db.read() as conn:
-        stored = (await conn.execute(select(Message.content, Message.kind))).one()
-    assert stored == (entry.text, "notification")
+    [stored] = await rows(ctx, select(Message.content, Message.kind))
+    assert tuple(stored) == (entry.text, "notification")
 
 
 @pytest.mark.parametrize(
@@ -147,8 +146,7 @@ async def test_caller_chosen_code_with_type_one_template_is_not_stored(
     assert (await api.post("/v1/messages", json=body, auth=tenant.auth)).status_code == 200
     await worker.run_until_idle()
     assert (await inbox(ctx))[0].text == "【smsgate】您的验证码是8888，5分钟内有效。"
-    async with ctx.db.read() as conn:
-        assert (await conn.execute(select(Message.content))).scalar_one() is None
+    assert await scalar(ctx, select(Message.content)) is None
 
 
 async def test_code_template_from_another_api_type(

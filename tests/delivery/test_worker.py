@@ -10,7 +10,7 @@ from smsgate.db.models import Message, OutboxEntry
 from smsgate.delivery import outbox
 from smsgate.delivery.providers.base import OutboundMessage, SubmitResult, TryLater
 from smsgate.delivery.worker import DeliveryWorker
-from tests.api.helpers import inbox
+from tests.api.helpers import inbox, rows, scalar
 from tests.conftest import Delivery, Tenant
 
 PARAMS = {"name": "赵六", "order": "D4"}
@@ -35,9 +35,8 @@ async def send(
 
 
 async def statuses(ctx: Context) -> dict[str, tuple[str, int | None]]:
-    async with ctx.db.read() as conn:
-        rows = (await conn.execute(select(Message.id, Message.status, Message.report_status))).all()
-    return {row.id: (row.status, row.report_status) for row in rows}
+    found = await rows(ctx, select(Message.id, Message.status, Message.report_status))
+    return {row.id: (row.status, row.report_status) for row in found}
 
 
 async def test_a_new_process_delivers_what_an_old_one_accepted(
@@ -71,8 +70,7 @@ async def test_redelivery_after_a_lost_lease_reaches_the_handset_once(
     await delivery.run_until_idle()
     assert [e.msg_id for e in await inbox(ctx)] == [msg_id]
     assert (await statuses(ctx))[msg_id] == ("delivered", 4001)
-    async with ctx.db.read() as conn:
-        assert (await conn.execute(select(OutboxEntry.id))).all() == []
+    assert await rows(ctx, select(OutboxEntry.id)) == []
 
 
 @pytest.mark.parametrize("status", [4002, 4003, 4005, 4006, 4010, 4100])
@@ -130,9 +128,7 @@ async def test_transport_errors_are_retried_with_backoff(
     assert await worker.deliver_due() == 1
     assert provider.calls == 3
     assert (await statuses(ctx))[msg_id] == ("submitted", None)
-    async with ctx.db.read() as conn:
-        provider_id = (await conn.execute(select(Message.provider_message_id))).scalar_one()
-    assert provider_id == "flaky-3"
+    assert await scalar(ctx, select(Message.provider_message_id)) == "flaky-3"
 
 
 async def test_giving_up_fails_the_message_and_refunds(

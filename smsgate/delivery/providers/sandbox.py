@@ -12,15 +12,14 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.db.models import SandboxDelivery
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
-from smsgate.messages.service import DELIVERED, record_delivery_report
+from smsgate.messages.status import DELIVERED, record_delivery_report
 
 MAGIC_PREFIX = "+861700000"
 REFUSED_AT_SUBMIT = "+8617000004000"
@@ -65,9 +64,8 @@ class SandboxProvider:
             "report_due_at": now + self._report_delay_ms,
             "delivered_at": now,
         }
-        async with self._db.write() as conn:
-            # Redelivery after a crash finds the row already there: the handset gets it once.
-            await conn.execute(_insert_ignoring_duplicates(conn).values(**values))
+        # Redelivery after a crash finds the row already there: the handset gets it once.
+        await self._db.write(lambda conn: conn.execute(_insert_once(conn).values(**values)))
         self._report_due.set()
         return Accepted(message.msg_id)
 
@@ -81,37 +79,37 @@ class SandboxProvider:
 
     async def send_due_reports(self) -> float:
         """Report what is due; returns seconds until the next report (at most one)."""
-        now = clock.now_ms()
-        async with self._db.write() as conn:
-            due = (
-                await conn.execute(
-                    select(SandboxDelivery.msg_id, SandboxDelivery.report_status)
-                    .where(SandboxDelivery.report_due_at <= now)
-                    .limit(500)
-                )
-            ).all()
-            for msg_id, status in due:
-                await record_delivery_report(conn, msg_id, status)
-            if due:
-                await conn.execute(
-                    update(SandboxDelivery)
-                    .where(SandboxDelivery.msg_id.in_([msg_id for msg_id, _ in due]))
-                    .values(report_due_at=None)
-                )
-            upcoming = (
-                await conn.execute(
-                    select(SandboxDelivery.report_due_at)
-                    .where(SandboxDelivery.report_due_at.is_not(None))
-                    .order_by(SandboxDelivery.report_due_at)
-                    .limit(1)
-                )
-            ).scalar()
+        upcoming = await self._db.write(lambda conn: _report_due(conn, clock.now_ms()))
         if upcoming is None:
             return 1.0
         return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
 
 
-def _insert_ignoring_duplicates(conn: AsyncConnection):  # type: ignore[no-untyped-def]
+def _report_due(conn: Connection, now: int) -> int | None:
+    """Report what is due; returns when the next report falls due, if any is waiting."""
+    due = conn.execute(
+        select(SandboxDelivery.msg_id, SandboxDelivery.report_status)
+        .where(SandboxDelivery.report_due_at <= now)
+        .limit(500)
+    ).all()
+    for msg_id, status in due:
+        record_delivery_report(conn, msg_id, status)
+    if due:
+        conn.execute(
+            update(SandboxDelivery)
+            .where(SandboxDelivery.msg_id.in_([msg_id for msg_id, _ in due]))
+            .values(report_due_at=None)
+        )
+    upcoming: int | None = conn.execute(
+        select(SandboxDelivery.report_due_at)
+        .where(SandboxDelivery.report_due_at.is_not(None))
+        .order_by(SandboxDelivery.report_due_at)
+        .limit(1)
+    ).scalar()
+    return upcoming
+
+
+def _insert_once(conn: Connection):  # type: ignore[no-untyped-def]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(SandboxDelivery).on_conflict_do_nothing(index_elements=["msg_id"])
 
@@ -122,8 +120,7 @@ async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEn
     query = select(table).order_by(table.c.id)
     if mobile is not None:
         query = query.where(table.c.mobile == mobile)
-    async with db.read() as conn:
-        rows = (await conn.execute(query)).mappings().all()
+    rows = await db.read(lambda conn: conn.execute(query).mappings().all())
     return [
         InboxEntry(
             r["msg_id"], r["mobile"], r["channel"], r["text"], r["delivered_at"], r["report_status"]
