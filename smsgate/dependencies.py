@@ -9,7 +9,7 @@ from smsgate.context import Context
 from smsgate.lenient import read_json_object
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 

@@ -7,10 +7,9 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from smsgate.apps.repository import QUOTA_CATEGORIES
 from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
-
-QUOTA_CATEGORIES = ("balance", "voice", "industry", "market")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,46 +1,37 @@
-"""Queries on stored verification codes. Every change is conditional, so concurrent checks of one
-code can neither verify it twice nor lose a wrong try."""
+"""Queries on stored verification codes (built once: see apps/repository.py). Every change is
+conditional, so concurrent checks of one code can neither verify it twice nor lose a wrong try."""
 
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 
-from smsgate.db.models import VerificationCode
+from smsgate.db.models import VerificationCode, table
+
+CODES = table(VerificationCode)
+# Row-locked until the transaction ends, so concurrent checks of one code compare one at a time:
+# parallel guesses get no more tries than sequential ones.
+_LOCK = (
+    select(CODES)
+    .where(CODES.c.msg_id == bindparam("code_id"), CODES.c.app_id == bindparam("app_id"))
+    .with_for_update()
+)
+_USABLE = (
+    CODES.c.msg_id == bindparam("code_id"),
+    CODES.c.verified_at.is_(None),
+    CODES.c.attempts < bindparam("max_attempts"),
+)
+_VERIFY = update(CODES).where(*_USABLE).values(verified_at=bindparam("now"))
+_WRONG_TRY = update(CODES).where(*_USABLE).values(attempts=CODES.c.attempts + 1)
 
 
-def lock_code(conn: Connection, msg_id: str, app_id: int) -> VerificationCode | None:
-    """The stored code, row-locked until the transaction ends, so concurrent checks of one code
-    compare one at a time: parallel guesses get no more tries than sequential ones."""
-    row = (
-        conn.execute(
-            select(VerificationCode.__table__)
-            .where(VerificationCode.msg_id == msg_id, VerificationCode.app_id == app_id)
-            .with_for_update()
-        )
-        .mappings()
-        .first()
-    )
-    return VerificationCode(**row) if row else None
-
-
-def _usable(msg_id: str, max_attempts: int) -> tuple[Any, ...]:
-    return (
-        VerificationCode.msg_id == msg_id,
-        VerificationCode.verified_at.is_(None),
-        VerificationCode.attempts < max_attempts,
-    )
+def lock_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:
+    return conn.execute(_LOCK, {"code_id": msg_id, "app_id": app_id}).first()
 
 
 def mark_verified(conn: Connection, msg_id: str, max_attempts: int, now_ms: int) -> bool:
-    result = conn.execute(
-        update(VerificationCode).where(*_usable(msg_id, max_attempts)).values(verified_at=now_ms)
-    )
-    return result.rowcount == 1
+    params = {"code_id": msg_id, "max_attempts": max_attempts, "now": now_ms}
+    return conn.execute(_VERIFY, params).rowcount == 1
 
 
 def count_wrong_try(conn: Connection, msg_id: str, max_attempts: int) -> None:
-    conn.execute(
-        update(VerificationCode)
-        .where(*_usable(msg_id, max_attempts))
-        .values(attempts=VerificationCode.attempts + 1)
-    )
+    conn.execute(_WRONG_TRY, {"code_id": msg_id, "max_attempts": max_attempts})

@@ -1,6 +1,18 @@
 """The tables, typed. Times are epoch milliseconds (UTC) in BigInteger columns."""
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -132,3 +144,8 @@ class SandboxDelivery(Base):
     report_status: Mapped[int] = mapped_column(Integer)
     report_due_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     delivered_at: Mapped[int] = mapped_column(BigInteger)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table: hot-path statements are built once on it (see apps/repository.py)."""
+    return cast(Table, model.__table__)

@@ -7,12 +7,20 @@ on the key's hash. A send that fails later rolls its hit back with everything el
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 
-from smsgate.db.models import LimitHit
+from smsgate.db.models import LimitHit, table
 from smsgate.limits.rules import RateRule
 
+HITS = table(LimitHit)
 _LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+_RECENT = (
+    select(HITS.c.at)
+    .where(HITS.c.key == bindparam("key"), HITS.c.at > bindparam("since"))
+    .order_by(HITS.c.at.desc())
+    .limit(bindparam("most"))
+)
+_INSERT = insert(HITS)
 
 
 def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> bool:
@@ -23,16 +31,11 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
         conn.execute(_LOCK_KEY, {"k": key})
     longest = max(rule.window_seconds for rule in rules) * 1000
     most = max(rule.limit for rule in rules)
-    result = conn.execute(
-        select(LimitHit.at)
-        .where(LimitHit.key == key, LimitHit.at > now_ms - longest)
-        .order_by(LimitHit.at.desc())
-        .limit(most)
-    )
-    recent = result.scalars().all()
+    params = {"key": key, "since": now_ms - longest, "most": most}
+    recent = conn.execute(_RECENT, params).scalars().all()
     if not within_rules(recent, rules, now_ms):
         return False
-    conn.execute(insert(LimitHit).values(key=key, at=now_ms))
+    conn.execute(_INSERT, {"key": key, "at": now_ms})
     return True
 
 
@@ -46,9 +49,9 @@ def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms
 
 
 def prune_hits(conn: Connection, older_than_ms: int) -> int:
-    result = conn.execute(delete(LimitHit).where(LimitHit.at <= older_than_ms))
+    result = conn.execute(delete(HITS).where(HITS.c.at <= older_than_ms))
     return int(result.rowcount or 0)
 
 
 def hits_for(conn: Connection, key: str) -> int:
-    return int(conn.execute(select(func.count()).where(LimitHit.key == key)).scalar_one())
+    return int(conn.execute(select(func.count()).where(HITS.c.key == key)).scalar_one())

@@ -1,46 +1,69 @@
-"""Queries on message rows and their delivery status."""
+"""Queries on message rows and their delivery status (built once: see apps/repository.py)."""
 
-from sqlalchemy import Connection, insert, select, update
+from typing import Any
 
-from smsgate.db.models import Message, VerificationCode
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
-_OPEN = ("accepted", "submitted")
+from smsgate.db.models import Message, VerificationCode, table
+
+MESSAGES = table(Message)
+_INSERT_MESSAGE = insert(MESSAGES)
+_INSERT_CODE = insert(table(VerificationCode))
+_BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
+_SUBMITTED = (
+    update(MESSAGES)
+    .where(MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status == "accepted")
+    .values(
+        status="submitted",
+        provider=bindparam("new_provider"),
+        provider_message_id=bindparam("new_provider_message_id"),
+        submitted_at=bindparam("new_now"),
+    )
+)
+_FINAL = (
+    update(MESSAGES)
+    .where(
+        MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status.in_(("accepted", "submitted"))
+    )
+    .values(
+        status=bindparam("new_status"),
+        report_status=bindparam("new_report_status"),
+        reported_at=bindparam("new_now"),
+    )
+)
 
 
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
-    conn.execute(insert(Message).values(**values))
+    conn.execute(_INSERT_MESSAGE, values)
 
 
 def insert_code(conn: Connection, values: dict[str, object]) -> None:
-    conn.execute(insert(VerificationCode).values(**values))
+    conn.execute(_INSERT_CODE, values)
 
 
-def find_message(conn: Connection, msg_id: str) -> Message | None:
-    row = conn.execute(select(Message.__table__).where(Message.id == msg_id)).mappings().first()
-    return Message(**row) if row else None
+def find_message(conn: Connection, msg_id: str) -> Row[Any] | None:
+    return conn.execute(_BY_ID, {"msg_id": msg_id}).first()
 
 
 def set_submitted(
     conn: Connection, msg_id: str, provider: str, provider_message_id: str | None, now_ms: int
 ) -> None:
-    conn.execute(
-        update(Message)
-        .where(Message.id == msg_id, Message.status == "accepted")
-        .values(
-            status="submitted",
-            provider=provider,
-            provider_message_id=provider_message_id,
-            submitted_at=now_ms,
-        )
-    )
+    params = {
+        "target_id": msg_id,
+        "new_provider": provider,
+        "new_provider_message_id": provider_message_id,
+        "new_now": now_ms,
+    }
+    conn.execute(_SUBMITTED, params)
 
 
 def set_final_status(
     conn: Connection, msg_id: str, status: str, report_status: int, now_ms: int
 ) -> bool:
-    result = conn.execute(
-        update(Message)
-        .where(Message.id == msg_id, Message.status.in_(_OPEN))
-        .values(status=status, report_status=report_status, reported_at=now_ms)
-    )
-    return result.rowcount == 1
+    params = {
+        "target_id": msg_id,
+        "new_status": status,
+        "new_report_status": report_status,
+        "new_now": now_ms,
+    }
+    return conn.execute(_FINAL, params).rowcount == 1

@@ -2,14 +2,20 @@
 
 import re
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import Sign
+from smsgate.db.models import Sign, table
 from smsgate.errors import JsmsError
 
 APPROVED = 1
+SIGNS = table(Sign)
+_APPROVED = select(SIGNS.c.sign).where(
+    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == APPROVED
+)
+_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
+_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
 # 2-8 Chinese characters, ASCII letters or digits; no spaces or brackets.
 _SIGN_TEXT = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{2,8}")
 
@@ -31,20 +37,19 @@ async def create_default_sign(db: Database, app_id: int, text: str) -> int:
         "remark": "",
         "created_at": clock.now_ms(),
     }
-    statement = insert(Sign).values(**values).returning(Sign.id)
+    statement = insert(SIGNS).values(**values).returning(SIGNS.c.id)
     return await db.write(lambda conn: int(conn.execute(statement).scalar_one()))
 
 
 def signature_for_send(conn: Connection, app_id: int, sign_id: int | None) -> str:
     """The signature text: the named one (50102 unless approved and this app's), else the
     app's default (50046 when it has none)."""
-    query = select(Sign.sign).where(Sign.app_id == app_id, Sign.status == APPROVED)
     if sign_id is not None:
-        text = conn.execute(query.where(Sign.id == sign_id)).scalar_one_or_none()
-        if text is None:
+        named = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id}).scalar()
+        if named is None:
             raise JsmsError(50102)
-        return text
-    text = conn.execute(query.where(Sign.is_default.is_(True)).limit(1)).scalar()
-    if text is None:
+        return str(named)
+    default = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
+    if default is None:
         raise JsmsError(50046)
-    return text
+    return str(default)

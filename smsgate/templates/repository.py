@@ -1,23 +1,28 @@
-"""Queries on templates."""
+"""Queries on templates (built once: see apps/repository.py)."""
 
-from sqlalchemy import Connection, insert, select, update
+from typing import Any
 
-from smsgate.db.models import Template
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
+
+from smsgate.db.models import Template, table
+
+TEMPLATES = table(Template)
+_INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
+_BY_ID = select(TEMPLATES).where(TEMPLATES.c.id == bindparam("temp_id"))
 
 
 def insert_template(conn: Connection, values: dict[str, object]) -> int:
-    return int(conn.execute(insert(Template).values(**values).returning(Template.id)).scalar_one())
+    return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def find_template(conn: Connection, temp_id: int) -> Template | None:
-    row = conn.execute(select(Template.__table__).where(Template.id == temp_id)).mappings().first()
-    return Template(**row) if row else None
+def find_template(conn: Connection, temp_id: int) -> Row[Any] | None:
+    return conn.execute(_BY_ID, {"temp_id": temp_id}).first()
 
 
 def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, now: int) -> bool:
     result = conn.execute(
-        update(Template)
-        .where(Template.id == temp_id)
+        update(TEMPLATES)
+        .where(TEMPLATES.c.id == temp_id)
         .values(status=status, refuse_reason=reason, updated_at=now)
     )
     return result.rowcount == 1

@@ -12,15 +12,32 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import SandboxDelivery
+from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
 from smsgate.messages.status import DELIVERED, record_delivery_report
 
+INBOX = table(SandboxDelivery)
+_INSERT_ONCE = {
+    # Redelivery after a crash finds the row already there: the handset gets it once.
+    name: dialect.insert(INBOX).on_conflict_do_nothing(index_elements=["msg_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_DUE_REPORTS = (
+    select(INBOX.c.msg_id, INBOX.c.report_status)
+    .where(INBOX.c.report_due_at <= bindparam("now"))
+    .limit(500)
+)
+_NEXT_REPORT = (
+    select(INBOX.c.report_due_at)
+    .where(INBOX.c.report_due_at.is_not(None))
+    .order_by(INBOX.c.report_due_at)
+    .limit(1)
+)
 MAGIC_PREFIX = "+861700000"
 REFUSED_AT_SUBMIT = "+8617000004000"
 
@@ -64,8 +81,7 @@ class SandboxProvider:
             "report_due_at": now + self._report_delay_ms,
             "delivered_at": now,
         }
-        # Redelivery after a crash finds the row already there: the handset gets it once.
-        await self._db.write(lambda conn: conn.execute(_insert_once(conn).values(**values)))
+        await self._db.write(lambda conn: conn.execute(_INSERT_ONCE[conn.dialect.name], values))
         self._report_due.set()
         return Accepted(message.msg_id)
 
@@ -87,39 +103,24 @@ class SandboxProvider:
 
 def _report_due(conn: Connection, now: int) -> int | None:
     """Report what is due; returns when the next report falls due, if any is waiting."""
-    due = conn.execute(
-        select(SandboxDelivery.msg_id, SandboxDelivery.report_status)
-        .where(SandboxDelivery.report_due_at <= now)
-        .limit(500)
-    ).all()
+    due = conn.execute(_DUE_REPORTS, {"now": now}).all()
     for msg_id, status in due:
         record_delivery_report(conn, msg_id, status)
     if due:
         conn.execute(
-            update(SandboxDelivery)
-            .where(SandboxDelivery.msg_id.in_([msg_id for msg_id, _ in due]))
+            update(INBOX)
+            .where(INBOX.c.msg_id.in_([msg_id for msg_id, _ in due]))
             .values(report_due_at=None)
         )
-    upcoming: int | None = conn.execute(
-        select(SandboxDelivery.report_due_at)
-        .where(SandboxDelivery.report_due_at.is_not(None))
-        .order_by(SandboxDelivery.report_due_at)
-        .limit(1)
-    ).scalar()
+    upcoming: int | None = conn.execute(_NEXT_REPORT).scalar()
     return upcoming
-
-
-def _insert_once(conn: Connection):  # type: ignore[no-untyped-def]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(SandboxDelivery).on_conflict_do_nothing(index_elements=["msg_id"])
 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
     """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
-    table = SandboxDelivery.__table__
-    query = select(table).order_by(table.c.id)
+    query = select(INBOX).order_by(INBOX.c.id)
     if mobile is not None:
-        query = query.where(table.c.mobile == mobile)
+        query = query.where(INBOX.c.mobile == mobile)
     rows = await db.read(lambda conn: conn.execute(query).mappings().all())
     return [
         InboxEntry(
