@@ -6,7 +6,8 @@ import secrets
 
 
 def generate_code(length: int) -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(length))
+    """`length` uniformly random digits (leading zeros included), from one CSPRNG draw."""
+    return str(secrets.randbelow(10**length)).zfill(length)
 
 
 def hash_code(key: bytes, msg_id: str, code: str) -> str:

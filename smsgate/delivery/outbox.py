@@ -80,6 +80,5 @@ def remove_entry(conn: Connection, entry_id: int) -> None:
     conn.execute(_REMOVE, {"entry_id": entry_id})
 
 
-async def retry_later(db: Database, entry_id: int, due_at: int, error: str) -> None:
-    params = {"entry_id": entry_id, "new_due_at": due_at, "error": error[:2000]}
-    await db.write(lambda conn: conn.execute(_RETRY, params))
+def retry_entry(conn: Connection, entry_id: int, due_at: int, error: str) -> None:
+    conn.execute(_RETRY, {"entry_id": entry_id, "new_due_at": due_at, "error": error[:2000]})

@@ -14,7 +14,14 @@ from smsgate import clock
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.delivery.outbox import ClaimedEntry
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, Provider, Rejected, TryLater
+from smsgate.delivery.providers.base import (
+    Accepted,
+    OutboundMessage,
+    Provider,
+    Rejected,
+    SubmitResult,
+    TryLater,
+)
 from smsgate.limits import sql_backend
 from smsgate.messages.status import fail_before_provider, mark_submitted
 from smsgate.mobiles import mask_mobile
@@ -55,7 +62,8 @@ class DeliveryWorker:
                 await provider_task
 
     async def deliver_due(self) -> int:
-        """One pass: claim a batch of due rows and deliver them concurrently."""
+        """One pass: claim a batch of due rows, hand them to the provider together, and record
+        every outcome in one transaction."""
         settings = self._ctx.settings
         entries = await outbox.claim_due_outbox(
             self._ctx.db,
@@ -63,57 +71,22 @@ class DeliveryWorker:
             settings.outbox_batch,
             int(settings.outbox_lease_seconds * 1000),
         )
-        await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        if not entries:
+            return 0
+        results = await self._submit(entries)
+        name, max_attempts = self._provider.name, settings.outbox_max_attempts
+        await self._ctx.db.write(
+            lambda conn: record_outcomes(conn, entries, results, name, max_attempts)
+        )
         return len(entries)
 
-    async def _deliver(self, entry: ClaimedEntry) -> None:
-        message = OutboundMessage(
-            msg_id=entry.msg_id,
-            channel=entry.channel,
-            mobile=entry.payload["mobile"],
-            text=entry.payload["text"],
-            code=entry.payload.get("code"),
-            voice_lang=entry.payload.get("voice_lang"),
-        )
+    async def _submit(self, entries: list[ClaimedEntry]) -> list[SubmitResult]:
+        messages = [outbound_message(entry) for entry in entries]
         try:
-            result = await self._provider.submit(message)
-        except Exception as error:  # a provider bug must not lose the message
-            log.exception("provider raised", provider=self._provider.name, msg_id=entry.msg_id)
-            result = TryLater(f"{type(error).__name__}: {error}")
-        db = self._ctx.db
-        if isinstance(result, Accepted):
-            provider_id = result.provider_message_id
-
-            def record_acceptance(conn: Connection) -> None:
-                outbox.remove_entry(conn, entry.id)
-                mark_submitted(conn, entry.msg_id, self._provider.name, provider_id)
-
-            await db.write(record_acceptance)
-            return
-        if isinstance(result, Rejected):
-            await self._fail(entry, result.report_status, result.reason)
-            return
-        if entry.attempts >= self._ctx.settings.outbox_max_attempts:
-            await self._fail(entry, OTHER_ERROR, f"gave up after {entry.attempts} tries")
-            return
-        backoff = min(2**entry.attempts, MAX_BACKOFF_SECONDS)
-        log.warning(
-            "delivery deferred",
-            msg_id=entry.msg_id,
-            mobile=mask_mobile(message.mobile),
-            reason=result.reason,
-            retry_in=backoff,
-        )
-        await outbox.retry_later(db, entry.id, clock.now_ms() + backoff * 1000, result.reason)
-
-    async def _fail(self, entry: ClaimedEntry, report_status: int, reason: str) -> None:
-        log.info("delivery failed", msg_id=entry.msg_id, status=report_status, reason=reason)
-
-        def record_failure(conn: Connection) -> None:
-            outbox.remove_entry(conn, entry.id)
-            fail_before_provider(conn, entry.msg_id, report_status)
-
-        await self._ctx.db.write(record_failure)
+            return await self._provider.submit_many(messages)
+        except Exception as error:  # a provider bug must not lose the messages
+            log.exception("provider raised", provider=self._provider.name, count=len(messages))
+            return [TryLater(f"{type(error).__name__}: {error}") for _ in messages]
 
     async def _prune_limit_hits(self) -> None:
         now = clock.now_ms()
@@ -129,3 +102,49 @@ class DeliveryWorker:
             default=0,
         )
         await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))
+
+
+def outbound_message(entry: ClaimedEntry) -> OutboundMessage:
+    return OutboundMessage(
+        msg_id=entry.msg_id,
+        channel=entry.channel,
+        mobile=entry.payload["mobile"],
+        text=entry.payload["text"],
+        code=entry.payload.get("code"),
+        voice_lang=entry.payload.get("voice_lang"),
+    )
+
+
+def record_outcomes(
+    conn: Connection,
+    entries: list[ClaimedEntry],
+    results: list[SubmitResult],
+    provider: str,
+    max_attempts: int,
+) -> None:
+    """Accepted: out of the outbox, submitted. Refused or out of tries: out of the outbox, failed,
+    units refunded. A transport error: back in the outbox after an exponential backoff."""
+    now = clock.now_ms()
+    for entry, result in zip(entries, results, strict=True):
+        if isinstance(result, Accepted):
+            outbox.remove_entry(conn, entry.id)
+            mark_submitted(conn, entry.msg_id, provider, result.provider_message_id)
+        elif isinstance(result, Rejected) or entry.attempts >= max_attempts:
+            status, reason = (
+                (result.report_status, result.reason)
+                if isinstance(result, Rejected)
+                else (OTHER_ERROR, f"gave up after {entry.attempts} tries: {result.reason}")
+            )
+            log.info("delivery failed", msg_id=entry.msg_id, status=status, reason=reason)
+            outbox.remove_entry(conn, entry.id)
+            fail_before_provider(conn, entry.msg_id, status)
+        else:
+            backoff = min(2**entry.attempts, MAX_BACKOFF_SECONDS)
+            log.warning(
+                "delivery deferred",
+                msg_id=entry.msg_id,
+                mobile=mask_mobile(entry.payload["mobile"]),
+                reason=result.reason,
+                retry_in=backoff,
+            )
+            outbox.retry_entry(conn, entry.id, now + backoff * 1000, result.reason)

@@ -1,5 +1,7 @@
 """The outbox and the worker: durable acceptance, at-least-once delivery, final statuses."""
 
+from collections.abc import Sequence
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
@@ -8,7 +10,12 @@ from smsgate import clock
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, OutboxEntry
 from smsgate.delivery import outbox
-from smsgate.delivery.providers.base import OutboundMessage, SubmitResult, TryLater
+from smsgate.delivery.providers.base import (
+    OutboundMessage,
+    SubmitResult,
+    TryLater,
+    submit_each,
+)
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import inbox, rows, scalar
 from tests.conftest import Delivery, Tenant
@@ -62,8 +69,8 @@ async def test_redelivery_after_a_lost_lease_reaches_the_handset_once(
     # A worker claims the row and dies before recording the provider's acceptance.
     [claimed] = await outbox.claim_due_outbox(ctx.db, start, 10, 60_000)
     delivery = Delivery(ctx)
-    await delivery.provider.submit(
-        OutboundMessage(msg_id, "sms", claimed.payload["mobile"], claimed.payload["text"])
+    await delivery.provider.submit_many(
+        [OutboundMessage(msg_id, "sms", claimed.payload["mobile"], claimed.payload["text"])]
     )
     assert await outbox.claim_due_outbox(ctx.db, start + 1_000, 10, 60_000) == []  # leased
     monkeypatch.setattr(clock, "now_ms", lambda: start + 61_000)
@@ -99,6 +106,9 @@ class FlakyProvider:
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.calls = 0
+
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        return await submit_each(self.submit, messages)
 
     async def submit(self, message: OutboundMessage) -> SubmitResult:
         self.calls += 1

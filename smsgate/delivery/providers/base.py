@@ -1,5 +1,7 @@
 """What every delivery provider offers the worker."""
 
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,8 +44,23 @@ SubmitResult = Accepted | Rejected | TryLater
 class Provider(Protocol):
     name: str
 
-    async def submit(self, message: OutboundMessage) -> SubmitResult: ...
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        """Hand over a batch (a carrier link pipelines it); one result per message, in order."""
+        ...
 
     async def run(self) -> None:
         """Background work (binds, report polling) for as long as the worker runs."""
         ...
+
+
+async def submit_each(
+    submit: Callable[[OutboundMessage], Awaitable[SubmitResult]],
+    messages: Sequence[OutboundMessage],
+) -> list[SubmitResult]:
+    """submit_many for providers that take one message at a time: all concurrently, and an
+    exception becomes a TryLater for its message only."""
+    outcomes = await asyncio.gather(*(submit(m) for m in messages), return_exceptions=True)
+    return [
+        TryLater(f"{type(o).__name__}: {o}") if isinstance(o, BaseException) else o
+        for o in outcomes
+    ]

@@ -10,6 +10,7 @@ delivery report. Magic numbers fail in each documented way:
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -68,22 +69,31 @@ class SandboxProvider:
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()
 
-    async def submit(self, message: OutboundMessage) -> SubmitResult:
-        if message.mobile == REFUSED_AT_SUBMIT:
-            return Rejected(4004, "sandbox: number refused at submit")
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        """Every message lands in the inbox in one transaction, except the refused number."""
         now = clock.now_ms()
-        values = {
-            "msg_id": message.msg_id,
-            "mobile": message.mobile,
-            "channel": message.channel,
-            "text": message.text,
-            "report_status": magic_report_status(message.mobile),
-            "report_due_at": now + self._report_delay_ms,
-            "delivered_at": now,
-        }
-        await self._db.write(lambda conn: conn.execute(_INSERT_ONCE[conn.dialect.name], values))
-        self._report_due.set()
-        return Accepted(message.msg_id)
+        results: list[SubmitResult] = []
+        rows = []
+        for message in messages:
+            if message.mobile == REFUSED_AT_SUBMIT:
+                results.append(Rejected(4004, "sandbox: number refused at submit"))
+                continue
+            rows.append(
+                {
+                    "msg_id": message.msg_id,
+                    "mobile": message.mobile,
+                    "channel": message.channel,
+                    "text": message.text,
+                    "report_status": magic_report_status(message.mobile),
+                    "report_due_at": now + self._report_delay_ms,
+                    "delivered_at": now,
+                }
+            )
+            results.append(Accepted(message.msg_id))
+        if rows:
+            await self._db.write(lambda conn: conn.execute(_INSERT_ONCE[conn.dialect.name], rows))
+            self._report_due.set()
+        return results
 
     async def run(self) -> None:
         """Send due delivery reports, waking when a message arrives or the next report is due."""
