@@ -15,10 +15,7 @@ Transactions are written as synchronous functions so each backend can run them t
 
 import asyncio
 import contextlib
-import queue
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,9 +35,9 @@ class Database:
         self.url = make_url(normalise_database_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._async_engine: AsyncEngine | None = None
-        self._sqlite: _SqliteThread | None = None
+        self._sqlite: _SqliteInline | None = None
         if self.is_sqlite:
-            self._sqlite = _SqliteThread(_create_sqlite_engine(self.url.database, echo))
+            self._sqlite = _SqliteInline(_create_sqlite_engine(self.url.database, echo))
         else:
             self._async_engine = create_async_engine(
                 self.url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
@@ -71,106 +68,103 @@ class Database:
 
     async def dispose(self) -> None:
         if self._sqlite is not None:
-            await asyncio.to_thread(self._sqlite.stop)
+            self._sqlite.stop()
         if self._async_engine is not None:
             await self._async_engine.dispose()
 
 
-class _Job:
-    __slots__ = ("future", "work")
+class _SqliteInline:
+    """One connection used from the event loop's own thread; queued transactions are committed
+    in groups.
 
-    def __init__(self, work: Work[Any]) -> None:
-        self.work = work
-        self.future: Future[Any] = Future()
-
-
-class _SqliteThread:
-    """One thread, one connection; queued transactions are committed in groups."""
+    SQLite work is short CPU work under the GIL: running it on another thread would not run it in
+    parallel, only add a hand-off and GIL contention per transaction. Jobs queued while the loop
+    is busy run together in one transaction at the next turn of the loop (group commit).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="smsgate-sqlite", daemon=True)
-        self._started = False
-        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._pending: list[tuple[Work[Any], asyncio.Future[Any]]] = []
 
     async def submit(self, work: Work[T]) -> T:
-        self._ensure_started()
-        job = _Job(work)
-        self._queue.put(job)
-        result: T = await asyncio.wrap_future(job.future)
-        return result
-
-    def _ensure_started(self) -> None:
-        if not self._started:
-            with self._lock:
-                if not self._started:
-                    self._thread.start()
-                    self._started = True
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((work, future))
+        return await future
 
     def stop(self) -> None:
-        if self._started:
-            self._queue.put(None)
-            self._thread.join()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         self._engine.dispose()
 
-    def _serve(self) -> None:
-        with self._engine.connect() as conn:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < GROUP_COMMIT_LIMIT:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        self._queue.put(None)  # stop after this batch
-                        break
-                    batch.append(job)
-                self._run_batch(conn, batch)
+    def _flush(self) -> None:
+        batch, self._pending = (
+            self._pending[:GROUP_COMMIT_LIMIT],
+            self._pending[GROUP_COMMIT_LIMIT:],
+        )
+        if self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        for future, ok, value in _run_batch(self._conn, batch):
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
-    def _run_batch(self, conn: Connection, batch: list[_Job]) -> None:
-        """Run every job in one transaction; each job's outcome is released after COMMIT."""
-        outcomes: list[tuple[_Job, bool, Any]] = []
-        try:
-            with conn.begin():
-                if len(batch) == 1:
-                    outcomes.append(_attempt(batch[0], conn))
-                    if not outcomes[0][1]:
-                        raise _RolledBack
-                else:
-                    for job in batch:
-                        savepoint = conn.begin_nested()
-                        outcome = _attempt(job, conn)
-                        if outcome[1]:
-                            savepoint.commit()
-                        else:
-                            savepoint.rollback()
-                        outcomes.append(outcome)
-        except _RolledBack:
-            pass
-        except Exception as error:  # the COMMIT itself failed: nothing in the batch happened
-            outcomes = [(job, False, error) for job in batch]
-        for job, ok, value in outcomes:
-            if job.future.set_running_or_notify_cancel():
-                if ok:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(value)
+
+Outcome = tuple["asyncio.Future[Any]", bool, Any]
+
+
+def _run_batch(
+    conn: Connection, batch: list[tuple[Work[Any], "asyncio.Future[Any]"]]
+) -> list[Outcome]:
+    """Run every job in one transaction, each in a SAVEPOINT when there are several, so a job
+    that raises rolls back alone. Outcomes are released only after COMMIT."""
+    outcomes: list[Outcome] = []
+    try:
+        with conn.begin():
+            # IMMEDIATE takes the write lock at BEGIN, so another process (the CLI) makes us wait
+            # at the start of a transaction instead of failing in the middle of one. Emitted here
+            # rather than from a "begin" event: any engine event listener slows every statement.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if len(batch) == 1:
+                work, future = batch[0]
+                outcomes.append(_attempt(work, future, conn))
+                if not outcomes[0][1]:
+                    raise _RolledBack
+            else:
+                for work, future in batch:
+                    # Raw SAVEPOINT statements: SQLAlchemy's begin_nested() compiles a new
+                    # statement for every savepoint name, twice per job.
+                    conn.exec_driver_sql("SAVEPOINT job")
+                    outcome = _attempt(work, future, conn)
+                    if not outcome[1]:
+                        conn.exec_driver_sql("ROLLBACK TO job")
+                    conn.exec_driver_sql("RELEASE job")
+                    outcomes.append(outcome)
+    except _RolledBack:
+        pass
+    except Exception as error:  # the COMMIT itself failed: nothing in the batch happened
+        outcomes = [(future, False, error) for _work, future in batch]
+    return outcomes
 
 
 class _RolledBack(Exception):
     """Unwinds a one-job transaction whose job failed."""
 
 
-def _attempt(job: _Job, conn: Connection) -> tuple[_Job, bool, Any]:
+def _attempt(work: Work[Any], future: "asyncio.Future[Any]", conn: Connection) -> Outcome:
     try:
-        return job, True, job.work(conn)
+        return future, True, work(conn)
     except Exception as error:
-        return job, False, error
+        return future, False, error
 
 
 def normalise_database_url(url: str) -> str:
@@ -192,26 +186,20 @@ def _create_sqlite_engine(database: str | None, echo: bool) -> Engine:
         f"sqlite:///{database or ':memory:'}",
         echo=echo,
         poolclass=StaticPool,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": 5},
     )
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control away from the driver so BEGIN IMMEDIATE below is the only BEGIN.
+    # Take transaction control away from the driver: _run_batch emits BEGIN IMMEDIATE itself.
     dbapi_connection.isolation_level = None
     with contextlib.closing(dbapi_connection.cursor()) as cursor:
         cursor.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL loses nothing when the process dies; only an OS crash can lose the
         # last transactions.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Another process (the CLI) holds the write lock for milliseconds at most.
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
-
-
-def _begin_immediate(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock at BEGIN, so other processes (the CLI) wait at the start
-    # of a transaction instead of failing in the middle of one.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
