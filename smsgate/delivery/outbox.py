@@ -76,8 +76,9 @@ async def claim_due_outbox(
     ]
 
 
-def remove_entry(conn: Connection, entry_id: int) -> None:
-    conn.execute(_REMOVE, {"entry_id": entry_id})
+def remove_entries(conn: Connection, entry_ids: list[int]) -> None:
+    if entry_ids:
+        conn.execute(_REMOVE, [{"entry_id": entry_id} for entry_id in entry_ids])
 
 
 def retry_entry(conn: Connection, entry_id: int, due_at: int, error: str) -> None:

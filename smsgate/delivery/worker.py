@@ -125,10 +125,12 @@ def record_outcomes(
     """Accepted: out of the outbox, submitted. Refused or out of tries: out of the outbox, failed,
     units refunded. A transport error: back in the outbox after an exponential backoff."""
     now = clock.now_ms()
+    accepted: list[tuple[str, str | None]] = []
+    finished: list[int] = []
     for entry, result in zip(entries, results, strict=True):
         if isinstance(result, Accepted):
-            outbox.remove_entry(conn, entry.id)
-            mark_submitted(conn, entry.msg_id, provider, result.provider_message_id)
+            accepted.append((entry.msg_id, result.provider_message_id))
+            finished.append(entry.id)
         elif isinstance(result, Rejected) or entry.attempts >= max_attempts:
             status, reason = (
                 (result.report_status, result.reason)
@@ -136,7 +138,7 @@ def record_outcomes(
                 else (OTHER_ERROR, f"gave up after {entry.attempts} tries: {result.reason}")
             )
             log.info("delivery failed", msg_id=entry.msg_id, status=status, reason=reason)
-            outbox.remove_entry(conn, entry.id)
+            finished.append(entry.id)
             fail_before_provider(conn, entry.msg_id, status)
         else:
             backoff = min(2**entry.attempts, MAX_BACKOFF_SECONDS)
@@ -148,3 +150,5 @@ def record_outcomes(
                 retry_in=backoff,
             )
             outbox.retry_entry(conn, entry.id, now + backoff * 1000, result.reason)
+    outbox.remove_entries(conn, finished)
+    mark_submitted(conn, accepted, provider)

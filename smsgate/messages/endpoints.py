@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from smsgate.dependencies import AppDep, ContextDep, JsonBody
+from smsgate.dependencies import JsonCallDep
 from smsgate.lenient import optional_int, string_map
 from smsgate.messages import service
 from smsgate.responses import JsmsJSONResponse
@@ -11,13 +11,13 @@ router = APIRouter()
 
 
 @router.post("/v1/messages")
-async def send_message(ctx: ContextDep, app: AppDep, body: JsonBody) -> JsmsJSONResponse:
+async def send_message(call: JsonCallDep) -> JsmsJSONResponse:
     msg_id = await service.send_template_message(
-        ctx,
-        app,
-        mobile=body.get("mobile"),
-        temp_id=optional_int(body, "temp_id", 50013),
-        sign_id=optional_int(body, "sign_id", 50102),
-        temp_para=string_map(body.get("temp_para")),
+        call.ctx,
+        call.app,
+        mobile=call.body.get("mobile"),
+        temp_id=optional_int(call.body, "temp_id", 50013),
+        sign_id=optional_int(call.body, "sign_id", 50102),
+        temp_para=string_map(call.body.get("temp_para")),
     )
     return JsmsJSONResponse({"msg_id": msg_id})

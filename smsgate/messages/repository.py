@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from smsgate.db.models import Message, VerificationCode, table
 
@@ -23,7 +23,8 @@ _SUBMITTED = (
 _FINAL = (
     update(MESSAGES)
     .where(
-        MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status.in_(("accepted", "submitted"))
+        MESSAGES.c.id == bindparam("target_id"),
+        or_(MESSAGES.c.status == "accepted", MESSAGES.c.status == "submitted"),
     )
     .values(
         status=bindparam("new_status"),
@@ -46,15 +47,28 @@ def find_message(conn: Connection, msg_id: str) -> Row[Any] | None:
 
 
 def set_submitted(
-    conn: Connection, msg_id: str, provider: str, provider_message_id: str | None, now_ms: int
+    conn: Connection, accepted: list[tuple[str, str | None]], provider: str, now_ms: int
 ) -> None:
-    params = {
-        "target_id": msg_id,
-        "new_provider": provider,
-        "new_provider_message_id": provider_message_id,
-        "new_now": now_ms,
-    }
+    """(msg_id, provider message id) pairs, in one executemany."""
+    params = [
+        {
+            "target_id": msg_id,
+            "new_provider": provider,
+            "new_provider_message_id": provider_message_id,
+            "new_now": now_ms,
+        }
+        for msg_id, provider_message_id in accepted
+    ]
     conn.execute(_SUBMITTED, params)
+
+
+def set_final_statuses(conn: Connection, reports: list[tuple[str, str, int]], now_ms: int) -> None:
+    """(msg_id, status, report status) triples, in one executemany."""
+    params = [
+        {"target_id": msg_id, "new_status": status, "new_report_status": report, "new_now": now_ms}
+        for msg_id, status, report in reports
+    ]
+    conn.execute(_FINAL, params)
 
 
 def set_final_status(

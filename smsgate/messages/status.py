@@ -9,16 +9,21 @@ from smsgate.messages import repository
 DELIVERED = 4001
 
 
-def mark_submitted(
-    conn: Connection, msg_id: str, provider: str, provider_message_id: str | None
-) -> None:
-    repository.set_submitted(conn, msg_id, provider, provider_message_id, clock.now_ms())
+def mark_submitted(conn: Connection, accepted: list[tuple[str, str | None]], provider: str) -> None:
+    """Messages a provider took: (msg_id, the provider's message id) pairs."""
+    if accepted:
+        repository.set_submitted(conn, accepted, provider, clock.now_ms())
 
 
-def record_delivery_report(conn: Connection, msg_id: str, report_status: int) -> bool:
-    """A final status from a provider; False when the message was already final or is unknown."""
-    status = "delivered" if report_status == DELIVERED else "failed"
-    return repository.set_final_status(conn, msg_id, status, report_status, clock.now_ms())
+def record_delivery_reports(conn: Connection, reports: list[tuple[str, int]]) -> None:
+    """Final statuses from a provider: (msg_id, JSMS report status) pairs. A message that is
+    already final or unknown is left as it is."""
+    rows = [
+        (msg_id, "delivered" if status == DELIVERED else "failed", status)
+        for msg_id, status in reports
+    ]
+    if rows:
+        repository.set_final_statuses(conn, rows, clock.now_ms())
 
 
 def fail_before_provider(conn: Connection, msg_id: str, report_status: int) -> None:

@@ -20,7 +20,7 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
-from smsgate.messages.status import DELIVERED, record_delivery_report
+from smsgate.messages.status import DELIVERED, record_delivery_reports
 
 INBOX = table(SandboxDelivery)
 _INSERT_ONCE = {
@@ -114,8 +114,7 @@ class SandboxProvider:
 def _report_due(conn: Connection, now: int) -> int | None:
     """Report what is due; returns when the next report falls due, if any is waiting."""
     due = conn.execute(_DUE_REPORTS, {"now": now}).all()
-    for msg_id, status in due:
-        record_delivery_report(conn, msg_id, status)
+    record_delivery_reports(conn, [(msg_id, status) for msg_id, status in due])
     if due:
         conn.execute(
             update(INBOX)
