@@ -81,7 +81,7 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     configure_logging(settings.log_level, settings.log_format)
-    demo = _run(create_demo_if_empty, settings) if settings.create_demo else None
+    demo = _run(_prepare_to_serve, settings)
     if demo is not None:
         _print_demo(demo, settings)
     typer.echo(f"smsgate serving on http://{settings.host}:{settings.port}/v1/")
@@ -92,6 +92,13 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+async def _prepare_to_serve(ctx: Context) -> DemoApp | None:
+    """`_run` has migrated the database; on first start, create the demo app."""
+    if not ctx.settings.create_demo:
+        return None
+    return await create_demo_if_empty(ctx)
 
 
 def _print_demo(demo: DemoApp, settings: Settings) -> None:

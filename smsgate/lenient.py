@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from smsgate.errors import JsmsError
 
@@ -48,11 +48,15 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
         raise JsmsError(50007, "body too large")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise JsmsError(50007, "body too large")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise JsmsError(50007, "body too large")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Nobody is left to answer; a dropped client is not a server error worth a traceback.
+        raise JsmsError(50007, "client disconnected") from None
     return b"".join(chunks)
 
 

@@ -81,5 +81,13 @@ def remove_entries(conn: Connection, entry_ids: list[int]) -> None:
         conn.execute(_REMOVE, [{"entry_id": entry_id} for entry_id in entry_ids])
 
 
+async def release_all_leases(db: Database) -> int:
+    """Make every claimed row due again. Only for a worker that knows it is the only one (the
+    embedded worker on SQLite): rows a killed predecessor had claimed go out at once instead of
+    waiting out their lease."""
+    statement = update(OUTBOX).where(OUTBOX.c.lease_until.is_not(None)).values(lease_until=None)
+    return int(await db.write(lambda conn: conn.execute(statement).rowcount))
+
+
 def retry_entry(conn: Connection, entry_id: int, due_at: int, error: str) -> None:
     conn.execute(_RETRY, {"entry_id": entry_id, "new_due_at": due_at, "error": error[:2000]})

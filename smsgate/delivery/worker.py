@@ -41,6 +41,10 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Deliver until cancelled, waking on new sends or every `outbox_poll_seconds`."""
         settings = self._ctx.settings
+        if self._ctx.db.is_sqlite:  # SQLite runs one worker: nobody else can hold a lease
+            released = await outbox.release_all_leases(self._ctx.db)
+            if released:
+                log.info("resuming deliveries claimed before a restart", count=released)
         provider_task = asyncio.create_task(self._provider.run())
         try:
             while True:

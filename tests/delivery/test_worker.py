@@ -157,3 +157,40 @@ async def test_giving_up_fails_the_message_and_refunds(
     assert (await statuses(ctx))[msg_id] == ("failed", 4100)
     balance = await api.get("/v1/accounts/app", auth=paid.auth)
     assert balance.json()["app_industry"] == 3
+
+
+async def test_embedded_worker_on_sqlite_resumes_claimed_rows_at_once(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    """A killed server leaves rows claimed for a minute; its successor (the only worker SQLite
+    has) takes them back at start instead of waiting the lease out."""
+    msg_id = await send(api, tenant)
+    [claimed] = await outbox.claim_due_outbox(ctx.db, clock.now_ms(), 10, 60_000)
+    assert claimed.msg_id == msg_id
+    delivery = Delivery(ctx)
+    assert await delivery.worker.deliver_due() == 0  # still leased
+    released = await outbox.release_all_leases(ctx.db)
+    assert released == 1
+    assert await delivery.worker.deliver_due() == 1
+    assert [e.msg_id for e in await inbox(ctx)] == [msg_id]
+
+
+class ExplodingProvider:
+    name = "exploding"
+
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        raise RuntimeError("provider bug")
+
+    async def run(self) -> None:
+        return None
+
+
+async def test_a_provider_that_raises_loses_nothing(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    msg_id = await send(api, tenant)
+    worker = DeliveryWorker(ctx, ExplodingProvider())
+    assert await worker.deliver_due() == 1
+    assert (await statuses(ctx))[msg_id] == ("accepted", None)
+    [payload] = await rows(ctx, select(OutboxEntry.msg_id, OutboxEntry.last_error))
+    assert tuple(payload) == (msg_id, "RuntimeError: provider bug")

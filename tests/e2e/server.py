@@ -7,6 +7,7 @@ group takes down uvicorn and everything it started, as a crash would.
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,11 +28,17 @@ InboxEntry = dict[str, Any]
 
 
 def free_port() -> int:
-    """A port nothing listens on right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing is bound to right now, below Linux's ephemeral range (32768 and up), where
+    other test runs' bind(0) and outgoing connections would pick theirs."""
+    for _ in range(200):
+        port = random.randrange(20_000, 32_000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
 
 
 def clean_environment() -> dict[str, str]:
@@ -57,14 +64,27 @@ class SmsgateServer:
         self.port = free_port()
         self.log_path = data_dir / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._restarted = False
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start the server and return once it answers HTTP; fail with its log if it dies."""
-        if self.process is not None and self.process.poll() is None:
+        """Start the server and return once it serves; fail with its log if it dies. When the
+        port was taken in the meantime by someone else, try another one (not on a restart)."""
+        for _ in range(3):
+            log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+            if self._start_once(log_start):
+                return
+            lost_port = b"address already in use" in self.log_path.read_bytes()[log_start:]
+            if not lost_port or self._restarted:
+                break
+            self.port = free_port()
+        raise RuntimeError(f"smsgate serve exited early:\n{self.log_tail()}")
+
+    def _start_once(self, log_start: int) -> bool:
+        if self.is_running():
             raise RuntimeError("server already running")
         command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1"]
         with self.log_path.open("ab") as log:
@@ -78,32 +98,41 @@ class SmsgateServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._wait_until_ready()
+        return self._wait_until_ready(log_start)
 
-    def _wait_until_ready(self) -> None:
-        """Poll the port with a deadline; any HTTP answer means uvicorn finished its startup
-        (it binds only after the lifespan, which starts the delivery worker, has run)."""
+    def _wait_until_ready(self, log_start: int) -> bool:
+        """Poll with a deadline until this process logged that it is listening on the port and
+        an HTTP request gets an answer; False when the process exited (a lost port race).
+
+        The log line matters: another server that took the port would answer HTTP just as
+        well, and uvicorn logs it only after its own bind (and after the lifespan, which
+        starts the delivery worker)."""
+        listening = f"Uvicorn running on {self.base_url}".encode()
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if not self.is_running():
-                raise RuntimeError(f"smsgate serve exited early:\n{self.log_tail()}")
-            try:
-                httpx.get(f"{self.base_url}/v1/accounts/app", timeout=1.0)
-            except httpx.TransportError:
-                time.sleep(POLL_INTERVAL_SECONDS)
-                continue
-            return
+                return False
+            if listening in self.log_path.read_bytes()[log_start:] and self._answers_http():
+                return True
+            time.sleep(POLL_INTERVAL_SECONDS)
         self.kill()
         raise RuntimeError(
             f"smsgate serve not ready in {START_TIMEOUT_SECONDS} s:\n{self.log_tail()}"
         )
 
+    def _answers_http(self) -> bool:
+        try:
+            httpx.get(f"{self.base_url}/v1/accounts/app", timeout=1.0)
+        except httpx.TransportError:
+            return False
+        return True
+
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the whole process group: no shutdown hook runs, as in a power cut of the
-        process. Waits until the process is gone, so a restart can bind the same port."""
+        """SIGKILL the whole process group: no shutdown hook runs, as in a crash. Waits until
+        the process is gone, so a restart can bind the same port."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -113,6 +142,7 @@ class SmsgateServer:
     def restart(self) -> None:
         """Kill (if running) and start again on the same port, data directory and database."""
         self.kill()
+        self._restarted = True
         self.start()
 
     def log_tail(self, lines: int = 40) -> str:
@@ -173,11 +203,13 @@ class SmsgateServer:
     def wait_for_inbox(
         self,
         ready: Callable[[list[InboxEntry]], bool],
+        expectation: str,
         mobile: str | None = None,
         timeout: float = 20.0,
     ) -> list[InboxEntry]:
         """Poll the inbox until `ready(entries)` holds; delivery is asynchronous (outbox, worker),
-        so there is no moment to wait for other than the outcome itself."""
+        so there is no moment to wait for other than the outcome itself. `expectation` says
+        what was awaited when the deadline passes."""
         deadline = time.monotonic() + timeout
         while True:
             entries = self.inbox(mobile)
@@ -185,7 +217,8 @@ class SmsgateServer:
                 return entries
             if time.monotonic() >= deadline:
                 raise AssertionError(
-                    f"inbox not as expected after {timeout} s; it holds {len(entries)} entries:\n"
+                    f"waited {timeout} s for {expectation}; the inbox holds {len(entries)}"
+                    " entries, the last ones:\n"
                     + json.dumps(entries[-10:], ensure_ascii=False, indent=1)
                     + f"\nserver log:\n{self.log_tail()}"
                 )
@@ -196,6 +229,13 @@ class SmsgateServer:
     ) -> dict[str, InboxEntry]:
         """Wait until every msg_id is in the inbox; returns the entries by msg_id."""
         entries = self.wait_for_inbox(
-            lambda found: msg_ids <= {entry["msg_id"] for entry in found}, mobile, timeout
+            lambda found: msg_ids <= {entry["msg_id"] for entry in found},
+            f"msg_ids {sorted(msg_ids)}",
+            mobile,
+            timeout,
         )
         return {entry["msg_id"]: entry for entry in entries if entry["msg_id"] in msg_ids}
+
+
+ServerFactory = Callable[..., SmsgateServer]
+"""Starts a server of a test's own; keyword arguments are extra SMSGATE_* variables."""
