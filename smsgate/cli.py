@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 
-from smsgate.app import build_worker, create_app
 from smsgate.apps import service as app_service
 from smsgate.apps.service import UnknownApp
 from smsgate.context import Context, open_context
@@ -76,6 +74,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port (SMSGATE_PORT).")] = None,
 ) -> None:
     """Migrate the database and serve the JSMS API with the delivery worker."""
+    import uvicorn  # the server and the web app load only for the commands that need them
+
+    from smsgate.app import create_app
+
     settings = Settings()
     settings = settings.model_copy(
         update={"host": host or settings.host, "port": port or settings.port}
@@ -129,6 +131,8 @@ def migrate_command() -> None:
 @cli.command()
 def worker() -> None:
     """Run a delivery worker alone (scale-out beside API processes on PostgreSQL)."""
+    from smsgate.app import build_worker
+
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
 
