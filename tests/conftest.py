@@ -119,12 +119,14 @@ async def _truncate_all(url: str) -> None:
 # --- the service -------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sql"])
+@pytest.fixture
 def limiter(request: pytest.FixtureRequest) -> str:
-    """Which frequency-limit backend; tests that care parametrize this with "redis" too."""
-    if request.param == "redis" and not REDIS_URL:
+    """Which frequency-limit backend: the database, unless a test module parametrizes this
+    indirectly with "redis" too."""
+    name = str(getattr(request, "param", "sql"))
+    if name == "redis" and not REDIS_URL:
         pytest.skip("SMSGATE_TEST_REDIS_URL is not set: Redis limiter runs skipped")
-    return str(request.param)
+    return name
 
 
 @pytest.fixture
@@ -248,3 +250,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         counts = {o: _backend_results[(name, o)] for o in ("passed", "failed", "skipped")}
         line = ", ".join(f"{n} {o}" for o, n in counts.items())
         terminalreporter.write_line(f"{name}: {line}")
+
+
+# --- time --------------------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """smsgate's clock, stopped at the real time of the test's start until moved."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from smsgate import clock
+
+        self.now = clock.now_ms()
+        monkeypatch.setattr(clock, "now_ms", lambda: self.now)
+
+    def advance(self, milliseconds: int) -> None:
+        self.now += milliseconds
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return FrozenClock(monkeypatch)

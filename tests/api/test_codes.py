@@ -8,7 +8,7 @@ from smsgate.context import Context
 from smsgate.db.models import Message, OutboxEntry
 from smsgate.templates.service import review_template
 from tests.api.helpers import assert_error, code_in, inbox, rows, scalar
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
 
 
 async def test_code_is_rendered_signed_and_delivered(
@@ -135,17 +135,13 @@ async def test_frequency_is_per_app(api: AsyncClient, ctx: Context, tenant: Tena
 
 
 async def test_frequency_window_slides(
-    api: AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    api: AsyncClient, tenant: Tenant, frozen_clock: FrozenClock
 ) -> None:
-    from smsgate import clock
-
-    now = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: now)
     body = {"mobile": "13800138000", "temp_id": tenant.code_temp}
     assert (await api.post("/v1/codes", json=body, auth=tenant.auth)).status_code == 200
-    monkeypatch.setattr(clock, "now_ms", lambda: now + 59_000)
+    frozen_clock.advance(59_000)
     assert_error(await api.post("/v1/codes", json=body, auth=tenant.auth), 403, 50009)
-    monkeypatch.setattr(clock, "now_ms", lambda: now + 60_001)
+    frozen_clock.advance(1_001)
     assert (await api.post("/v1/codes", json=body, auth=tenant.auth)).status_code == 200
 
 

@@ -16,13 +16,7 @@ from tests.conftest import Delivery, Tenant, make_tenant
 BURST = 50
 
 
-@pytest.fixture(params=["sql", "redis"])
-def limiter(request: pytest.FixtureRequest) -> str:
-    from tests.conftest import REDIS_URL
-
-    if request.param == "redis" and not REDIS_URL:
-        pytest.skip("SMSGATE_TEST_REDIS_URL is not set: Redis limiter runs skipped")
-    return str(request.param)
+pytestmark = pytest.mark.parametrize("limiter", ["sql", "redis"], indirect=True)
 
 
 @pytest.fixture
@@ -65,13 +59,20 @@ async def test_burst_against_a_quota_succeeds_exactly_quota_times(
     assert balance.json()["app_industry"] == 0
 
 
-async def test_parallel_verifies_of_one_code_succeed_once(
+async def delivered_code(
     api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
-) -> None:
+) -> tuple[str, str]:
+    """(msg_id, code) of a code sent and delivered to the sandbox."""
     body = {"mobile": "13800138000", "temp_id": tenant.code_temp}
     msg_id = (await api.post("/v1/codes", json=body, auth=tenant.auth)).json()["msg_id"]
     await worker.run_until_idle()
-    code = code_in((await inbox(ctx))[0].text)
+    return msg_id, code_in((await inbox(ctx))[0].text)
+
+
+async def test_parallel_verifies_of_one_code_succeed_once(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    msg_id, code = await delivered_code(api, ctx, tenant, worker)
     responses = await asyncio.gather(
         *(
             api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
@@ -84,10 +85,7 @@ async def test_parallel_verifies_of_one_code_succeed_once(
 async def test_parallel_wrong_guesses_cannot_exceed_five(
     api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
 ) -> None:
-    body = {"mobile": "13800138000", "temp_id": tenant.code_temp}
-    msg_id = (await api.post("/v1/codes", json=body, auth=tenant.auth)).json()["msg_id"]
-    await worker.run_until_idle()
-    code = code_in((await inbox(ctx))[0].text)
+    msg_id, code = await delivered_code(api, ctx, tenant, worker)
     guesses = [f"{(int(code) + i) % 1_000_000:06d}" for i in range(1, BURST + 1)]
     responses = await asyncio.gather(
         *(

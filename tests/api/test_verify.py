@@ -3,10 +3,9 @@
 import pytest
 from httpx import AsyncClient
 
-from smsgate import clock
 from smsgate.context import Context
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
 
 
 async def send_code(api: AsyncClient, tenant: Tenant, mobile: str = "13800138000") -> str:
@@ -65,36 +64,24 @@ async def test_five_wrong_tries_burn_the_code(
     assert_error(burned, 403, 50011)
 
 
-async def test_code_expires_after_template_ttl(
+@pytest.mark.parametrize(("age_ms", "valid"), [(299_999, True), (300_000, False)])
+async def test_code_lives_exactly_the_template_ttl(
     api: AsyncClient,
     ctx: Context,
     tenant: Tenant,
     worker: Delivery,
-    monkeypatch: pytest.MonkeyPatch,
+    frozen_clock: FrozenClock,
+    age_ms: int,
+    valid: bool,
 ) -> None:
-    start = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: start)
     msg_id = await send_code(api, tenant)
     code = await delivered_code(ctx, worker, msg_id)
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 300_000)  # ttl is 300 s
-    expired = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
-    assert_error(expired, 403, 50011)
-
-
-async def test_code_valid_just_before_ttl(
-    api: AsyncClient,
-    ctx: Context,
-    tenant: Tenant,
-    worker: Delivery,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    start = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: start)
-    msg_id = await send_code(api, tenant)
-    code = await delivered_code(ctx, worker, msg_id)
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 299_999)
-    valid = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
-    assert valid.json() == {"is_valid": True}
+    frozen_clock.advance(age_ms)  # the template's ttl is 300 s
+    response = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    if valid:
+        assert response.json() == {"is_valid": True}
+    else:
+        assert_error(response, 403, 50011)
 
 
 async def test_unknown_msg_id(api: AsyncClient, tenant: Tenant) -> None:

@@ -3,10 +3,9 @@
 import pytest
 from httpx import AsyncClient
 
-from smsgate import clock
 from smsgate.context import Context
 from tests.api.helpers import assert_error, inbox
-from tests.conftest import Delivery, Tenant
+from tests.conftest import Delivery, FrozenClock, Tenant
 
 
 async def test_caller_code_is_spoken_and_verifiable(
@@ -30,10 +29,8 @@ async def test_generated_code_default_ttl_sixty_seconds(
     ctx: Context,
     tenant: Tenant,
     worker: Delivery,
-    monkeypatch: pytest.MonkeyPatch,
+    frozen_clock: FrozenClock,
 ) -> None:
-    start = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: start)
     response = await api.post("/v1/voice_codes", json={"mobile": 13800138000}, auth=tenant.auth)
     msg_id = response.json()["msg_id"]
     await worker.run_until_idle()
@@ -41,7 +38,7 @@ async def test_generated_code_default_ttl_sixty_seconds(
     assert entry.text.startswith("您的验证码是")  # voice_lang defaults to Mandarin
     code = "".join(entry.text.split("，")[0].removeprefix("您的验证码是").split())
     assert len(code) == 6 and code.isdigit()
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 60_000)
+    frozen_clock.advance(60_000)
     late = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
     assert_error(late, 403, 50011)
 
@@ -82,14 +79,12 @@ async def test_invalid_fields(
 
 
 async def test_one_voice_code_per_twenty_seconds(
-    api: AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    api: AsyncClient, tenant: Tenant, frozen_clock: FrozenClock
 ) -> None:
-    start = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: start)
     body = {"mobile": "13800138000"}
     assert (await api.post("/v1/voice_codes", json=body, auth=tenant.auth)).status_code == 200
     assert_error(await api.post("/v1/voice_codes", json=body, auth=tenant.auth), 403, 50009)
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 20_001)
+    frozen_clock.advance(20_001)
     assert (await api.post("/v1/voice_codes", json=body, auth=tenant.auth)).status_code == 200
 
 

@@ -18,7 +18,7 @@ from smsgate.delivery.providers.base import (
 )
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import inbox, rows, scalar
-from tests.conftest import Delivery, Tenant
+from tests.conftest import Delivery, FrozenClock, Tenant
 
 PARAMS = {"name": "赵六", "order": "D4"}
 
@@ -123,18 +123,16 @@ class FlakyProvider:
 
 
 async def test_transport_errors_are_retried_with_backoff(
-    api: AsyncClient, ctx: Context, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    api: AsyncClient, ctx: Context, tenant: Tenant, frozen_clock: FrozenClock
 ) -> None:
     msg_id = await send(api, tenant)
     provider = FlakyProvider(failures=2)
     worker = DeliveryWorker(ctx, provider)
-    start = clock.now_ms()
-    monkeypatch.setattr(clock, "now_ms", lambda: start)
     assert await worker.deliver_due() == 1
     assert await worker.deliver_due() == 0  # backing off: not due yet
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 2_001)  # first retry after 2 s
+    frozen_clock.advance(2_001)  # the first retry after 2 s
     assert await worker.deliver_due() == 1
-    monkeypatch.setattr(clock, "now_ms", lambda: start + 2_001 + 4_001)  # then 4 s
+    frozen_clock.advance(4_001)  # then 4 s
     assert await worker.deliver_due() == 1
     assert provider.calls == 3
     assert (await statuses(ctx))[msg_id] == ("submitted", None)
@@ -142,18 +140,16 @@ async def test_transport_errors_are_retried_with_backoff(
 
 
 async def test_giving_up_fails_the_message_and_refunds(
-    api: AsyncClient, ctx: Context, monkeypatch: pytest.MonkeyPatch
+    api: AsyncClient, ctx: Context, frozen_clock: FrozenClock
 ) -> None:
     from tests.conftest import make_tenant
 
     paid = await make_tenant(ctx, quotas={"industry": 3})
     msg_id = await send(api, paid)
     worker = DeliveryWorker(ctx, FlakyProvider(failures=100))
-    now = clock.now_ms()
     for _ in range(ctx.settings.outbox_max_attempts):
-        monkeypatch.setattr(clock, "now_ms", lambda now=now: now)
         assert await worker.deliver_due() == 1
-        now += 301_000  # past the longest backoff
+        frozen_clock.advance(301_000)  # past the longest backoff
     assert (await statuses(ctx))[msg_id] == ("failed", 4100)
     balance = await api.get("/v1/accounts/app", auth=paid.auth)
     assert balance.json()["app_industry"] == 3
