@@ -137,6 +137,15 @@ def worker() -> None:
     configure_logging(settings.log_level, settings.log_format)
 
     async def work(ctx: Context) -> None:
+        if ctx.db.is_sqlite:
+            # SQLite has one writer and smsgate serve runs its worker inside; a second worker
+            # would take over the first one's deliveries at start.
+            typer.echo(
+                "smsgate worker needs PostgreSQL (SMSGATE_DATABASE_URL); "
+                "on SQLite the worker runs inside smsgate serve",
+                err=True,
+            )
+            raise typer.Exit(2)
         await build_worker(ctx).run()
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -95,3 +95,9 @@ def test_unknown_app_and_template(run) -> None:  # type: ignore[no-untyped-def]
 def test_sandbox_inbox_is_empty_json_list(run) -> None:  # type: ignore[no-untyped-def]
     assert as_json(run("sandbox", "inbox", "--json")) == []
     assert as_json(run("sandbox", "inbox", "--mobile", "13800138000", "--json")) == []
+
+
+def test_a_separate_worker_is_refused_on_sqlite(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("worker", ok=False)
+    assert result.exit_code == 2
+    assert "PostgreSQL" in result.output
