@@ -8,6 +8,17 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from smsgate.errors import JsmsError
 
 _DIALLABLE = re.compile(r"\+?[0-9][0-9 ()\-.]*", re.ASCII)
+
+
+def _mainland_mobile_pattern() -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None and metadata.mobile is not None
+    return str(metadata.mobile.national_number_pattern)
+
+
+# phonenumbers' own pattern for mainland mobiles: an 11-digit number that matches it is exactly
+# what the full parse below would accept, at a fraction of the cost (it runs on every send).
+_MAINLAND_MOBILE = re.compile(_mainland_mobile_pattern())
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -27,6 +38,9 @@ def normalise_mobile(value: object) -> str:
     # ("138ABCD5678") and extensions as part of the number.
     if len(text) > 20 or not _DIALLABLE.fullmatch(text):
         raise JsmsError(50006)
+    national = text[3:] if text.startswith("+86") else text
+    if len(national) == 11 and national.isdigit() and _MAINLAND_MOBILE.fullmatch(national):
+        return "+86" + national
     try:
         number = phonenumbers.parse(text, "CN")
     except NumberParseException:

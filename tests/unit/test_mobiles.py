@@ -155,3 +155,34 @@ def test_mask_reveals_only_country_code_and_last_four(e164: str, country: str) -
     assert masked.startswith(country)
     assert masked[len(country) : -4] == "*" * (len(e164) - len(country) - 4)
     assert masked[-4:] == e164[-4:]
+
+
+def test_mainland_fast_path_agrees_with_the_full_parse() -> None:
+    """11-digit numbers skip phonenumbers' full parse; the answer must be the same either way."""
+    import random
+
+    import phonenumbers
+
+    def full_parse(text: str) -> str | None:
+        number = phonenumbers.parse(text, "CN")
+        if not phonenumbers.is_valid_number(number):
+            return None
+        if phonenumbers.number_type(number) not in {
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        }:
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def ours(text: str) -> str | None:
+        try:
+            return normalise_mobile(text)
+        except JsmsError:
+            return None
+
+    rng = random.Random(86)
+    samples = [f"1{rng.randrange(10**10):010d}" for _ in range(20_000)]
+    samples += [f"+86{sample}" for sample in samples[:5_000]]
+    disagreements = [s for s in samples if ours(s) != full_parse(s)]
+    assert disagreements == []
+    assert sum(ours(s) is not None for s in samples) > 5_000  # the sample holds many mobiles
