@@ -7,6 +7,7 @@ and goes through the same services as the API. `--json` output is for scripts.
 import asyncio
 import contextlib
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -103,17 +104,24 @@ async def _prepare_to_serve(ctx: Context) -> DemoApp | None:
     return await create_demo_if_empty(ctx)
 
 
+def _command() -> str:
+    """How this command was started, for instructions a person can paste."""
+    invoked = sys.argv[0]
+    return "python -m smsgate" if invoked.endswith("__main__.py") else invoked
+
+
 def _print_demo(demo: DemoApp, settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(
         "Created a demo app (shown once; the secret is stored hashed):\n"
         f"  appKey:       {demo.app_key}\n"
         f"  masterSecret: {demo.master_secret}\n"
-        f"  temp_id:      {demo.temp_id}\n"
+        f"  temp_id:      {demo.temp_id} (verification code), "
+        f"{demo.notification_temp_id} (notification with {{{{name}}}})\n"
         "Send a code to a test number:\n"
         f"  curl -u {demo.app_key}:{demo.master_secret} -X POST {base}/v1/codes \\\n"
         f'       -d \'{{"mobile":"13800138000","temp_id":{demo.temp_id}}}\'\n'
-        "Read what the sandbox delivered:  smsgate sandbox inbox --mobile 13800138000\n"
+        f"Read what the sandbox delivered:  {_command()} sandbox inbox --mobile 13800138000\n"
     )
 
 
