@@ -9,7 +9,10 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: rich ones print local variables, which can hold codes and secrets.
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is plenty
