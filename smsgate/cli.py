@@ -37,6 +37,20 @@ cli.add_typer(sandbox_cli, name="sandbox")
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+_LIMIT_HELP = 'COUNT/SECONDS[,COUNT/SECONDS...] for this app; "" for no limit'
+CodeLimits = Annotated[str | None, typer.Option(help=f"Text codes per number: {_LIMIT_HELP}.")]
+VoiceLimits = Annotated[str | None, typer.Option(help=f"Voice codes per number: {_LIMIT_HELP}.")]
+NotifyLimits = Annotated[
+    str | None, typer.Option(help=f"Identical notifications per number: {_LIMIT_HELP}.")
+]
+MarketLimits = Annotated[str | None, typer.Option(help=f"Marketing per number: {_LIMIT_HELP}.")]
+
+
+def _limit_changes(**given: str | None) -> dict[str, str | None]:
+    """Options given on the command line; "default" drops the app's own rule."""
+    return {
+        key: None if text == "default" else text for key, text in given.items() if text is not None
+    }
 
 
 def main() -> None:
@@ -62,6 +76,9 @@ def _run(work: Callable[[Context], Awaitable[T]], settings: Settings | None = No
         raise typer.Exit(1) from None
     except (UnknownApp, template_service.UnknownTemplate) as error:
         typer.echo(f"not found: {error}", err=True)
+        raise typer.Exit(1) from None
+    except ValueError as error:  # a malformed limit rule
+        typer.echo(f"invalid: {error}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -169,13 +186,26 @@ def app_create(
     industry: Annotated[int | None, typer.Option(help="Code and notification units.")] = None,
     market: Annotated[int | None, typer.Option(help="Marketing units.")] = None,
     no_sms: Annotated[bool, typer.Option("--no-sms", help="Without SMS permission.")] = False,
+    code_limits: CodeLimits = None,
+    voice_code_limits: VoiceLimits = None,
+    notification_limits: NotifyLimits = None,
+    marketing_limits: MarketLimits = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create an app; a quota category not given is unmetered."""
+    """Create an app; a quota category not given is unmetered, a limit not given is the
+    server's default."""
     quotas = {"balance": balance, "voice": voice, "industry": industry, "market": market}
+    limits = _limit_changes(
+        code_limits=code_limits,
+        voice_code_limits=voice_code_limits,
+        notification_limits=notification_limits,
+        marketing_limits=marketing_limits,
+    )
 
     async def work(ctx: Context) -> app_service.NewApp:
-        new = await app_service.create_app(ctx.db, name, sms_enabled=not no_sms, quotas=quotas)
+        new = await app_service.create_app(
+            ctx.db, name, sms_enabled=not no_sms, quotas=quotas, limits=limits
+        )
         if sign:
             await create_default_sign(ctx.db, new.account.id, sign)
         return new
@@ -183,6 +213,40 @@ def app_create(
     new = _run(work)
     data = {"app_key": new.account.app_key, "master_secret": new.master_secret}
     _emit(data, as_json, f"appKey: {data['app_key']}\nmasterSecret: {data['master_secret']}")
+
+
+@app_cli.command("update")
+def app_update(
+    app_key: str,
+    name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    sms: Annotated[bool | None, typer.Option("--sms/--no-sms", help="SMS permission.")] = None,
+    code_limits: CodeLimits = None,
+    voice_code_limits: VoiceLimits = None,
+    notification_limits: NotifyLimits = None,
+    marketing_limits: MarketLimits = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an app; a limit set to "default" follows the server's setting again."""
+    limits = _limit_changes(
+        code_limits=code_limits,
+        voice_code_limits=voice_code_limits,
+        notification_limits=notification_limits,
+        marketing_limits=marketing_limits,
+    )
+
+    async def work(ctx: Context) -> app_service.AppAccount:
+        return await app_service.update_app(
+            ctx.db, app_key, name=name, sms_enabled=sms, limits=limits
+        )
+
+    app = _run(work)
+    data = {
+        "app_key": app.app_key,
+        "name": app.name,
+        "sms_enabled": app.sms_enabled,
+        "limits": {kind: ",".join(map(str, rules)) for kind, rules in app.policy.overrides.items()},
+    }
+    _emit(data, as_json, "  ".join(f"{key}: {value}" for key, value in data.items()))
 
 
 @app_cli.command("topup")

@@ -101,3 +101,17 @@ def test_a_separate_worker_is_refused_on_sqlite(run) -> None:  # type: ignore[no
     result = run("worker", ok=False)
     assert result.exit_code == 2
     assert "PostgreSQL" in result.output
+
+
+def test_app_limits_override_and_reset(run) -> None:  # type: ignore[no-untyped-def]
+    created = run("app", "create", "--name", "shop", "--code-limits", "2/60", "--json")
+    key = as_json(created)["app_key"]
+    updated = as_json(run("app", "update", key, "--voice-code-limits", "", "--no-sms", "--json"))
+    assert updated["sms_enabled"] is False
+    assert updated["limits"] == {"code": "2/60", "voice_code": ""}
+    reset = as_json(run("app", "update", key, "--code-limits", "default", "--sms", "--json"))
+    assert reset["limits"] == {"voice_code": ""}
+    assert reset["sms_enabled"] is True
+    bad = run("app", "update", key, "--code-limits", "often", ok=False)
+    assert bad.exit_code == 1
+    assert "often" in bad.output

@@ -59,5 +59,9 @@ def give_units(conn: Connection, app_id: int, category: str, units: int) -> None
     conn.execute(_GIVE[category], {"app_id": app_id, "units": units})
 
 
+def update_app(conn: Connection, app_id: int, values: dict[str, object]) -> None:
+    conn.execute(update(APPS).where(APPS.c.id == app_id).values(**values))
+
+
 def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -> None:
     conn.execute(update(APPS).where(APPS.c.id == app_id).values({category: value}))

@@ -1,12 +1,15 @@
 """Apps: creation, authentication, quotas."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from smsgate import clock
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from smsgate.apps.policy import DEFAULT_POLICY, AppPolicy, load_policy, merge_policy
 from smsgate.apps.repository import QUOTA_CATEGORIES
 from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
@@ -18,6 +21,11 @@ class AppAccount:
     app_key: str
     name: str
     sms_enabled: bool
+    policy: AppPolicy = DEFAULT_POLICY
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "AppAccount":
+        return cls(row.id, row.app_key, row.name, row.sms_enabled, load_policy(row.policy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +44,64 @@ async def create_app(
     *,
     sms_enabled: bool = True,
     quotas: dict[str, int | None] | None = None,
+    limits: Mapping[str, str | None] | None = None,
 ) -> NewApp:
-    """A new app with fresh credentials; a quota category not given is unmetered."""
+    """A new app with fresh credentials; a quota category not given is unmetered, a limit not
+    given follows the server's default."""
+    policy = merge_policy(None, limits or {})
     app_key, secret = new_credential(), new_credential()
     values: dict[str, object] = {
         "app_key": app_key,
         "secret_hash": hash_secret(secret),
         "name": name,
         "sms_enabled": sms_enabled,
+        "policy": policy,
         "created_at": clock.now_ms(),
     }
     values.update({k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES})
     app_id = await db.write(lambda conn: repository.insert_app(conn, values))
-    return NewApp(AppAccount(app_id, app_key, name, sms_enabled), secret)
+    return NewApp(AppAccount(app_id, app_key, name, sms_enabled, load_policy(policy)), secret)
 
 
 async def authenticate(db: Database, app_key: str, secret: str) -> AppAccount | None:
     app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None or not secret_matches(secret, app.secret_hash):
         return None
-    return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
+    return AppAccount.from_row(app)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:
     app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None:
         raise UnknownApp(app_key)
-    return AppAccount(app.id, app.app_key, app.name, app.sms_enabled)
+    return AppAccount.from_row(app)
+
+
+async def update_app(
+    db: Database,
+    app_key: str,
+    *,
+    name: str | None = None,
+    sms_enabled: bool | None = None,
+    limits: Mapping[str, str | None] | None = None,
+) -> AppAccount:
+    """Change what is given: the name, SMS permission, limit overrides (None: back to default)."""
+
+    def change(conn: Connection) -> AppAccount:
+        app = repository.find_by_key(conn, app_key)
+        if app is None:
+            raise UnknownApp(app_key)
+        values: dict[str, object] = {"policy": merge_policy(app.policy, limits or {})}
+        if name is not None:
+            values["name"] = name
+        if sms_enabled is not None:
+            values["sms_enabled"] = sms_enabled
+        repository.update_app(conn, app.id, values)
+        updated = repository.find_by_key(conn, app_key)
+        assert updated is not None  # the same transaction just saw it
+        return AppAccount.from_row(updated)
+
+    return await db.write(change)
 
 
 async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:

@@ -29,7 +29,7 @@ async def send_code(
     if temp_id is None:
         raise JsmsError(50005)
     code = generate_code(ctx.settings.code_length)
-    rules = ctx.settings.rate_rules["code"]
+    rules = app.policy.rate_rules("code", ctx.settings.rate_rules)
 
     def build(conn: Connection) -> OutgoingMessage:
         template = sendable_template(conn, app.id, temp_id, (CODE,))
@@ -75,7 +75,7 @@ async def send_voice_code(
         mobile=number,
         text=spoken_code_text(spoken, lang),
         limit_key=limit_key("voice_code", app.id, number),
-        rules=ctx.settings.rate_rules["voice_code"],
+        rules=app.policy.rate_rules("voice_code", ctx.settings.rate_rules),
         code=spoken,
         code_ttl_seconds=lifetime,
         keep_content=False,

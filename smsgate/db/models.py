@@ -33,6 +33,8 @@ class App(Base):
     voice: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     industry: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     market: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # JSON of the frequency limits this app overrides (smsgate.apps.policy); NULL: the defaults.
+    policy: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -184,7 +184,7 @@ async def send_template_message(
             mobile=number,
             text=text,
             limit_key=limit_key(kind, app.id, number, text if kind == "notification" else None),
-            rules=settings.rate_rules[kind],
+            rules=app.policy.rate_rules(kind, settings.rate_rules),
             template_id=template.id,
             keep_content=kind != "code",
         )

@@ -151,3 +151,16 @@ async def test_frequency_window_slides(
 async def test_mobile_forms_accepted(api: AsyncClient, tenant: Tenant, mobile: object) -> None:
     body = {"mobile": mobile, "temp_id": str(tenant.code_temp)}
     assert (await api.post("/v1/codes", json=body, auth=tenant.auth)).status_code == 200
+
+
+async def test_an_app_with_its_own_limits(api: AsyncClient, ctx: Context) -> None:
+    """Two codes an hour for this app, where the default would refuse the second within a
+    minute."""
+    from smsgate.apps.service import update_app
+
+    patient = await make_tenant(ctx)
+    await update_app(ctx.db, patient.app_key, limits={"code_limits": "2/3600"})
+    body = {"mobile": "13800138000", "temp_id": patient.code_temp}
+    for _ in range(2):
+        assert (await api.post("/v1/codes", json=body, auth=patient.auth)).status_code == 200
+    assert_error(await api.post("/v1/codes", json=body, auth=patient.auth), 403, 50009)

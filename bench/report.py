@@ -1,0 +1,145 @@
+"""The report of one benchmark run: ratios to the bare app, the table with its verdicts and
+warnings, the JSON file and the exit status.
+
+The table, the file and the exit status all read the same dict, so they cannot disagree."""
+
+import json
+import math
+import os
+import platform
+import subprocess
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from wrk import WrkResult, WrkSettings, wrk_version
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The project's aims: smsgate should keep at least this share of the bare app's throughput.
+AIMS = {"send": 0.5, "verify": 0.6}
+# The two bare runs differing by more than this share means the machine was not steady.
+BARE_DRIFT_WARNING = 0.2
+# CPU used by other processes during a measured run, in cores, above which the report warns.
+BUSY_OTHER_CORES = 0.1
+
+
+def build_report(
+    started: datetime, settings: WrkSettings, results: dict[str, WrkResult], source: str
+) -> dict[str, Any]:
+    """Ratios use 2xx responses per second, so errors can never make smsgate look faster, and
+    the mean of the two bare runs, so a machine that drifted moves both sides alike."""
+    bare_rps = (results["bare"].ok_rps + results["bare2"].ok_rps) / 2
+    ratios = {name: round(results[name].ok_rps / bare_rps, 3) if bare_rps else 0.0 for name in AIMS}
+    drift = abs(results["bare"].ok_rps - results["bare2"].ok_rps) / bare_rps if bare_rps else 0.0
+    return {
+        "started_at": started.isoformat(timespec="seconds"),
+        "smsgate": source,
+        "wrk": asdict(settings),
+        "environment": environment(),
+        "results": {name: {**asdict(r), "ok": r.ok} for name, r in results.items()},
+        "bare_rps_mean": round(bare_rps, 1),
+        "bare_drift": round(drift, 3),
+        "ratios": ratios,
+        "aims": AIMS,
+        "errors": sum(r.error_count for r in results.values()),
+    }
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "wrk": wrk_version(),
+    }
+
+
+def describe_source(rev: str | None) -> str:
+    """What was measured: a commit, or the working tree (marked when smsgate/ has edits)."""
+    commit = git(["rev-parse", "--short", rev or "HEAD"]) or "unknown commit"
+    if rev is not None:
+        return f"{rev} ({commit})"
+    edited = git(["status", "--porcelain", "--", "smsgate"])
+    return f"working tree at {commit}" + (" with uncommitted changes" if edited else "")
+
+
+def git(args: list[str]) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def print_table(report: dict[str, Any]) -> None:
+    wrk = report["wrk"]
+    print(f"\nsmsgate: {report['smsgate']}")
+    print(
+        f"wrk -t{wrk['threads']} -c{wrk['connections']} -d{wrk['duration']}s "
+        f"(warm-up {wrk['warmup']}s), {report['environment']['cpus']} CPUs shared by wrk and "
+        "the server"
+    )
+    header = f"{'run':<8}{'req/s':>9}{'2xx/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    header += f"{'non-2xx':>9}{'sock err':>9}{'srv cpu':>9}{'other':>7}"
+    header += f"{'ratio':>8}{'aim':>6}  verdict"
+    print(header)
+    print("-" * len(header))
+    for name, result in report["results"].items():
+        print(table_row(name, result, report["ratios"].get(name), report["aims"].get(name)))
+    print_notes(report)
+
+
+def print_notes(report: dict[str, Any]) -> None:
+    """What makes a row less trustworthy than it looks: reused codes, errors, a busy machine."""
+    for name, result in report["results"].items():
+        for note in result["notes"]:
+            print(f"note ({name}): {note}")
+    drift = report["bare_drift"]
+    print(
+        f"ratios are to the mean of the two bare runs ({report['bare_rps_mean']:.0f} 2xx/s), "
+        f"which differ by {drift:.0%}"
+    )
+    if drift > BARE_DRIFT_WARNING:
+        print("WARNING: the bare runs differ a lot: the machine was not steady")
+    if report["errors"]:
+        print(f"WARNING: {report['errors']} failed requests; the numbers above are not clean")
+    busy = {
+        name: result["cpu_cores"]["other"]
+        for name, result in report["results"].items()
+        if result["cpu_cores"] and result["cpu_cores"]["other"] > BUSY_OTHER_CORES
+    }
+    if busy:
+        shares = ", ".join(f"{name} {cores:.2f}" for name, cores in busy.items())
+        print(
+            f"WARNING: other processes used CPU during the runs (cores: {shares}); the numbers, "
+            "and the ratios between runs made at different times, are disturbed"
+        )
+
+
+def table_row(name: str, result: dict[str, Any], ratio: float | None, aim: float | None) -> str:
+    latency = result["latency_ms"]
+    row = f"{name:<8}{result['rps']:>9.0f}{result['ok_rps']:>9.0f}"
+    row += f"{latency['p50']:>9.1f}{latency['p99']:>9.1f}"
+    row += f"{result['non_2xx']:>9}{sum(result['socket_errors'].values()):>9}"
+    cpu = result["cpu_cores"] or {"server": math.nan, "other": math.nan}
+    row += f"{cpu['server']:>9.2f}{cpu['other']:>7.2f}"
+    if ratio is None or aim is None:
+        return row
+    verdict = "meets aim" if ratio >= aim else "below aim"
+    return row + f"{ratio:>8.3f}{aim:>6.1f}  {verdict}"
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to {path}")
+
+
+def finish_status(report: dict[str, Any], fail_below_aim: bool) -> int:
+    """2 when any request failed (such numbers mislead), 4 for a missed aim if asked, else 0."""
+    if report["errors"]:
+        return 2
+    below = [name for name, ratio in report["ratios"].items() if ratio < report["aims"][name]]
+    if fail_below_aim and below:
+        return 4
+    return 0
