@@ -1,14 +1,13 @@
-"""The FastAPI dependencies of the JSMS endpoints: who is calling, and with what body.
+"""What every JSMS endpoint needs first: who is calling (authentication), then the body.
 
-One dependency per endpoint rather than three: FastAPI's dependency resolution costs time per
-dependency, and every JSMS call needs the same things in the same order (authentication first,
-then the body).
+The endpoints call these directly instead of through FastAPI's dependency injection, which costs
+a tenth of a send on the hottest routes (see codes/endpoints.py).
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from starlette.requests import Request
 
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
@@ -43,7 +42,3 @@ async def json_call(request: Request) -> JsonCall:
     app: AppAccount = await request.app.state.authenticator(request)
     body = await read_json_object(request, ctx.settings.max_body_bytes)
     return JsonCall(ctx, app, body)
-
-
-AppCallDep = Annotated[AppCall, Depends(app_call)]
-JsonCallDep = Annotated[JsonCall, Depends(json_call)]

@@ -1,8 +1,9 @@
-"""POST /v1/messages: one template SMS."""
+"""POST /v1/messages: one template SMS (a plain Starlette route: see codes/endpoints.py)."""
 
 from fastapi import APIRouter
+from starlette.requests import Request
 
-from smsgate.dependencies import JsonCallDep
+from smsgate.dependencies import json_call
 from smsgate.lenient import optional_int, string_map
 from smsgate.messages import service
 from smsgate.responses import JsmsJSONResponse
@@ -10,8 +11,8 @@ from smsgate.responses import JsmsJSONResponse
 router = APIRouter()
 
 
-@router.post("/v1/messages")
-async def send_message(call: JsonCallDep) -> JsmsJSONResponse:
+async def send_message(request: Request) -> JsmsJSONResponse:
+    call = await json_call(request)
     msg_id = await service.send_template_message(
         call.ctx,
         call.app,
@@ -21,3 +22,6 @@ async def send_message(call: JsonCallDep) -> JsmsJSONResponse:
         temp_para=string_map(call.body.get("temp_para")),
     )
     return JsmsJSONResponse({"msg_id": msg_id})
+
+
+router.add_route("/v1/messages", send_message, methods=["POST"])
