@@ -5,7 +5,6 @@ charged to the app's quota and written (message row, code hash, outbox row) in o
 an answered msg_id is durable, and a refused send leaves nothing behind.
 """
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from smsgate.errors import JsmsError
 from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
+from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
 from smsgate.mobiles import normalise_mobile
 from smsgate.signs.service import signature_for_send
@@ -79,7 +79,7 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     first (the limit key may depend on the text), the hit taken in Redis, then the rest written;
     a failure after the hit gives it back.
     """
-    msg_id = str(uuid.uuid4())
+    msg_id = new_msg_id()
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
 
