@@ -15,6 +15,8 @@ Transactions are written as synchronous functions so each backend can run them t
 
 import asyncio
 import contextlib
+import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +39,8 @@ class Database:
         self._async_engine: AsyncEngine | None = None
         self._sqlite: _SqliteInline | None = None
         if self.is_sqlite:
-            self._sqlite = _SqliteInline(_create_sqlite_engine(self.url.database, echo))
+            database = self.url.database
+            self._sqlite = _SqliteInline(_create_sqlite_engine(database, echo), database)
         else:
             self._async_engine = create_async_engine(
                 self.url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
@@ -82,10 +85,11 @@ class _SqliteInline:
     is busy run together in one transaction at the next turn of the loop (group commit).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, path: str | None) -> None:
         self._engine = engine
         self._conn: Connection | None = None
         self._pending: list[tuple[Work[Any], asyncio.Future[Any]]] = []
+        self._checkpointer = _Checkpointer(path) if path and path != ":memory:" else None
 
     async def submit(self, work: Work[T]) -> T:
         loop = asyncio.get_running_loop()
@@ -96,6 +100,8 @@ class _SqliteInline:
         return await future
 
     def stop(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -110,6 +116,8 @@ class _SqliteInline:
             asyncio.get_running_loop().call_soon(self._flush)
         if self._conn is None:
             self._conn = self._engine.connect()
+            if self._checkpointer is not None:
+                self._checkpointer.start()
         for future, ok, value in _run_batch(self._conn, batch):
             if future.cancelled():
                 continue
@@ -117,6 +125,36 @@ class _SqliteInline:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+
+class _Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own.
+
+    By default SQLite does it inside whichever COMMIT pushes the WAL past 1000 pages, with an
+    fsync: on the event loop that is a stall every few thousand sends. Here it runs every
+    `interval` seconds in PASSIVE mode (it never blocks a writer) with the GIL released; the
+    connections' own automatic checkpoint stays as a far-off safety net.
+    """
+
+    def __init__(self, path: str, interval: float = 1.0) -> None:
+        self._path = path
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="smsgate-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._stopping.set()
+            self._thread.join()
+
+    def _run(self) -> None:
+        with contextlib.closing(sqlite3.connect(self._path, timeout=5)) as conn:
+            while not self._stopping.wait(self._interval):
+                with contextlib.suppress(sqlite3.Error):  # busy now: the next round will do
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 Outcome = tuple["asyncio.Future[Any]", bool, Any]
@@ -203,3 +241,5 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         # Another process (the CLI) holds the write lock for milliseconds at most.
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Checkpoints normally come from smsgate's checkpoint thread (see _Checkpointer).
+        cursor.execute("PRAGMA wal_autocheckpoint=20000")
