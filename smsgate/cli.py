@@ -46,11 +46,18 @@ NotifyLimits = Annotated[
 MarketLimits = Annotated[str | None, typer.Option(help=f"Marketing per number: {_LIMIT_HELP}.")]
 
 
-def _limit_changes(**given: str | None) -> dict[str, str | None]:
-    """Options given on the command line; "default" drops the app's own rule."""
-    return {
-        key: None if text == "default" else text for key, text in given.items() if text is not None
+def _limit_changes(
+    code: str | None, voice_code: str | None, notification: str | None, marketing: str | None
+) -> dict[str, str | None]:
+    """The limit options given on the command line; "default" drops the app's own rule."""
+    given = {
+        "code_limits": code,
+        "voice_code_limits": voice_code,
+        "notification_limits": notification,
+        "marketing_limits": marketing,
     }
+    chosen = {key: text for key, text in given.items() if text is not None}
+    return {key: None if text == "default" else text for key, text in chosen.items()}
 
 
 def main() -> None:
@@ -195,12 +202,7 @@ def app_create(
     """Create an app; a quota category not given is unmetered, a limit not given is the
     server's default."""
     quotas = {"balance": balance, "voice": voice, "industry": industry, "market": market}
-    limits = _limit_changes(
-        code_limits=code_limits,
-        voice_code_limits=voice_code_limits,
-        notification_limits=notification_limits,
-        marketing_limits=marketing_limits,
-    )
+    limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
 
     async def work(ctx: Context) -> app_service.NewApp:
         new = await app_service.create_app(
@@ -227,12 +229,7 @@ def app_update(
     as_json: JsonFlag = False,
 ) -> None:
     """Change an app; a limit set to "default" follows the server's setting again."""
-    limits = _limit_changes(
-        code_limits=code_limits,
-        voice_code_limits=voice_code_limits,
-        notification_limits=notification_limits,
-        marketing_limits=marketing_limits,
-    )
+    limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
 
     async def work(ctx: Context) -> app_service.AppAccount:
         return await app_service.update_app(
