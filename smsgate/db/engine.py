@@ -5,12 +5,12 @@ Transactions are written as synchronous functions so each backend can run them t
 
 - PostgreSQL: on the async engine (asyncpg) through `AsyncConnection.run_sync`; many transactions
   run at once and the services take the row or advisory locks they need.
-- SQLite: on one connection owned by a dedicated thread. A driver that hops threads per statement
-  (aiosqlite) spends most of a send waiting for hand-offs; here a whole transaction costs one
-  hand-off, and transactions that queue up together are committed together (group commit), each in
-  a SAVEPOINT of its own so one that fails rolls back alone. SQLite allows one writer anyway, so
-  nothing is lost by running them one after another, and a transaction that reads and then writes
-  (limits, quotas, codes) can never be overtaken in between.
+- SQLite: on one connection, on the event loop's own thread. Transactions that queue up while the
+  loop is busy are committed together at its next turn (group commit), each in a SAVEPOINT of its
+  own so one that fails rolls back alone. SQLite allows one writer anyway, so nothing is lost by
+  running them one after another, and a transaction that reads and then writes (limits, quotas,
+  codes) can never be overtaken in between. docs/decisions.md says why this beats a driver that
+  hops threads per statement (aiosqlite) or a thread of our own.
 """
 
 import asyncio
@@ -45,10 +45,6 @@ class Database:
             self._async_engine = create_async_engine(
                 self.url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
-
-    @property
-    def dialect_name(self) -> str:
-        return "sqlite" if self.is_sqlite else "postgresql"
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in a transaction that commits when it returns and rolls back if it raises.
