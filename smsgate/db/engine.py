@@ -159,39 +159,66 @@ Outcome = tuple["asyncio.Future[Any]", bool, Any]
 def _run_batch(
     conn: Connection, batch: list[tuple[Work[Any], "asyncio.Future[Any]"]]
 ) -> list[Outcome]:
-    """Run every job in one transaction, each in a SAVEPOINT when there are several, so a job
-    that raises rolls back alone. Outcomes are released only after COMMIT."""
+    """Run the jobs in one transaction with one COMMIT; outcomes are released only after it.
+
+    A job that fails without having changed anything (a refused send: its checks come before its
+    writes) just fails. A job that fails after writing would leave half its work in the batch, so
+    then the batch is rolled back and every job re-run in a transaction of its own. (A SAVEPOINT
+    per job would do the same at two more statements for every job.)
+    """
+    if len(batch) > 1:
+        outcomes = _run_together(conn, batch)
+        if outcomes is not None:
+            return outcomes
+    return [_run_alone(conn, work, future) for work, future in batch]
+
+
+def _run_together(
+    conn: Connection, batch: list[tuple[Work[Any], "asyncio.Future[Any]"]]
+) -> list[Outcome] | None:
+    """The batch's outcomes, or None when a job failed half-way and all was rolled back."""
+    driver = conn.connection.driver_connection  # sqlite3: total_changes counts rows written
+    assert driver is not None
     outcomes: list[Outcome] = []
     try:
         with conn.begin():
-            # IMMEDIATE takes the write lock at BEGIN, so another process (the CLI) makes us wait
-            # at the start of a transaction instead of failing in the middle of one. Emitted here
-            # rather than from a "begin" event: any engine event listener slows every statement.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            if len(batch) == 1:
-                work, future = batch[0]
-                outcomes.append(_attempt(work, future, conn))
-                if not outcomes[0][1]:
+            _begin_immediate(conn)
+            for work, future in batch:
+                written = driver.total_changes
+                outcome = _attempt(work, future, conn)
+                if not outcome[1] and driver.total_changes != written:
                     raise _RolledBack
-            else:
-                for work, future in batch:
-                    # Raw SAVEPOINT statements: SQLAlchemy's begin_nested() compiles a new
-                    # statement for every savepoint name, twice per job.
-                    conn.exec_driver_sql("SAVEPOINT job")
-                    outcome = _attempt(work, future, conn)
-                    if not outcome[1]:
-                        conn.exec_driver_sql("ROLLBACK TO job")
-                    conn.exec_driver_sql("RELEASE job")
-                    outcomes.append(outcome)
+                outcomes.append(outcome)
     except _RolledBack:
-        pass
+        return None
     except Exception as error:  # the COMMIT itself failed: nothing in the batch happened
-        outcomes = [(future, False, error) for _work, future in batch]
+        return [(future, False, error) for _work, future in batch]
     return outcomes
 
 
+def _run_alone(conn: Connection, work: Work[Any], future: "asyncio.Future[Any]") -> Outcome:
+    try:
+        with conn.begin():
+            _begin_immediate(conn)
+            outcome = _attempt(work, future, conn)
+            if not outcome[1]:
+                raise _RolledBack
+    except _RolledBack:
+        pass
+    except Exception as error:  # the COMMIT itself failed
+        return future, False, error
+    return outcome
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock at BEGIN, so another process (the CLI) makes us wait at the
+    # start of a transaction instead of failing in the middle of one. Emitted here rather than
+    # from a "begin" event: any engine event listener slows every statement.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class _RolledBack(Exception):
-    """Unwinds a one-job transaction whose job failed."""
+    """Unwinds a transaction whose job failed, so that nothing of it is committed."""
 
 
 def _attempt(work: Work[Any], future: "asyncio.Future[Any]", conn: Connection) -> Outcome:

@@ -1,0 +1,82 @@
+"""Group commit on SQLite: transactions that queue up together commit together, and one that
+fails takes nothing of the others with it, whether it failed before writing or half-way."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+
+from smsgate.db.engine import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'engine.db'}")
+    await database.write(lambda c: c.exec_driver_sql("CREATE TABLE t (v INTEGER UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+def insert(value: int) -> Callable[[Connection], int]:
+    def work(conn: Connection) -> int:
+        conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
+        return value
+
+    return work
+
+
+def fail_after_writing(value: int) -> Callable[[Connection], int]:
+    def work(conn: Connection) -> int:
+        conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
+        raise RuntimeError("half-way")
+
+    return work
+
+
+def refuse(_conn: Connection) -> int:
+    raise LookupError("refused before writing")
+
+
+async def stored(db: Database) -> list[int]:
+    query = "SELECT v FROM t ORDER BY v"
+    return await db.read(lambda c: [row[0] for row in c.exec_driver_sql(query)])
+
+
+@pytest.mark.parametrize("failing", [fail_after_writing(99), refuse])
+async def test_a_failing_job_takes_nothing_of_the_others(
+    db: Database, failing: Callable[[Connection], int]
+) -> None:
+    jobs = [insert(1), insert(2), failing, insert(3)]
+    results = await asyncio.gather(*(db.write(job) for job in jobs), return_exceptions=True)
+    assert results[:2] == [1, 2] and results[3] == 3
+    assert isinstance(results[2], RuntimeError | LookupError)
+    assert await stored(db) == [1, 2, 3]  # 99 was rolled back with its job
+
+
+async def test_a_constraint_violation_fails_one_job_only(db: Database) -> None:
+    await db.write(insert(5))
+    results = await asyncio.gather(
+        db.write(insert(6)), db.write(insert(5)), db.write(insert(7)), return_exceptions=True
+    )
+    assert results[0] == 6 and results[2] == 7
+    assert "UNIQUE" in str(results[1])
+    assert await stored(db) == [5, 6, 7]
+
+
+async def test_jobs_queued_together_share_one_transaction(db: Database) -> None:
+    """Each job sees the ones before it in its batch, and they all land."""
+    seen: list[int] = []
+
+    def count_then_insert(value: int) -> Callable[[Connection], int]:
+        def work(conn: Connection) -> int:
+            seen.append(conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one())
+            conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
+            return value
+
+        return work
+
+    await asyncio.gather(*(db.write(count_then_insert(v)) for v in range(10)))
+    assert seen == list(range(10))
+    assert await stored(db) == list(range(10))
