@@ -170,3 +170,39 @@ async def test_csharp_extra_keys_are_ignored(api: AsyncClient, tenant: Tenant) -
         "tag": None,
     }
     assert (await api.post("/v1/messages", json=body, auth=tenant.auth)).status_code == 200
+
+
+async def test_another_apps_signature_and_template_do_not_exist(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    from smsgate.signs.service import create_default_sign
+    from tests.conftest import make_tenant
+
+    other = await make_tenant(ctx, sign=None)
+    foreign_sign = await create_default_sign(ctx.db, other.app_id, "别家签名")
+    body = {
+        "mobile": "13800138000",
+        "temp_id": tenant.notify_temp,
+        "temp_para": PARAMS,
+        "sign_id": foreign_sign,
+    }
+    assert_error(await api.post("/v1/messages", json=body, auth=tenant.auth), 403, 50102)
+    body = {"mobile": "13800138000", "temp_id": other.notify_temp, "temp_para": PARAMS}
+    assert_error(await api.post("/v1/messages", json=body, auth=tenant.auth), 403, 50013)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/messages", {"mobile": "13800138000", "temp_id": 1, "temp_para": PARAMS}),
+        ("/v1/voice_codes", {"mobile": "13800138000"}),
+        ("/v1/codes", {"mobile": "13800138000", "temp_id": 1}),
+    ],
+)
+async def test_no_sms_permission_on_every_send(
+    api: AsyncClient, ctx: Context, path: str, body: dict[str, object]
+) -> None:
+    from tests.conftest import make_tenant
+
+    locked = await make_tenant(ctx, sms_enabled=False)
+    assert_error(await api.post(path, json=body, auth=locked.auth), 403, 50008)
