@@ -190,3 +190,31 @@ async def test_a_provider_that_raises_loses_nothing(
     assert (await statuses(ctx))[msg_id] == ("accepted", None)
     [payload] = await rows(ctx, select(OutboxEntry.msg_id, OutboxEntry.last_error))
     assert tuple(payload) == (msg_id, "RuntimeError: provider bug")
+
+
+async def test_sandbox_reports_survive_a_failed_pass(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database hiccup in one pass must not end the delivery reports for good."""
+    import asyncio
+
+    provider = Delivery(ctx).provider
+    calls = 0
+    second_pass = asyncio.Event()
+    real = provider.send_due_reports
+
+    async def flaky() -> float:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database is locked")
+        second_pass.set()
+        return await real()
+
+    monkeypatch.setattr(provider, "send_due_reports", flaky)
+    task = asyncio.create_task(provider.run())
+    try:
+        await asyncio.wait_for(second_pass.wait(), timeout=10)
+    finally:
+        task.cancel()
+    assert calls >= 2

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -22,6 +23,7 @@ from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
 from smsgate.messages.status import DELIVERED, record_delivery_reports
 
+log = structlog.get_logger(__name__)
 INBOX = table(SandboxDelivery)
 _INSERT_ONCE = {
     # Redelivery after a crash finds the row already there: the handset gets it once.
@@ -98,7 +100,11 @@ class SandboxProvider:
     async def run(self) -> None:
         """Send due delivery reports, waking when a message arrives or the next report is due."""
         while True:
-            wait = await self.send_due_reports()
+            try:
+                wait = await self.send_due_reports()
+            except Exception:  # a database hiccup must not end the reports for good
+                log.exception("sandbox reports failed")
+                wait = 1.0
             self._report_due.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._report_due.wait(), timeout=wait)
