@@ -197,6 +197,7 @@ async def test_sandbox_reports_survive_a_failed_pass(
 ) -> None:
     """A database hiccup in one pass must not end the delivery reports for good."""
     import asyncio
+    import contextlib
 
     provider = Delivery(ctx).provider
     calls = 0
@@ -217,4 +218,6 @@ async def test_sandbox_reports_survive_a_failed_pass(
         await asyncio.wait_for(second_pass.wait(), timeout=10)
     finally:
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     assert calls >= 2
