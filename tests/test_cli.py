@@ -29,6 +29,11 @@ def as_json(result: Any) -> Any:
     return json.loads(result.stdout)
 
 
+def create_code_template(run, key: str, text: str, *extra: str, ok: bool = True) -> Any:  # type: ignore[no-untyped-def]
+    command = ("template", "create", "--app", key, "--type", "1", "--template", text)
+    return run(*command, "--ttl", "60", *extra, ok=ok)
+
+
 def test_app_create_prints_java_sdk_shaped_credentials(run) -> None:  # type: ignore[no-untyped-def]
     created = as_json(run("app", "create", "--name", "shop", "--sign", "商城", "--json"))
     assert set(created) == {"app_key", "master_secret"}
@@ -47,20 +52,7 @@ def test_secrets_are_not_stored_in_clear(run, tmp_path: Path) -> None:  # type: 
 def test_template_lifecycle_and_topup(run) -> None:  # type: ignore[no-untyped-def]
     app = as_json(run("app", "create", "--name", "shop", "--balance", "5", "--json"))
     key = app["app_key"]
-    created = run(
-        "template",
-        "create",
-        "--app",
-        key,
-        "--type",
-        "1",
-        "--template",
-        "码{{code}}",
-        "--ttl",
-        "60",
-        "--json",
-    )
-    temp_id = as_json(created)["temp_id"]
+    temp_id = as_json(create_code_template(run, key, "码{{code}}", "--json"))["temp_id"]
     assert isinstance(temp_id, int)
     run("template", "reject", str(temp_id), "--reason", "too short")
     run("template", "approve", str(temp_id))
@@ -70,19 +62,7 @@ def test_template_lifecycle_and_topup(run) -> None:  # type: ignore[no-untyped-d
 
 def test_invalid_template_fails_with_the_jsms_reason(run) -> None:  # type: ignore[no-untyped-def]
     key = as_json(run("app", "create", "--name", "shop", "--json"))["app_key"]
-    result = run(
-        "template",
-        "create",
-        "--app",
-        key,
-        "--type",
-        "1",
-        "--template",
-        "{{name}}",
-        "--ttl",
-        "60",
-        ok=False,
-    )
+    result = create_code_template(run, key, "{{name}}", ok=False)
     assert result.exit_code == 1
     assert "50044" in result.output
 

@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import random
 import re
-import secrets as stdlib_secrets
 from collections import Counter
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from smsgate.codes import secrets as code_secrets
 from smsgate.codes.secrets import code_matches, generate_code, hash_code
+from tests.unit.secrets_spy import RecordingSecrets
 
 KEY = b"server-key-one"
 OTHER_KEY = b"server-key-two"
@@ -31,19 +31,8 @@ def test_codes_keep_leading_zeros_as_text() -> None:
     assert any(code.startswith("0") for code in codes)
 
 
-class _Recording:
-    """Stands in for the `secrets` module and notes which of its functions were used."""
-
-    def __init__(self) -> None:
-        self.used: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        self.used.append(name)
-        return getattr(stdlib_secrets, name)
-
-
 def test_codes_are_drawn_from_the_secrets_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    recording = _Recording()
+    recording = RecordingSecrets()
     monkeypatch.setattr(code_secrets, "secrets", recording)
 
     def predictable(*args: object, **kwargs: object) -> object:

@@ -2,7 +2,6 @@
 (jsms-api.md §1.2, DESIGN.md §3)."""
 
 import re
-import secrets as stdlib_secrets
 from collections import Counter
 from typing import Any
 
@@ -10,6 +9,7 @@ import pytest
 
 from smsgate.apps import credentials
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from tests.unit.secrets_spy import RecordingSecrets
 
 JAVA_SDK_SHAPE = re.compile(r"[A-Za-z0-9]{24}")
 
@@ -30,19 +30,10 @@ def test_credentials_are_unique_and_use_the_whole_alphabet() -> None:
     assert all(abs(count - expected) < 300 for count in counts.values()), counts
 
 
-class _Recording:
-    def __init__(self) -> None:
-        self.used: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        self.used.append(name)
-        return getattr(stdlib_secrets, name)
-
-
 def test_credentials_and_salts_come_from_the_secrets_module(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    recording = _Recording()
+    recording = RecordingSecrets()
     monkeypatch.setattr(credentials, "secrets", recording)
     new_credential()
     assert recording.used
