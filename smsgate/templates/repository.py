@@ -8,15 +8,19 @@ from smsgate.db.models import Template, table
 
 TEMPLATES = table(Template)
 _INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
-_BY_ID = select(TEMPLATES).where(TEMPLATES.c.id == bindparam("temp_id"))
+_SENDABLE_COLUMNS = ("id", "app_id", "type", "template", "ttl", "status")
+_FOR_SEND = select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
+    TEMPLATES.c.id == bindparam("temp_id")
+)
 
 
 def insert_template(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def find_template(conn: Connection, temp_id: int) -> Row[Any] | None:
-    return conn.execute(_BY_ID, {"temp_id": temp_id}).first()
+def find_template_for_send(conn: Connection, temp_id: int) -> Row[Any] | None:
+    """What a send needs of a template: owner, type, text, ttl and review status."""
+    return conn.execute(_FOR_SEND, {"temp_id": temp_id}).first()
 
 
 def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, now: int) -> bool:

@@ -72,7 +72,7 @@ def sendable_template(
 ) -> SendableTemplate:
     """The template if this app may send with it now: 50013 unknown (or another app's),
     50020 in review, 50021 rejected, 50025 a type this API does not take."""
-    template = repository.find_template(conn, temp_id)
+    template = repository.find_template_for_send(conn, temp_id)
     if template is None or template.app_id != app_id:
         raise JsmsError(50013)
     if template.status == IN_REVIEW:
