@@ -80,3 +80,28 @@ async def test_jobs_queued_together_share_one_transaction(db: Database) -> None:
     await asyncio.gather(*(db.write(count_then_insert(v)) for v in range(10)))
     assert seen == list(range(10))
     assert await stored(db) == list(range(10))
+
+
+async def test_fast_insert_writes_what_sqlalchemy_would(db: Database) -> None:
+    from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+    from smsgate.db.inserts import FastInsert
+
+    rows = Table(
+        "rows", MetaData(), Column("n", Integer), Column("s", String), Column("x", Integer)
+    )
+    await db.write(lambda c: c.exec_driver_sql("CREATE TABLE rows (n INTEGER, s TEXT, x INTEGER)"))
+    fast = FastInsert(rows, ("s", "x", "n"))  # any order of names
+    values = {"n": 1, "s": "短信", "x": None}
+    await db.write(lambda c: fast.execute(c, values))
+    await db.write(lambda c: c.execute(insert(rows), {**values, "n": 2}))
+    found = await db.read(lambda c: [tuple(r) for r in c.execute(select(rows).order_by(rows.c.n))])
+    assert found == [(1, "短信", None), (2, "短信", None)]
+
+
+def test_fast_insert_refuses_a_column_default_it_would_not_know() -> None:
+    from smsgate.db.inserts import FastInsert
+    from smsgate.db.models import Message, table
+
+    with pytest.raises(ValueError, match="default"):
+        FastInsert(table(Message), ("id", "app_id"))  # quota_units has a default

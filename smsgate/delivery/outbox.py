@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 
 from smsgate.db.engine import Database
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import OutboxEntry, table
 
 OUTBOX = table(OutboxEntry)
-_INSERT = insert(OUTBOX)
+_INSERT = FastInsert(OUTBOX, ("msg_id", "channel", "payload", "attempts", "due_at", "created_at"))
 _DUE = (
     select(OUTBOX.c.id)
     .where(
@@ -61,7 +62,7 @@ def enqueue(
         "due_at": now_ms,
         "created_at": now_ms,
     }
-    conn.execute(_INSERT, values)
+    _INSERT.execute(conn, values)
 
 
 async def claim_due_outbox(

@@ -7,8 +7,9 @@ on the key's hash. A send that fails later rolls its hit back with everything el
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, func, select, text
 
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
 from smsgate.limits.rules import RateRule
 
@@ -20,7 +21,7 @@ _RECENT = (
     .order_by(HITS.c.at.desc())
     .limit(bindparam("most"))
 )
-_INSERT = insert(HITS)
+_INSERT = FastInsert(HITS, ("key", "at"))
 
 
 def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> bool:
@@ -35,7 +36,7 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
     recent = conn.execute(_RECENT, params).scalars().all()
     if not within_rules(recent, rules, now_ms):
         return False
-    conn.execute(_INSERT, {"key": key, "at": now_ms})
+    _INSERT.execute(conn, {"key": key, "at": now_ms})
     return True
 
 

@@ -2,13 +2,32 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import Message, VerificationCode, table
 
 MESSAGES = table(Message)
-_INSERT_MESSAGE = insert(MESSAGES)
-_INSERT_CODE = insert(table(VerificationCode))
+_INSERT_MESSAGE = FastInsert(
+    MESSAGES,
+    (
+        "id",
+        "app_id",
+        "kind",
+        "channel",
+        "mobile",
+        "template_id",
+        "content",
+        "segments",
+        "quota_category",
+        "quota_units",
+        "status",
+        "created_at",
+    ),
+)
+_INSERT_CODE = FastInsert(
+    table(VerificationCode), ("msg_id", "app_id", "code_hash", "expires_at", "attempts")
+)
 _BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
 _SUBMITTED = (
     update(MESSAGES)
@@ -35,11 +54,11 @@ _FINAL = (
 
 
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
-    conn.execute(_INSERT_MESSAGE, values)
+    _INSERT_MESSAGE.execute(conn, values)
 
 
 def insert_code(conn: Connection, values: dict[str, object]) -> None:
-    conn.execute(_INSERT_CODE, values)
+    _INSERT_CODE.execute(conn, values)
 
 
 def find_message(conn: Connection, msg_id: str) -> Row[Any] | None:
