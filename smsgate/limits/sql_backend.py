@@ -7,7 +7,7 @@ on the key's hash. A send that fails later rolls its hit back with everything el
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, delete, func, select, text
+from sqlalchemy import Connection, bindparam, delete, select, text
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
@@ -52,7 +52,3 @@ def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms
 def prune_hits(conn: Connection, older_than_ms: int) -> int:
     result = conn.execute(delete(HITS).where(HITS.c.at <= older_than_ms))
     return int(result.rowcount or 0)
-
-
-def hits_for(conn: Connection, key: str) -> int:
-    return int(conn.execute(select(func.count()).where(HITS.c.key == key)).scalar_one())
