@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from smsgate.apps import service as app_service
+from smsgate.apps.policy import InvalidPolicy
 from smsgate.apps.service import UnknownApp
 from smsgate.context import Context, open_context
 from smsgate.db.migrate import migrate
@@ -84,7 +85,7 @@ def _run(work: Callable[[Context], Awaitable[T]], settings: Settings | None = No
     except (UnknownApp, template_service.UnknownTemplate) as error:
         typer.echo(f"not found: {error}", err=True)
         raise typer.Exit(1) from None
-    except ValueError as error:  # a malformed limit rule
+    except InvalidPolicy as error:
         typer.echo(f"invalid: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -38,7 +38,6 @@ async def app_call(request: Request) -> AppCall:
 
 
 async def json_call(request: Request) -> JsonCall:
-    ctx: Context = request.app.state.ctx
-    app: AppAccount = await request.app.state.authenticator(request)
-    body = await read_json_object(request, ctx.settings.max_body_bytes)
-    return JsonCall(ctx, app, body)
+    call = await app_call(request)
+    body = await read_json_object(request, call.ctx.settings.max_body_bytes)
+    return JsonCall(call.ctx, call.app, body)

@@ -33,6 +33,18 @@ class AppPolicy:
 DEFAULT_POLICY = AppPolicy()
 
 
+class InvalidPolicy(ValueError):
+    """An unknown policy key or a malformed rule."""
+
+
+def longest_window(stored: str | None) -> int:
+    """The longest window, in seconds, among the rules a stored policy sets (0 for none)."""
+    windows = [
+        rule.window_seconds for rules in load_policy(stored).overrides.values() for rule in rules
+    ]
+    return max(windows, default=0)
+
+
 def load_policy(stored: str | None) -> AppPolicy:
     if not stored:
         return DEFAULT_POLICY
@@ -42,14 +54,17 @@ def load_policy(stored: str | None) -> AppPolicy:
 
 def merge_policy(stored: str | None, changes: Mapping[str, str | None]) -> str | None:
     """The stored JSON after `changes`: a rule text sets a key ("" means no limit), None removes
-    the override. Raises ValueError for an unknown key or a malformed rule."""
+    the override. Raises InvalidPolicy for an unknown key or a malformed rule."""
     limits: dict[str, str] = orjson.loads(stored) if stored else {}
     for key, text in changes.items():
         if key not in LIMIT_KEYS:
-            raise ValueError(f"unknown policy key {key!r}")
+            raise InvalidPolicy(f"unknown policy key {key!r}")
         if text is None:
             limits.pop(key, None)
-        else:
+            continue
+        try:
             parse_rules(text)
-            limits[key] = text
+        except ValueError as error:
+            raise InvalidPolicy(str(error)) from None
+        limits[key] = text
     return orjson.dumps(limits).decode() if limits else None

@@ -63,5 +63,9 @@ def update_app(conn: Connection, app_id: int, values: dict[str, object]) -> None
     conn.execute(update(APPS).where(APPS.c.id == app_id).values(**values))
 
 
+def stored_policies(conn: Connection) -> list[str]:
+    return list(conn.execute(select(APPS.c.policy).where(APPS.c.policy.is_not(None))).scalars())
+
+
 def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -> None:
     conn.execute(update(APPS).where(APPS.c.id == app_id).values({category: value}))

@@ -9,7 +9,13 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
-from smsgate.apps.policy import DEFAULT_POLICY, AppPolicy, load_policy, merge_policy
+from smsgate.apps.policy import (
+    DEFAULT_POLICY,
+    AppPolicy,
+    load_policy,
+    longest_window,
+    merge_policy,
+)
 from smsgate.apps.repository import QUOTA_CATEGORIES
 from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
@@ -102,6 +108,12 @@ async def update_app(
         return AppAccount.from_row(updated)
 
     return await db.write(change)
+
+
+async def longest_limit_window(db: Database) -> int:
+    """The longest window, in seconds, of any app's own frequency limits (0 when none)."""
+    policies = await db.read(repository.stored_policies)
+    return max((longest_window(stored) for stored in policies), default=0)
 
 
 async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:

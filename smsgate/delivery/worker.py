@@ -11,6 +11,7 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
+from smsgate.apps.service import longest_limit_window
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.delivery.outbox import ClaimedEntry
@@ -97,13 +98,10 @@ class DeliveryWorker:
         if now - self._last_prune < PRUNE_EVERY_MS:
             return
         self._last_prune = now
+        defaults = self._ctx.settings.rate_rules.values()
         longest = max(
-            (
-                rule.window_seconds
-                for rules in self._ctx.settings.rate_rules.values()
-                for rule in rules
-            ),
-            default=0,
+            max((rule.window_seconds for rules in defaults for rule in rules), default=0),
+            await longest_limit_window(self._ctx.db),  # an app's own rule may look further back
         )
         await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))
 

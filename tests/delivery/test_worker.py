@@ -221,3 +221,21 @@ async def test_sandbox_reports_survive_a_failed_pass(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert calls >= 2
+
+
+async def test_pruning_keeps_what_an_apps_own_longer_limit_still_counts(
+    api: AsyncClient, ctx: Context, frozen_clock: FrozenClock
+) -> None:
+    """An app limited to one code a week must still be refused after the server's longest
+    default window (a day) has passed and old hits were pruned."""
+    from smsgate.apps.service import update_app
+    from tests.api.helpers import assert_error
+    from tests.conftest import make_tenant
+
+    weekly = await make_tenant(ctx)
+    await update_app(ctx.db, weekly.app_key, limits={"code_limits": "1/604800"})
+    body = {"mobile": "13800138000", "temp_id": weekly.code_temp}
+    assert (await api.post("/v1/codes", json=body, auth=weekly.auth)).status_code == 200
+    frozen_clock.advance(2 * 86_400_000)
+    await Delivery(ctx).worker._prune_limit_hits()  # what the worker does every ten minutes
+    assert_error(await api.post("/v1/codes", json=body, auth=weekly.auth), 403, 50009)

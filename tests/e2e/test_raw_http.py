@@ -56,6 +56,12 @@ def request_head(method: str, path: str, *headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+def send_head(sender: Sender, framing: str) -> bytes:
+    """The head of an authenticated POST /v1/messages with the given body framing header
+    (Content-Length or Transfer-Encoding)."""
+    return request_head("POST", "/v1/messages", f"Authorization: {sender.authorization}", framing)
+
+
 def exchange(server: SmsgateServer, raw_request: bytes) -> Answer:
     """Write the bytes as they are and read one HTTP answer."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=SOCKET_TIMEOUT) as sock:
@@ -135,12 +141,7 @@ def test_wrong_method_is_jsms_405(smsgate_server: SmsgateServer, method: str, pa
 def test_body_of_exactly_64_kib_is_accepted(smsgate_server: SmsgateServer, sender: Sender) -> None:
     """The limit is 64 KiB inclusive: a valid body of exactly that size is a normal send."""
     body = send_body(sender, "13600136001", "limit", MAX_BODY)
-    head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        f"Content-Length: {MAX_BODY}",
-    )
+    head = send_head(sender, f"Content-Length: {MAX_BODY}")
     answer = exchange(smsgate_server, head + body)
     assert answer.status == 200, answer
     assert set(answer.json()) == {"msg_id"}
@@ -151,12 +152,7 @@ def test_declared_body_over_64_kib_is_refused(
 ) -> None:
     """One byte over the limit, announced by Content-Length: 403/50007 as JSON."""
     body = send_body(sender, "13600136002", "over", MAX_BODY + 1)
-    head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        f"Content-Length: {len(body)}",
-    )
+    head = send_head(sender, f"Content-Length: {len(body)}")
     assert_jsms_error(exchange(smsgate_server, head + body), 403, 50007)
 
 
@@ -165,24 +161,14 @@ def test_huge_declared_body_is_refused_before_it_is_sent(
 ) -> None:
     """A client announcing 1 GB gets its 403/50007 at once: the server does not wait for
     (or buffer) a body it will refuse anyway. Only the headers are ever written here."""
-    head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        "Content-Length: 1000000000",
-    )
+    head = send_head(sender, "Content-Length: 1000000000")
     assert_jsms_error(exchange(smsgate_server, head), 403, 50007)
 
 
 def test_chunked_body_over_64_kib_is_refused(smsgate_server: SmsgateServer, sender: Sender) -> None:
     """Without a Content-Length the limit holds while streaming: 403/50007."""
     body = send_body(sender, "13600136003", "chunked", MAX_BODY + 1)
-    head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        "Transfer-Encoding: chunked",
-    )
+    head = send_head(sender, "Transfer-Encoding: chunked")
     assert_jsms_error(exchange(smsgate_server, head + chunked(body)), 403, 50007)
 
 
@@ -207,28 +193,13 @@ def test_client_gone_mid_body_leaves_the_server_serving(
     cut_mobile, next_mobile = "13600136004", "13600136005"
     body = send_body(sender, cut_mobile, "cut")
     for attempt in range(20):
-        head = request_head(
-            "POST",
-            "/v1/messages",
-            f"Authorization: {sender.authorization}",
-            f"Content-Length: {len(body) + 1000}",
-        )
+        head = send_head(sender, f"Content-Length: {len(body) + 1000}")
         abandon(smsgate_server, head + body, reset=attempt % 2 == 1)
-    chunked_head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        "Transfer-Encoding: chunked",
-    )
+    chunked_head = send_head(sender, "Transfer-Encoding: chunked")
     abandon(smsgate_server, chunked_head + chunked(body)[:-5], reset=False)
 
     body = send_body(sender, next_mobile, "after")
-    head = request_head(
-        "POST",
-        "/v1/messages",
-        f"Authorization: {sender.authorization}",
-        f"Content-Length: {len(body)}",
-    )
+    head = send_head(sender, f"Content-Length: {len(body)}")
     answer = exchange(smsgate_server, head + body)
     assert answer.status == 200, answer
     msg_id = answer.json()["msg_id"]
