@@ -41,6 +41,39 @@ class TryLater:
 SubmitResult = Accepted | Rejected | TryLater
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderReport:
+    """A delivery report as the provider names the message: by its own message id."""
+
+    provider_message_id: str
+    report_status: int  # JSMS report status, 4001 delivered ... 4100 other error
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """A reply (MO) a handset sent to one of our source numbers."""
+
+    to: str  # the number or short code it was sent to, as the carrier gives it
+    mobile: str  # the sender, E.164
+    text: str
+
+
+class DeliveryEvents(Protocol):
+    """What a provider tells smsgate after a submit: final statuses and replies.
+
+    Reports may arrive before the provider's submit answer has been recorded (an SMPP receipt
+    can overtake its submit_sm_resp); such reports are kept and applied when it is.
+    """
+
+    async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None: ...
+
+    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
+        """Reports for providers that know smsgate's own msg_id (sandbox, voice calls)."""
+        ...
+
+    async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None: ...
+
+
 class Provider(Protocol):
     name: str
 

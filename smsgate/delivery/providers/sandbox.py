@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import structlog
 from sqlalchemy import Connection, bindparam, select, update
@@ -21,6 +22,7 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
+from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.messages.status import DELIVERED, record_delivery_reports
 
 log = structlog.get_logger(__name__)
@@ -63,10 +65,22 @@ class InboxEntry:
     report_status: int
 
 
-class SandboxProvider:
-    name = "sandbox"
+class SandboxConfig(ProviderConfig):
+    type: Literal["sandbox"] = "sandbox"
+    channels: tuple[str, ...] = ("sms", "voice")
+    report_delay: float | None = None  # seconds; default SMSGATE_SANDBOX_REPORT_DELAY
 
-    def __init__(self, db: Database, report_delay_seconds: float) -> None:
+
+def build_sandbox(config: SandboxConfig, env: ProviderEnv) -> "SandboxProvider":
+    delay = config.report_delay
+    if delay is None:
+        delay = env.settings.sandbox_report_delay
+    return SandboxProvider(env.db, delay, name=config.name)
+
+
+class SandboxProvider:
+    def __init__(self, db: Database, report_delay_seconds: float, name: str = "sandbox") -> None:
+        self.name = name
         self._db = db
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()

@@ -1,0 +1,25 @@
+"""The `smsgate` command: serve, worker, migrate, and administration of apps and templates.
+
+Every command reads the same settings (SMSGATE_DATA_DIR, SMSGATE_DATABASE_URL, ...) as `serve`
+and goes through the same services as the API. `--json` output is for scripts. Each group of
+commands lives in its own module and is added here.
+"""
+
+import typer
+
+from smsgate.cli import server
+from smsgate.cli.apps import app_cli
+from smsgate.cli.sandbox import sandbox_cli
+from smsgate.cli.templates import template_cli
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="smsgate: JSMS-compatible SMS.")
+cli.command()(server.serve)
+cli.command("migrate")(server.migrate_command)
+cli.command()(server.worker)
+cli.add_typer(app_cli, name="app")
+cli.add_typer(template_cli, name="template")
+cli.add_typer(sandbox_cli, name="sandbox")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,117 @@
+"""`smsgate app`: credentials, quotas and limits of apps."""
+
+from typing import Annotated
+
+import typer
+
+from smsgate.apps import service as app_service
+from smsgate.cli.running import JsonFlag, emit, run_job
+from smsgate.context import Context
+from smsgate.signs.service import create_default_sign
+
+app_cli = typer.Typer(no_args_is_help=True, help="Apps: credentials and quotas.")
+_LIMIT_HELP = 'COUNT/SECONDS[,COUNT/SECONDS...] for this app; "" for no limit'
+CodeLimits = Annotated[str | None, typer.Option(help=f"Text codes per number: {_LIMIT_HELP}.")]
+VoiceLimits = Annotated[str | None, typer.Option(help=f"Voice codes per number: {_LIMIT_HELP}.")]
+NotifyLimits = Annotated[
+    str | None, typer.Option(help=f"Identical notifications per number: {_LIMIT_HELP}.")
+]
+MarketLimits = Annotated[str | None, typer.Option(help=f"Marketing per number: {_LIMIT_HELP}.")]
+
+
+def _limit_changes(
+    code: str | None, voice_code: str | None, notification: str | None, marketing: str | None
+) -> dict[str, str | None]:
+    """The limit options given on the command line; "default" drops the app's own rule."""
+    given = {
+        "code_limits": code,
+        "voice_code_limits": voice_code,
+        "notification_limits": notification,
+        "marketing_limits": marketing,
+    }
+    chosen = {key: text for key, text in given.items() if text is not None}
+    return {key: None if text == "default" else text for key, text in chosen.items()}
+
+
+@app_cli.command("create")
+def app_create(
+    name: Annotated[str, typer.Option(help="A name for people.")],
+    sign: Annotated[str | None, typer.Option(help="Default signature, approved.")] = None,
+    balance: Annotated[int | None, typer.Option(help="All-purpose units.")] = None,
+    voice: Annotated[int | None, typer.Option(help="Voice-code units.")] = None,
+    industry: Annotated[int | None, typer.Option(help="Code and notification units.")] = None,
+    market: Annotated[int | None, typer.Option(help="Marketing units.")] = None,
+    no_sms: Annotated[bool, typer.Option("--no-sms", help="Without SMS permission.")] = False,
+    code_limits: CodeLimits = None,
+    voice_code_limits: VoiceLimits = None,
+    notification_limits: NotifyLimits = None,
+    marketing_limits: MarketLimits = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an app; a quota category not given is unmetered, a limit not given is the
+    server's default."""
+    quotas = {"balance": balance, "voice": voice, "industry": industry, "market": market}
+    limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
+
+    async def work(ctx: Context) -> app_service.NewApp:
+        new = await app_service.create_app(
+            ctx.db, name, sms_enabled=not no_sms, quotas=quotas, limits=limits
+        )
+        if sign:
+            await create_default_sign(ctx.db, new.account.id, sign)
+        return new
+
+    new = run_job(work)
+    data = {"app_key": new.account.app_key, "master_secret": new.master_secret}
+    emit(data, as_json, f"appKey: {data['app_key']}\nmasterSecret: {data['master_secret']}")
+
+
+@app_cli.command("update")
+def app_update(
+    app_key: str,
+    name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    sms: Annotated[bool | None, typer.Option("--sms/--no-sms", help="SMS permission.")] = None,
+    code_limits: CodeLimits = None,
+    voice_code_limits: VoiceLimits = None,
+    notification_limits: NotifyLimits = None,
+    marketing_limits: MarketLimits = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an app; a limit set to "default" follows the server's setting again."""
+    limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
+
+    async def work(ctx: Context) -> app_service.AppAccount:
+        return await app_service.update_app(
+            ctx.db, app_key, name=name, sms_enabled=sms, limits=limits
+        )
+
+    app = run_job(work)
+    data = {
+        "app_key": app.app_key,
+        "name": app.name,
+        "sms_enabled": app.sms_enabled,
+        "limits": {kind: ",".join(map(str, rules)) for kind, rules in app.policy.overrides.items()},
+    }
+    emit(data, as_json, "  ".join(f"{key}: {value}" for key, value in data.items()))
+
+
+@app_cli.command("topup")
+def app_topup(
+    app_key: str,
+    balance: Annotated[int, typer.Option()] = 0,
+    voice: Annotated[int, typer.Option()] = 0,
+    industry: Annotated[int, typer.Option()] = 0,
+    market: Annotated[int, typer.Option()] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add units to an app's quotas."""
+    amounts = {"balance": balance, "voice": voice, "industry": industry, "market": market}
+    amounts = {category: amount for category, amount in amounts.items() if amount}
+
+    async def work(ctx: Context) -> dict[str, int | None]:
+        return await app_service.top_up(ctx.db, app_key, amounts)
+
+    quotas = run_job(work)
+    emit(
+        quotas, as_json, "  ".join(f"{k}: {v if v is not None else '-'}" for k, v in quotas.items())
+    )

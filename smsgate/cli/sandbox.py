@@ -1,0 +1,40 @@
+"""`smsgate sandbox`: what the sandbox provider delivered."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from smsgate.cli.running import JsonFlag, emit, run_job
+from smsgate.context import Context
+from smsgate.delivery.providers.sandbox import sandbox_inbox
+from smsgate.mobiles import display_mobile, normalise_mobile
+
+sandbox_cli = typer.Typer(no_args_is_help=True, help="The sandbox provider's inbox.")
+
+
+@sandbox_cli.command("inbox")
+def sandbox_inbox_command(
+    mobile: Annotated[str | None, typer.Option(help="Only this number.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What the sandbox delivered, newest last."""
+
+    async def work(ctx: Context) -> list[dict[str, Any]]:
+        number = normalise_mobile(mobile) if mobile else None
+        entries = await sandbox_inbox(ctx.db, number)
+        return [
+            {
+                "msg_id": e.msg_id,
+                "mobile": display_mobile(e.mobile),
+                "channel": e.channel,
+                "text": e.text,
+                "delivered_at": datetime.fromtimestamp(e.delivered_at / 1000, UTC).isoformat(),
+                "report_status": e.report_status,
+            }
+            for e in entries
+        ]
+
+    rows = run_job(work)
+    lines = [f"{r['delivered_at']}  {r['mobile']}  {r['channel']}  {r['text']}" for r in rows]
+    emit(rows, as_json, "\n".join(lines) or "(empty)")

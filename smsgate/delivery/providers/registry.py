@@ -1,0 +1,57 @@
+"""Provider types by the `type` key of a `[[providers]]` table in the delivery configuration.
+
+Each type brings a pydantic model of its keys (validated when the configuration is loaded, so a
+bad file stops smsgate at start) and a function that builds the provider from it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from smsgate.db.engine import Database
+from smsgate.delivery.providers.base import DeliveryEvents, Provider
+from smsgate.settings import Settings
+
+
+class ProviderConfig(BaseModel):
+    """Keys every provider has; each type adds its own. Unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: str
+    channels: tuple[str, ...] = ("sms",)  # "sms", "voice"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEnv:
+    """What a provider may use besides its own configuration."""
+
+    settings: Settings
+    db: Database
+    events: DeliveryEvents
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderType:
+    config: type[ProviderConfig]
+    build: Callable[[Any, ProviderEnv], Provider]
+
+
+def _sandbox() -> ProviderType:
+    from smsgate.delivery.providers.sandbox import SandboxConfig, build_sandbox
+
+    return ProviderType(SandboxConfig, build_sandbox)
+
+
+# Loaded on first use, so a deployment pays only for the provider libraries it configures.
+PROVIDER_TYPES: dict[str, Callable[[], ProviderType]] = {
+    "sandbox": _sandbox,
+}
+
+
+def provider_type(name: str) -> ProviderType:
+    """The type named in a configuration; KeyError lists none, the caller says what exists."""
+    return PROVIDER_TYPES[name]()
