@@ -15,10 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsgate.apps.endpoints import router as apps_router
 from smsgate.auth import AppAuthenticator
+from smsgate.background import run_background
 from smsgate.codes.endpoints import router as codes_router
 from smsgate.context import Context, open_context
-from smsgate.delivery.providers.sandbox import SandboxProvider
-from smsgate.delivery.worker import DeliveryWorker
 from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.responses import error_response
@@ -48,17 +47,12 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     return app
 
 
-def build_worker(ctx: Context) -> DeliveryWorker:
-    provider = SandboxProvider(ctx.db, ctx.settings.sandbox_report_delay)
-    return DeliveryWorker(ctx, provider)
-
-
 def _lifespan(ctx: Context, owns_context: bool):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
         if ctx.settings.embedded_worker:
-            task = asyncio.create_task(build_worker(ctx).run())
+            task = asyncio.create_task(run_background(ctx))
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes, which otherwise walk it all and pause the loop for tens of milliseconds.
         gc.freeze()

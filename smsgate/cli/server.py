@@ -80,7 +80,7 @@ def migrate_command() -> None:
 
 def worker() -> None:
     """Run a delivery worker alone (scale-out beside API processes on PostgreSQL)."""
-    from smsgate.app import build_worker
+    from smsgate.background import run_background
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -95,7 +95,7 @@ def worker() -> None:
                 err=True,
             )
             raise typer.Exit(2)
-        await build_worker(ctx).run()
+        await run_background(ctx)
 
     with contextlib.suppress(KeyboardInterrupt):
         run_job(work, settings)

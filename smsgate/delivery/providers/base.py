@@ -21,6 +21,8 @@ class Accepted:
     """The provider took the message; its final status comes later as a delivery report."""
 
     provider_message_id: str | None
+    # A long SMS sent as several parts: every part's id, each of which may get its own report.
+    part_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class ProviderReport:
 
     provider_message_id: str
     report_status: int  # JSMS report status, 4001 delivered ... 4100 other error
+    # Other spellings the id may have been recorded under (hex / decimal, leading zeros).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
