@@ -9,18 +9,44 @@ from collections.abc import Coroutine
 from typing import Any
 
 from smsgate.context import Context
-from smsgate.delivery.providers.sandbox import SandboxProvider
+from smsgate.delivery.config import load_delivery_config
+from smsgate.delivery.events import DatabaseEvents
+from smsgate.delivery.health import report_health
+from smsgate.delivery.providers.registry import ProviderEnv, provider_type
+from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
+from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.messages.schedules.scheduler import run_scheduler
+from smsgate.reports.callbacks import CallbackSender
+
+HEALTH_EVERY_SECONDS = 5.0
 
 
 def build_worker(ctx: Context) -> DeliveryWorker:
-    provider = SandboxProvider(ctx.db, ctx.settings.sandbox_report_delay)
-    return DeliveryWorker(ctx, provider)
+    """The worker with the configured providers behind a router, or the sandbox alone."""
+    config = load_delivery_config(ctx.settings)
+    if config.is_sandbox_only:
+        sandbox = SandboxProvider(
+            ctx.db, ctx.settings.sandbox_report_delay, audio=sandbox_audio(ctx.settings)
+        )
+        return DeliveryWorker(ctx, sandbox)
+    env = ProviderEnv(ctx.settings, ctx.db, DatabaseEvents(ctx.db))
+    providers = {
+        name: provider_type(provider.type).build(provider, env)
+        for name, provider in config.providers.items()
+    }
+    return DeliveryWorker(ctx, Router(providers, config))
 
 
 def background_loops(ctx: Context) -> list[Coroutine[Any, Any, None]]:
     """Each loop runs until cancelled and logs its own errors rather than ending."""
-    return [build_worker(ctx).run()]
+    worker = build_worker(ctx)
+    loops = [worker.run()]
+    if isinstance(worker.provider, Router):
+        loops.append(report_health(ctx.db, worker.provider.breakers, HEALTH_EVERY_SECONDS))
+    loops.append(CallbackSender(ctx).run())  # callbacks out, expired pull records pruned
+    loops.append(run_scheduler(ctx))  # due scheduled SMS into the outbox
+    return loops
 
 
 async def run_background(ctx: Context) -> None:

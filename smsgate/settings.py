@@ -3,6 +3,8 @@
 This is the only module that reads the environment; everything else receives a `Settings`.
 """
 
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -18,11 +20,21 @@ from pydantic_settings import (
 from smsgate.limits.rules import RateRule, parse_rules
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="SMSGATE_", toml_file="smsgate.toml", extra="ignore"
-    )
+DEFAULT_CONFIG_FILE = "smsgate.toml"
 
+
+def environment() -> Mapping[str, str]:
+    """The process environment, for `${NAME}` references in the delivery configuration."""
+    return os.environ
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMSGATE_", extra="ignore")
+
+    config: Path | None = Field(
+        default=None,
+        description="The TOML file of settings, providers and routes; default ./smsgate.toml",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("var")
@@ -62,6 +74,54 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 10
     sandbox_report_delay: float = 0.5
 
+    # Batch and scheduled SMS (smsgate/messages/batch.py, smsgate/messages/schedules/): bodies
+    # of up to 1000 recipients; the zone `send_time` is read in (default: `timezone`); how long a
+    # scheduler may hold a due schedule, and how often it looks for ones other processes wrote.
+    max_batch_body_bytes: int = 1024 * 1024
+    schedule_timezone: str | None = None
+    schedule_lease_seconds: float = 60.0
+    schedule_poll_seconds: float = 5.0
+    schedule_batch: int = 16
+
+    # Voice codes: espeak-ng renders the speech (pieces cached in data_dir/voice-cache).
+    espeak_ng: str = "espeak-ng"
+    voice_code_repeats: int = Field(default=2, ge=1, le=5)
+
+    # Reports, replies and callbacks (smsgate/reports): GET /v1/report and /v1/reply limits, and
+    # the callback outbox (seconds between tries after each failure, then the dead-letter list).
+    report_pull_interval_seconds: float = 5.0
+    report_pull_max_records: int = 500
+    report_keep_seconds: int = 3 * 24 * 3600
+    callback_retry_delays: str = Field(
+        default="180,3600,43200", description="comma-separated seconds: the retry schedule"
+    )
+    callback_timeout_seconds: float = 10.0
+    callback_batch: int = 32
+    callback_poll_seconds: float = 1.0
+    callback_lease_seconds: float = 60.0
+
+    # Templates and signatures (smsgate/templates, smsgate/signs): the rule-based review of new
+    # templates, and the proof images of signatures (stored under data_dir/sign-images).
+    auto_review: bool = Field(
+        default=False, description="approve templates that pass every review rule at once"
+    )
+    sign_image_max_bytes: int = Field(
+        default=2 * 1024 * 1024, description="largest proof image a signature may carry"
+    )
+
+    # Content policy on sends (smsgate/content): sensitive words (50037), client address for
+    # the per-app IP allowlist (50035).
+    sensitive_words_file: Path | None = Field(
+        default=None, description="extra sensitive words, one per line, '#' for comments"
+    )
+    sensitive_words_default: bool = Field(
+        default=True, description="also use the built-in sensitive-word list"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated CIDRs whose X-Forwarded-For names the real client",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -71,13 +131,22 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        toml_file = os.environ.get("SMSGATE_CONFIG") or DEFAULT_CONFIG_FILE
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
     @field_validator("code_limits", "voice_code_limits", "notification_limits", "marketing_limits")
     @classmethod
     def _rules_parse(cls, value: str) -> str:
         parse_rules(value)
         return value
+
+    @property
+    def delivery_config_path(self) -> Path | None:
+        """The file named by SMSGATE_CONFIG, else ./smsgate.toml when it exists."""
+        if self.config is not None:
+            return self.config
+        default = Path(DEFAULT_CONFIG_FILE)
+        return default if default.is_file() else None
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,17 +8,27 @@ commands lives in its own module and is added here.
 import typer
 
 from smsgate.cli import server
+from smsgate.cli.app_policy import add_policy_commands
 from smsgate.cli.apps import app_cli
+from smsgate.cli.callbacks import callbacks_cli
+from smsgate.cli.devs import dev_cli
+from smsgate.cli.providers import providers_cli
 from smsgate.cli.sandbox import sandbox_cli
+from smsgate.cli.signs import sign_cli
 from smsgate.cli.templates import template_cli
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="smsgate: JSMS-compatible SMS.")
 cli.command()(server.serve)
 cli.command("migrate")(server.migrate_command)
 cli.command()(server.worker)
+add_policy_commands(app_cli)
 cli.add_typer(app_cli, name="app")
+cli.add_typer(dev_cli, name="dev")
 cli.add_typer(template_cli, name="template")
+cli.add_typer(sign_cli, name="sign")
 cli.add_typer(sandbox_cli, name="sandbox")
+cli.add_typer(providers_cli, name="providers")
+cli.add_typer(callbacks_cli, name="callbacks")
 
 
 def main() -> None:

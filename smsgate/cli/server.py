@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from smsgate.cli.providers import checked_delivery_config
 from smsgate.cli.running import run_job
 from smsgate.context import Context
 from smsgate.demo import DemoApp, create_demo_if_empty
@@ -27,6 +28,7 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     configure_logging(settings.log_level, settings.log_format)
+    checked_delivery_config(settings)
     demo = run_job(_prepare_to_serve, settings)
     if demo is not None:
         _print_demo(demo, settings)
@@ -84,6 +86,7 @@ def worker() -> None:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    checked_delivery_config(settings)
 
     async def work(ctx: Context) -> None:
         if ctx.db.is_sqlite:

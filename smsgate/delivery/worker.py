@@ -15,6 +15,7 @@ from smsgate.apps.service import longest_limit_window
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.delivery.outbox import ClaimedEntry
+from smsgate.delivery.provider_ids import prune_provider_ids, remember_provider_ids
 from smsgate.delivery.providers.base import (
     Accepted,
     OutboundMessage,
@@ -31,12 +32,14 @@ log = structlog.get_logger(__name__)
 OTHER_ERROR = 4100
 PRUNE_EVERY_MS = 600_000
 MAX_BACKOFF_SECONDS = 300
+REPORT_WAIT_MS = 3 * 86_400_000  # carriers give up on a message within 72 hours
+EARLY_REPORT_KEEP_MS = 86_400_000
 
 
 class DeliveryWorker:
     def __init__(self, ctx: Context, provider: Provider) -> None:
         self._ctx = ctx
-        self._provider = provider
+        self.provider = provider
         self._last_prune = 0
 
     async def run(self) -> None:
@@ -46,7 +49,7 @@ class DeliveryWorker:
             released = await outbox.release_all_leases(self._ctx.db)
             if released:
                 log.info("resuming deliveries claimed before a restart", count=released)
-        provider_task = asyncio.create_task(self._provider.run())
+        provider_task = asyncio.create_task(self.provider.run())
         try:
             while True:
                 self._ctx.outbox_wakeup.clear()
@@ -79,7 +82,7 @@ class DeliveryWorker:
         if not entries:
             return 0
         results = await self._submit(entries)
-        name, max_attempts = self._provider.name, settings.outbox_max_attempts
+        name, max_attempts = self.provider.name, settings.outbox_max_attempts
         await self._ctx.db.write(
             lambda conn: record_outcomes(conn, entries, results, name, max_attempts)
         )
@@ -88,9 +91,9 @@ class DeliveryWorker:
     async def _submit(self, entries: list[ClaimedEntry]) -> list[SubmitResult]:
         messages = [outbound_message(entry) for entry in entries]
         try:
-            return await self._provider.submit_many(messages)
+            return await self.provider.submit_many(messages)
         except Exception as error:  # a provider bug must not lose the messages
-            log.exception("provider raised", provider=self._provider.name, count=len(messages))
+            log.exception("provider raised", provider=self.provider.name, count=len(messages))
             return [TryLater(f"{type(error).__name__}: {error}") for _ in messages]
 
     async def _prune_limit_hits(self) -> None:
@@ -104,6 +107,9 @@ class DeliveryWorker:
             await longest_limit_window(self._ctx.db),  # an app's own rule may look further back
         )
         await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))
+        await self._ctx.db.write(
+            lambda conn: prune_provider_ids(conn, now - REPORT_WAIT_MS, now - EARLY_REPORT_KEEP_MS)
+        )
 
 
 def outbound_message(entry: ClaimedEntry) -> OutboundMessage:
@@ -127,11 +133,14 @@ def record_outcomes(
     """Accepted: out of the outbox, submitted. Refused or out of tries: out of the outbox, failed,
     units refunded. A transport error: back in the outbox after an exponential backoff."""
     now = clock.now_ms()
-    accepted: list[tuple[str, str | None]] = []
+    accepted: dict[str, list[tuple[str, str | None]]] = {}
+    provider_ids: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     finished: list[int] = []
     for entry, result in zip(entries, results, strict=True):
         if isinstance(result, Accepted):
-            accepted.append((entry.msg_id, result.provider_message_id))
+            name = result.provider or provider
+            accepted.setdefault(name, []).append((entry.msg_id, result.provider_message_id))
+            provider_ids.setdefault(name, []).append((entry.msg_id, _report_ids(entry, result)))
             finished.append(entry.id)
         elif isinstance(result, Rejected) or entry.attempts >= max_attempts:
             status, reason = (
@@ -153,4 +162,12 @@ def record_outcomes(
             )
             outbox.retry_entry(conn, entry.id, now + backoff * 1000, result.reason)
     outbox.remove_entries(conn, finished)
-    mark_submitted(conn, accepted, provider)
+    for name, pairs in accepted.items():
+        mark_submitted(conn, pairs, name)
+        remember_provider_ids(conn, name, provider_ids[name], now)
+
+
+def _report_ids(entry: ClaimedEntry, result: Accepted) -> tuple[str, ...]:
+    """The ids reports will name; none when the provider reports by smsgate's own msg_id."""
+    ids = result.part_ids or (result.provider_message_id or "",)
+    return tuple(i for i in ids if i and i != entry.msg_id)

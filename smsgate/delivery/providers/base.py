@@ -23,6 +23,7 @@ class Accepted:
     provider_message_id: str | None
     # A long SMS sent as several parts: every part's id, each of which may get its own report.
     part_ids: tuple[str, ...] = ()
+    provider: str = ""  # which provider took it, filled in by the router
 
 
 @dataclass(frozen=True, slots=True)

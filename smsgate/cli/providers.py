@@ -1,0 +1,82 @@
+"""`smsgate providers`: the delivery configuration and how each provider is doing."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+
+from smsgate.cli.running import JsonFlag, emit, run_job
+from smsgate.context import Context
+from smsgate.delivery.config import DeliveryConfig, InvalidDeliveryConfig, load_delivery_config
+from smsgate.delivery.health import HealthRow, read_health
+from smsgate.settings import Settings
+
+providers_cli = typer.Typer(no_args_is_help=True, help="Delivery providers and routes.")
+# A worker writes its row every few seconds; one silent for longer has stopped.
+STALE_AFTER_MS = 60_000
+_COUNTERS = ("submitted", "accepted", "rejected", "failed")
+
+
+def checked_delivery_config(settings: Settings) -> DeliveryConfig:
+    """The configuration, or exit code 2 with the reason: smsgate must not start on a bad file."""
+    try:
+        return load_delivery_config(settings)
+    except InvalidDeliveryConfig as error:
+        typer.echo(f"invalid delivery configuration: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@providers_cli.command("check")
+def providers_check(as_json: JsonFlag = False) -> None:
+    """Validate the delivery configuration and show its providers and routes."""
+    config = checked_delivery_config(Settings())
+    data: dict[str, Any] = {
+        "source": str(config.source) if config.source else None,
+        "providers": {name: p.type for name, p in config.providers.items()},
+        "routes": [route.model_dump() for route in config.routes],
+    }
+    lines = [f"configuration: {data['source'] or '(none: sandbox)'}"]
+    lines += [f"provider {name}: {p.type}" for name, p in config.providers.items()]
+    lines += [
+        f"route {r.match} ({r.channel or 'sms+voice'}): {' > '.join(r.providers)}"
+        for r in config.routes
+    ]
+    emit(data, as_json, "\n".join(lines))
+
+
+@providers_cli.command("status")
+def providers_status(as_json: JsonFlag = False) -> None:
+    """Each configured provider's circuit state and counters, summed over live workers."""
+    settings = Settings()
+    config = checked_delivery_config(settings)
+
+    async def work(ctx: Context) -> list[HealthRow]:
+        return await read_health(ctx.db)
+
+    rows = run_job(work, settings)
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    names = list(config.providers) or ["sandbox"]
+    status = [_summary(name, [r for r in rows if r.provider == name], now) for name in names]
+    lines = [
+        f"{s['provider']}: {s['state']}  submitted {s['submitted']}  accepted {s['accepted']}  "
+        f"rejected {s['rejected']}  failed {s['failed']}  workers {s['workers']}"
+        + (f"\n  last error: {s['last_error']}" if s["last_error"] else "")
+        for s in status
+    ]
+    emit(status, as_json, "\n".join(lines))
+
+
+def _summary(name: str, rows: list[HealthRow], now: int) -> dict[str, Any]:
+    live = [r for r in rows if now - r.updated_at <= STALE_AFTER_MS]
+    states = {r.state for r in live}
+    state = "no worker" if not live else "open" if states == {"open"} else min(states)
+    latest = max(
+        (r for r in rows if r.last_error_at), key=lambda r: r.last_error_at or 0, default=None
+    )
+    return {
+        "provider": name,
+        "state": state,
+        "workers": len(live),
+        **{key: sum(getattr(r, key) for r in rows) for key in _COUNTERS},
+        "last_error": latest.last_error if latest else None,
+    }

@@ -1,0 +1,32 @@
+"""DeliveryEvents on the database: what providers report becomes statuses, reports and replies.
+
+Used by providers inside a worker, and by the webhook endpoints through which HTTP providers
+report into an API process. Each call is one transaction.
+"""
+
+from collections.abc import Sequence
+
+from smsgate import clock
+from smsgate.db.engine import Database
+from smsgate.delivery.provider_ids import apply_reports
+from smsgate.delivery.providers.base import InboundSms, ProviderReport
+from smsgate.messages.status import record_delivery_reports
+from smsgate.reports.service import record_replies
+
+
+class DatabaseEvents:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
+        if reports:
+            now = clock.now_ms()
+            await self._db.write(lambda conn: apply_reports(conn, provider, reports, now))
+
+    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
+        if reports:
+            await self._db.write(lambda conn: record_delivery_reports(conn, list(reports)))
+
+    async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None:
+        if messages:
+            await self._db.write(lambda conn: record_replies(conn, provider, messages))

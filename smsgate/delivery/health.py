@@ -1,0 +1,95 @@
+"""Provider health in the database, so `smsgate providers status` can show it from any process.
+
+Each worker process writes its own row per provider every few seconds; the CLI sums them.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from smsgate import clock
+from smsgate.db.engine import Database
+from smsgate.db.models import ProviderHealth, table
+from smsgate.delivery.breaker import CircuitBreaker
+
+log = structlog.get_logger(__name__)
+HEALTH = table(ProviderHealth)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+_COLUMNS = (
+    "state",
+    "submitted",
+    "accepted",
+    "rejected",
+    "failed",
+    "consecutive_failures",
+    "open_until",
+    "last_error",
+    "last_error_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRow:
+    provider: str
+    worker: str
+    state: str
+    submitted: int
+    accepted: int
+    rejected: int
+    failed: int
+    consecutive_failures: int
+    open_until: int | None
+    last_error: str | None
+    last_error_at: int | None
+    updated_at: int
+
+
+def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int) -> None:
+    rows = [
+        {"provider": name, "worker": WORKER_ID, "updated_at": now}
+        | {key: getattr(b.health, key) for key in _COLUMNS if key != "updated_at"}
+        for name, b in breakers.items()
+    ]
+    if not rows:
+        return
+    insert = _DIALECTS[conn.dialect.name].insert(HEALTH)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["provider", "worker"],
+            set_={key: insert.excluded[key] for key in _COLUMNS},
+        ),
+        rows,
+    )
+
+
+async def report_health(db: Database, breakers: dict[str, CircuitBreaker], every: float) -> None:
+    """Write this worker's view of its providers every `every` seconds until cancelled."""
+    try:
+        while True:
+            try:
+                await db.write(lambda conn: save_health(conn, breakers, clock.now_ms()))
+            except Exception:  # health is for people; delivery goes on without it
+                log.exception("saving provider health failed")
+            await asyncio.sleep(every)
+    finally:  # the last counts, on the way out
+        with contextlib.suppress(Exception):
+            await asyncio.shield(db.write(lambda conn: save_health(conn, breakers, clock.now_ms())))
+
+
+async def read_health(db: Database) -> list[HealthRow]:
+    rows = await db.read(
+        lambda conn: (
+            conn.execute(select(HEALTH).order_by(HEALTH.c.provider, HEALTH.c.worker))
+            .mappings()
+            .all()
+        )
+    )
+    return [HealthRow(**row) for row in rows]

@@ -1,0 +1,135 @@
+"""The router: the provider the worker talks to when providers are configured.
+
+Each message gets a plan: the providers of the most specific route that matches its number and
+channel, the first one picked by weight among those in service, the rest in failover order. A
+transport failure (TryLater, an exception, a timeout) moves the message to the next provider of
+its plan within the same pass; a refusal (Rejected) never does, since another carrier would
+refuse the same message.
+"""
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+
+import phonenumbers
+
+from smsgate import clock
+from smsgate.delivery.breaker import CircuitBreaker
+from smsgate.delivery.config import DeliveryConfig, RouteConfig
+from smsgate.delivery.providers.base import (
+    Accepted,
+    OutboundMessage,
+    Provider,
+    Rejected,
+    SubmitResult,
+    TryLater,
+)
+
+NO_ROUTE = 4100
+
+
+class Router:
+    name = "router"
+
+    def __init__(self, providers: dict[str, Provider], config: DeliveryConfig) -> None:
+        self.providers = providers
+        self._config = config
+        self._channels = {name: config.providers[name].channels for name in providers}
+        self.breakers = {name: CircuitBreaker(config.breaker) for name in providers}
+
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        results: list[SubmitResult | None] = [None] * len(messages)
+        plans = [self.plan(message) for message in messages]
+        for index, plan in enumerate(plans):
+            if plan is None:
+                results[index] = Rejected(NO_ROUTE, "no route for this number and channel")
+            elif not plan:
+                results[index] = TryLater("every provider of the route is out of service")
+        while waiting := [i for i, result in enumerate(results) if result is None]:
+            groups: dict[str, list[int]] = {}
+            for index in waiting:
+                name = plans[index].pop(0)  # type: ignore[union-attr]
+                groups.setdefault(name, []).append(index)
+            passes = await asyncio.gather(
+                *(
+                    self._submit_to(name, [messages[i] for i in group])
+                    for name, group in groups.items()
+                )
+            )
+            for (name, group), outcomes in zip(groups.items(), passes, strict=True):
+                for index, outcome in zip(group, outcomes, strict=True):
+                    if isinstance(outcome, Accepted):
+                        results[index] = replace(outcome, provider=name)
+                    elif isinstance(outcome, Rejected) or not plans[index]:  # no more to try
+                        results[index] = outcome
+        return [result for result in results if result is not None]
+
+    def plan(self, message: OutboundMessage) -> list[str] | None:
+        """The providers to try for a message, in order: None when no route fits, empty when
+        every provider of its route is out of service (the message waits in the outbox)."""
+        route = self._route_for(message)
+        if route is None:
+            return None
+        now = clock.now_ms()
+        names = [n for n in route.providers if message.channel in self._channels.get(n, ())]
+        if not names:
+            return None
+        in_service = [n for n in names if self.breakers[n].available(now)]
+        if not in_service:
+            return []
+        weights = dict(
+            zip(route.providers, route.weights or [1] * len(route.providers), strict=True)
+        )
+        candidates = [n for n in in_service if weights[n] > 0] or in_service
+        first = random.choices(candidates, [weights[n] or 1 for n in candidates])[0]
+        return [first, *(n for n in in_service if n != first)]
+
+    def _route_for(self, message: OutboundMessage) -> RouteConfig | None:
+        best: tuple[int, RouteConfig] | None = None
+        for route in self._config.routes:
+            if route.channel not in (None, message.channel):
+                continue
+            score = _specificity(route.match, message.mobile)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, route)
+        return best[1] if best else None
+
+    async def _submit_to(self, name: str, batch: list[OutboundMessage]) -> list[SubmitResult]:
+        timeout = self._config.breaker.submit_timeout
+        try:
+            results = await asyncio.wait_for(self.providers[name].submit_many(batch), timeout)
+        except TimeoutError:
+            results = [TryLater(f"{name}: no answer in {timeout:g} s") for _ in batch]
+        except Exception as error:  # a provider bug must not lose the batch
+            results = [TryLater(f"{name}: {type(error).__name__}: {error}") for _ in batch]
+        self.breakers[name].record(results, clock.now_ms())
+        return results
+
+    async def run(self) -> None:
+        """Every provider's background work (binds, polling) until cancelled."""
+        tasks = [asyncio.create_task(p.run()) for p in self.providers.values()]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+def _specificity(match: str, mobile: str) -> int | None:
+    """How closely a route's `match` fits a number (longer prefixes win); None: not at all."""
+    if match == "*":
+        return 0
+    if match.startswith("+"):
+        return len(match) if mobile.startswith(match) else None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(mobile))
+    except phonenumbers.NumberParseException:
+        return None
+    if region != match:
+        return None
+    return 1 + len(str(phonenumbers.country_code_for_region(match)))
