@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: serve test lint format bench clean
+.PHONY: serve test test-peers speech lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PIP_INSTALL) -e '.[test]'
 	touch $@
 
-serve: $(VENV)/.runtime
+# espeak-ng speaks voice codes (Debian package); installed only when missing, quietly.
+speech:
+	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null \
+		|| echo "espeak-ng not installed: voice codes have no audio (apt-get install espeak-ng)"
+
+serve: $(VENV)/.runtime speech
 	$(BIN)/smsgate serve
 
 lint: $(VENV)/.test
@@ -25,7 +30,14 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check smsgate tests bench
 	$(BIN)/mypy
 
-test: lint
+# Debian packages the e2e tests drive, installed only when missing (tests skip without them).
+test-peers:
+	@test -x /usr/sbin/bearerbox -a -x /usr/sbin/smsbox || apt-get install -y kannel \
+		|| echo "kannel not installed: tests/e2e/test_kannel.py will be skipped"
+	@command -v sipp >/dev/null || apt-get install -y -qq sip-tester >/dev/null \
+		|| echo "SIPp not installed: the SIP call tests will be skipped"
+
+test: lint speech test-peers
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.test

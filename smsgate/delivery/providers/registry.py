@@ -46,9 +46,52 @@ def _sandbox() -> ProviderType:
     return ProviderType(SandboxConfig, build_sandbox)
 
 
+def _kannel() -> ProviderType:
+    from smsgate.delivery.providers.kannel import KannelConfig, build_kannel
+
+    return ProviderType(KannelConfig, build_kannel)
+
+
+def _aliyun() -> ProviderType:
+    from smsgate.delivery.providers.aliyun import AliyunConfig, build_aliyun
+
+    return ProviderType(AliyunConfig, build_aliyun)
+
+
+def _tencent() -> ProviderType:
+    from smsgate.delivery.providers.tencent import TencentConfig, build_tencent
+
+    return ProviderType(TencentConfig, build_tencent)
+
+
+def _twilio() -> ProviderType:
+    from smsgate.delivery.providers.twilio import TwilioConfig, build_twilio
+
+    return ProviderType(TwilioConfig, build_twilio)
+
+
+def _smpp() -> ProviderType:
+    from smsgate.delivery.providers.smpp.config import SmppConfig
+    from smsgate.delivery.providers.smpp.provider import build_smpp
+
+    return ProviderType(SmppConfig, build_smpp)
+
+
+def _sip() -> ProviderType:
+    from smsgate.delivery.voice.sip_provider import SipConfig, build_sip
+
+    return ProviderType(SipConfig, build_sip)
+
+
 # Loaded on first use, so a deployment pays only for the provider libraries it configures.
 PROVIDER_TYPES: dict[str, Callable[[], ProviderType]] = {
     "sandbox": _sandbox,
+    "sip": _sip,
+    "smpp": _smpp,
+    "kannel": _kannel,
+    "aliyun": _aliyun,
+    "tencent": _tencent,
+    "twilio": _twilio,
 }
 
 

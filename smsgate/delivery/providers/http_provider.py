@@ -1,0 +1,151 @@
+"""What the HTTP providers (Kannel, Aliyun, Tencent Cloud, Twilio) share: their common keys, one
+HTTP client each, and the shape of a status callback as smsgate's webhooks hand it to them.
+
+A callback arrives at `/providers/{name}/report` or `/providers/{name}/inbound`. Vendors that sign
+their callbacks (Twilio) are checked by their signature; the others must carry the provider's
+`callback_token` in the URL (`?token=...`), compared in constant time.
+"""
+
+import asyncio
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+import orjson
+import phonenumbers
+from pydantic import Field
+
+from smsgate.delivery.providers.base import InboundSms, ProviderReport
+from smsgate.delivery.providers.registry import ProviderConfig
+
+CallbackKind = Literal["report", "inbound"]
+
+
+class HttpProviderConfig(ProviderConfig):
+    timeout: float = Field(default=10.0, gt=0)  # seconds for one request to the vendor
+    # smsgate's address as the vendor reaches it, e.g. "https://sms.example.com"; callback URLs
+    # that smsgate hands to the vendor (Kannel's dlr-url, Twilio's StatusCallback) start with it.
+    callback_base_url: str | None = None
+    # The secret a callback must carry as `?token=` (Kannel, Aliyun, Tencent Cloud). URL-safe
+    # characters only: Kannel reads `%` in its dlr-url as the start of one of its own escapes.
+    callback_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,}$")
+
+
+def callback_url(config: HttpProviderConfig, kind: CallbackKind, **params: str) -> str | None:
+    """Where the vendor calls smsgate back, or None without `callback_base_url`. Values are
+    percent-encoded except `%`, so Kannel's own escapes (`%d`) pass through."""
+    if config.callback_base_url is None:
+        return None
+    url = f"{config.callback_base_url.rstrip('/')}/providers/{quote(config.name)}/{kind}"
+    if config.callback_token is not None:
+        params = {"token": config.callback_token, **params}
+    if params:
+        url += "?" + "&".join(f"{key}={quote(value, safe='%')}" for key, value in params.items())
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """A vendor's call to one of smsgate's webhooks, already read."""
+
+    kind: CallbackKind
+    method: str
+    path_and_query: str  # as smsgate received it, e.g. "/providers/tw/report?x=1"
+    query: Mapping[str, str]
+    form: Mapping[str, str]  # an application/x-www-form-urlencoded body, else empty
+    body: bytes
+    headers: Mapping[str, str]  # lower-case names
+
+    def params(self) -> dict[str, str]:
+        """Query and form parameters together (Kannel may use either)."""
+        return {**self.query, **self.form}
+
+
+@dataclass(slots=True)
+class CallbackOutcome:
+    """What a callback told smsgate, and what the vendor expects as the answer."""
+
+    reports: list[ProviderReport] = field(default_factory=list)
+    reports_by_msg_id: list[tuple[str, int]] = field(default_factory=list)
+    inbound: list[InboundSms] = field(default_factory=list)
+    answer: bytes = b""
+    media_type: str = "text/plain"
+
+
+class CallbackRefused(Exception):
+    """The callback is not from the vendor (bad token or signature): 401."""
+
+
+class CallbackInvalid(Exception):
+    """The callback cannot be read (not the vendor's format): 403."""
+
+
+def check_callback_token(config: HttpProviderConfig, request: CallbackRequest) -> None:
+    """A provider without a token accepts no unsigned callbacks at all."""
+    supplied = request.query.get("token", "")
+    expected = config.callback_token
+    if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise CallbackRefused("callback token missing or wrong")
+
+
+def e164(number: str, country_code: str | None = None) -> str:
+    """A number as a vendor reports it ("13800138000", "8613800138000", "+86 138...") in E.164;
+    national numbers are read in `country_code` (mainland China when not given)."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if number.strip().startswith("+"):
+        return "+" + digits
+    if country_code:
+        return f"+{country_code}{digits}"
+    try:
+        parsed = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return "+" + digits
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return "+" + digits  # already international without its "+"
+
+
+def json_body(request: CallbackRequest) -> Any:
+    try:
+        return orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        raise CallbackInvalid("body is not JSON") from None
+
+
+class HttpClientOwner:
+    """One httpx client per provider, open from construction until `run()` is cancelled."""
+
+    def __init__(self, timeout: float) -> None:
+        self.client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+    async def run(self) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.client.aclose()
+
+
+def split_signature(text: str) -> tuple[str | None, str]:
+    """smsgate writes the signature as a leading 【sign】; template vendors (Aliyun, Tencent
+    Cloud) want it apart, as they add it themselves."""
+    if text.startswith("【"):
+        end = text.find("】")
+        if end > 1:
+            return text[1:end], text[end + 1 :]
+    return None, text
+
+
+_LONG_DIGITS = re.compile(r"\d{7,}")
+REASON_LIMIT = 120
+
+
+def loggable(vendor_text: str) -> str:
+    """A vendor's error text fit for logs and the outbox: vendors echo numbers ("The 'To' number
+    +1555... is not valid") and Aliyun its whole string to sign (codes included) back."""
+    text = vendor_text.split("string to sign", 1)[0]
+    text = _LONG_DIGITS.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
+    return text[:REASON_LIMIT]
