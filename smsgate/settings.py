@@ -19,7 +19,6 @@ from pydantic_settings import (
 
 from smsgate.limits.rules import RateRule, parse_rules
 
-
 DEFAULT_CONFIG_FILE = "smsgate.toml"
 
 

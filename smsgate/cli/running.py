@@ -11,14 +11,21 @@ from smsgate.apps.policy import InvalidPolicy
 from smsgate.apps.service import UnknownApp
 from smsgate.context import Context, open_context
 from smsgate.db.migrate import migrate
+from smsgate.devs.service import UnknownDev
 from smsgate.errors import JsmsError
 from smsgate.settings import Settings
+from smsgate.signs.review import UnknownSign
 from smsgate.templates import service as template_service
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 # What a command reports as "not found" (exit code 1) rather than a traceback.
-NOT_FOUND: tuple[type[Exception], ...] = (UnknownApp, template_service.UnknownTemplate)
+NOT_FOUND: tuple[type[Exception], ...] = (
+    UnknownApp,
+    template_service.UnknownTemplate,
+    UnknownDev,
+    UnknownSign,
+)
 
 
 def run_job(work: Callable[[Context], Awaitable[T]], settings: Settings | None = None) -> T:

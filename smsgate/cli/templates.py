@@ -1,5 +1,6 @@
 """`smsgate template`: create templates and review them."""
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -43,24 +44,60 @@ def template_create(
 
 
 @template_cli.command("approve")
-def template_approve(temp_id: int) -> None:
-    """Approve a template in review."""
+def template_approve(temp_id: int, as_json: JsonFlag = False) -> None:
+    """Approve a template; the app gets an SMS_TEMPLATE callback."""
 
     async def work(ctx: Context) -> None:
         await template_service.review_template(ctx.db, temp_id, approve=True)
 
     run_job(work)
-    typer.echo(f"template {temp_id} approved")
+    emit({"temp_id": temp_id, "status": "approved"}, as_json, f"template {temp_id} approved")
 
 
 @template_cli.command("reject")
 def template_reject(
-    temp_id: int, reason: Annotated[str, typer.Option(help="Why, for the app's developer.")]
+    temp_id: int,
+    reason: Annotated[str, typer.Option(help="Why, for the app's developer.")],
+    as_json: JsonFlag = False,
 ) -> None:
-    """Reject a template with a reason."""
+    """Reject a template with a reason; the app gets an SMS_TEMPLATE callback and may change
+    the template and submit it again."""
 
     async def work(ctx: Context) -> None:
         await template_service.review_template(ctx.db, temp_id, approve=False, reason=reason)
 
     run_job(work)
-    typer.echo(f"template {temp_id} rejected")
+    emit({"temp_id": temp_id, "status": "rejected"}, as_json, f"template {temp_id} rejected")
+
+
+_STATUSES = {"review": template_service.IN_REVIEW, "approved": template_service.APPROVED}
+_STATUSES["rejected"] = template_service.REJECTED
+
+
+@template_cli.command("list")
+def template_list(
+    status: Annotated[
+        str | None, typer.Option(help="review, approved or rejected; default: all.")
+    ] = None,
+    app: Annotated[str | None, typer.Option("--app", help="Only this app's (appKey).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Templates with their type, text, remark and review state, oldest first."""
+    if status is not None and status not in _STATUSES:
+        raise typer.BadParameter("review, approved or rejected", param_hint="--status")
+
+    async def work(ctx: Context) -> list[template_service.TemplateForReview]:
+        app_id = None if app is None else (await app_service.find_app(ctx.db, app)).id
+        chosen = None if status is None else _STATUSES[status]
+        return await template_service.templates_for_review(ctx.db, status=chosen, app_id=app_id)
+
+    rows = [asdict(template) for template in run_job(work)]
+    lines = [
+        f"{row['temp_id']}  {row['status']:<8}  app {row['app_key']}  type {row['type']}"
+        + (f"  ttl {row['ttl']}" if row["type"] == template_service.CODE else "")
+        + f"\n    {row['template']}"
+        + (f"\n    remark: {row['remark']}" if row["remark"] else "")
+        + (f"\n    reason: {row['refuse_reason']}" if row["refuse_reason"] else "")
+        for row in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no templates")

@@ -11,8 +11,7 @@ DeliveryEvents on the database, and the answer is what the vendor expects (a JSO
 acknowledgement for Aliyun and Tencent Cloud, empty TwiML for a Twilio reply).
 """
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 from urllib.parse import parse_qsl
 
 import structlog
@@ -31,33 +30,12 @@ from smsgate.delivery.providers.http_provider import (
     CallbackRefused,
     CallbackRequest,
 )
+from smsgate.delivery.providers.registry import provider_type
 from smsgate.errors import JsmsError
 from smsgate.lenient import read_limited_body
 
 log = structlog.get_logger(__name__)
-Handler = Callable[[Any, CallbackRequest], CallbackOutcome]
 FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-def _handler(provider_type: str) -> Handler | None:
-    """The callback reader of a provider type, imported on first use like the types."""
-    if provider_type == "kannel":
-        from smsgate.delivery.providers.kannel import kannel_callback
-
-        return kannel_callback
-    if provider_type == "aliyun":
-        from smsgate.delivery.providers.aliyun import aliyun_callback
-
-        return aliyun_callback
-    if provider_type == "tencent":
-        from smsgate.delivery.providers.tencent import tencent_callback
-
-        return tencent_callback
-    if provider_type == "twilio":
-        from smsgate.delivery.providers.twilio import twilio_callback
-
-        return twilio_callback
-    return None
 
 
 async def provider_report(request: Request) -> Response:
@@ -72,7 +50,7 @@ async def _callback(request: Request, kind: CallbackKind) -> Response:
     ctx: Context = request.app.state.ctx
     name = request.path_params["name"]
     config = _delivery_config(request).providers.get(name)
-    handler = None if config is None else _handler(config.type)
+    handler = None if config is None else provider_type(config.type).callback
     if config is None or handler is None:
         raise JsmsError(50016)  # no such provider, or one that takes no callbacks
     callback = await _read(request, kind, ctx.settings.max_body_bytes)

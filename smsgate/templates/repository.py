@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
-from smsgate.db.models import Template, table
+from smsgate.db.models import App, Template, table
 
 TEMPLATES = table(Template)
+APPS = table(App)
 _INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
 _SENDABLE_COLUMNS = ("id", "app_id", "type", "template", "ttl", "status")
 _FOR_SEND = select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
@@ -30,3 +31,34 @@ def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, 
         .values(status=status, refuse_reason=reason, updated_at=now)
     )
     return result.rowcount == 1
+
+
+def find_app_template(
+    conn: Connection, app_id: int, temp_id: int, *, for_update: bool = False
+) -> Row[Any] | None:
+    """The template if it belongs to the app: another app's is as good as none."""
+    query = select(TEMPLATES).where(TEMPLATES.c.id == temp_id, TEMPLATES.c.app_id == app_id)
+    if for_update:
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def find_template(conn: Connection, temp_id: int) -> Row[Any] | None:
+    return conn.execute(select(TEMPLATES).where(TEMPLATES.c.id == temp_id)).first()
+
+
+def update_template(conn: Connection, temp_id: int, values: dict[str, object]) -> None:
+    conn.execute(update(TEMPLATES).where(TEMPLATES.c.id == temp_id).values(**values))
+
+
+def delete_template(conn: Connection, temp_id: int) -> None:
+    conn.execute(delete(TEMPLATES).where(TEMPLATES.c.id == temp_id))
+
+
+def list_templates(conn: Connection, status: int | None, app_id: int | None) -> list[Row[Any]]:
+    query = select(TEMPLATES, APPS.c.app_key).join(APPS, APPS.c.id == TEMPLATES.c.app_id)
+    if status is not None:
+        query = query.where(TEMPLATES.c.status == status)
+    if app_id is not None:
+        query = query.where(TEMPLATES.c.app_id == app_id)
+    return list(conn.execute(query.order_by(TEMPLATES.c.id)).all())

@@ -1,19 +1,28 @@
-"""Templates: creation, review, and the checks a send makes before using one."""
+"""Templates: creation (by an app through the API or by an operator), review, and the checks a
+send makes before using one."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
 from smsgate import clock
+from smsgate.content.sensitive_words import find_sensitive_words
+from smsgate.context import Context
 from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
+from smsgate.reports.service import enqueue_callback
+from smsgate.settings import Settings
+from smsgate.signs import service as sign_service
 from smsgate.templates import repository
-from smsgate.templates.rendering import lint_template
+from smsgate.templates.auto_review import TemplateUnderReview, review_findings
+from smsgate.templates.rendering import MAX_TEMPLATE_LENGTH, lint_template
 
 IN_REVIEW, APPROVED, REJECTED = 0, 1, 2
 CODE, NOTIFICATION, MARKETING = 1, 2, 3
 MAX_TTL = 86_400
 MAX_REMARK = 500
+MAX_REASON = 500
+STATUS_NAMES = {IN_REVIEW: "review", APPROVED: "approved", REJECTED: "rejected"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +33,28 @@ class SendableTemplate:
     ttl: int
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateDraft:
+    """What an app submits (jsms-api.md §2.12); None for a field it left out."""
+
+    template_type: int | None
+    text: str | None
+    ttl: int | None
+    remark: str | None
+
+
 class UnknownTemplate(LookupError):
     pass
+
+
+def _check_text(template_type: int, text: str, ttl: int | None, remark: str) -> int:
+    """The rules that need nothing but the template; returns the ttl to store."""
+    lint_template(text, template_type, remark)
+    if template_type == CODE and (ttl is None or not 0 < ttl <= MAX_TTL):
+        raise JsmsError(50041)
+    if len(remark) > MAX_REMARK:
+        raise JsmsError(50045)
+    return ttl if template_type == CODE and ttl is not None else 0
 
 
 async def create_template(
@@ -38,18 +67,14 @@ async def create_template(
     remark: str = "",
     approve: bool = False,
 ) -> int:
-    """Validate and store a template; it waits in review unless `approve` is set."""
-    lint_template(text, template_type, remark)
-    if template_type == CODE and (ttl is None or not 0 < ttl <= MAX_TTL):
-        raise JsmsError(50041)
-    if len(remark) > MAX_REMARK:
-        raise JsmsError(50045)
+    """An operator's template: validated, stored, in review unless `approve` is set."""
+    stored_ttl = _check_text(template_type, text, ttl, remark)
     now = clock.now_ms()
     values = {
         "app_id": app_id,
         "type": template_type,
         "template": text,
-        "ttl": ttl if template_type == CODE else 0,
+        "ttl": stored_ttl,
         "remark": remark,
         "status": APPROVED if approve else IN_REVIEW,
         "created_at": now,
@@ -58,13 +83,195 @@ async def create_template(
     return await db.write(lambda conn: repository.insert_template(conn, values))
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    template_type: int
+    text: str
+    ttl: int
+    remark: str
+
+
+def _check_draft(draft: TemplateDraft, settings: Settings) -> _Checked:
+    """Every rule of §2.12 that needs no database, in the order the reference lists them:
+    50025 type, 50042 empty, 50043 long, 50052 【】, 50044 placeholders, 50053 url, 50037
+    sensitive words, 50041 ttl, 50045 remark."""
+    if draft.template_type is None:
+        raise JsmsError(50025)
+    text, remark = draft.text or "", draft.remark or ""
+    lint_template(text, draft.template_type, remark)
+    if find_sensitive_words(text, settings):
+        raise JsmsError(50037)
+    ttl = _check_text(draft.template_type, text, draft.ttl, remark)
+    return _Checked(draft.template_type, text, ttl, remark)
+
+
+def _check_against_app(conn: Connection, app_id: int, checked: _Checked, settings: Settings) -> str:
+    """50046 without a signature; 50043 when signature, text and (marketing) unsubscribe wording
+    exceed 350 characters together. Returns the signature the length was measured with."""
+    sign = sign_service.longest_signature(conn, app_id)
+    if sign is None:
+        raise JsmsError(50046)
+    suffix = settings.unsubscribe_suffix if checked.template_type == MARKETING else ""
+    if len(f"【{sign}】") + len(checked.text) + len(suffix) > MAX_TEMPLATE_LENGTH:
+        raise JsmsError(50043)
+    return sign
+
+
+def _auto_verdict(checked: _Checked, sign: str, settings: Settings) -> tuple[int, str | None]:
+    """The status a submitted template starts in, and the reason when auto-review rejects it."""
+    if not settings.auto_review:
+        return IN_REVIEW, None
+    suffix = settings.unsubscribe_suffix if checked.template_type == MARKETING else ""
+    under_review = TemplateUnderReview(
+        checked.template_type, checked.text, checked.remark, sign, suffix
+    )
+    findings = review_findings(under_review, settings)
+    if not findings:
+        return APPROVED, None
+    return REJECTED, _reason("; ".join(findings))
+
+
+def _reason(text: str) -> str:
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _tell_app(conn: Connection, app_id: int, temp_id: int, status: int, reason: str | None) -> None:
+    """The SMS_TEMPLATE callback of a verdict, queued in the verdict's own transaction."""
+    if status != IN_REVIEW:
+        data = {"tempId": temp_id, "status": status, "refuseReason": reason}
+        enqueue_callback(conn, app_id, "SMS_TEMPLATE", data)
+
+
+async def submit_template(ctx: Context, app_id: int, draft: TemplateDraft) -> int:
+    """POST /v1/templates: a new template in review (or judged at once by the auto-review)."""
+    checked = _check_draft(draft, ctx.settings)
+
+    def create(conn: Connection) -> int:
+        sign = _check_against_app(conn, app_id, checked, ctx.settings)
+        status, reason = _auto_verdict(checked, sign, ctx.settings)
+        now = clock.now_ms()
+        temp_id = repository.insert_template(
+            conn,
+            {
+                "app_id": app_id,
+                "type": checked.template_type,
+                "template": checked.text,
+                "ttl": checked.ttl,
+                "remark": checked.remark,
+                "status": status,
+                "refuse_reason": reason,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        _tell_app(conn, app_id, temp_id, status, reason)
+        return temp_id
+
+    return await ctx.db.write(create)
+
+
+async def change_template(ctx: Context, app_id: int, temp_id: int, draft: TemplateDraft) -> int:
+    """PUT /v1/templates/{id}: a rejected template changed goes back to review; 50013 unknown
+    (or another app's), 50047 when it is not rejected."""
+
+    def change(conn: Connection) -> int:
+        found = repository.find_app_template(conn, app_id, temp_id, for_update=True)
+        if found is None:
+            raise JsmsError(50013)
+        if found.status != REJECTED:
+            raise JsmsError(50047)
+        checked = _check_draft(draft, ctx.settings)
+        sign = _check_against_app(conn, app_id, checked, ctx.settings)
+        status, reason = _auto_verdict(checked, sign, ctx.settings)
+        values = {
+            "type": checked.template_type,
+            "template": checked.text,
+            "ttl": checked.ttl,
+            "remark": checked.remark,
+            "status": status,
+            "refuse_reason": reason,
+            "updated_at": clock.now_ms(),
+        }
+        repository.update_template(conn, temp_id, values)
+        _tell_app(conn, app_id, temp_id, status, reason)
+        return temp_id
+
+    return await ctx.db.write(change)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateView:
+    temp_id: int
+    template: str
+    type: int
+    ttl: int
+    remark: str
+    status: int
+
+
+async def show_template(db: Database, app_id: int, temp_id: int) -> TemplateView:
+    """One of the app's templates; 50013 for an unknown or another app's."""
+    found = await db.read(lambda conn: repository.find_app_template(conn, app_id, temp_id))
+    if found is None:
+        raise JsmsError(50013)
+    return TemplateView(found.id, found.template, found.type, found.ttl, found.remark, found.status)
+
+
+async def delete_template(db: Database, app_id: int, temp_id: int) -> None:
+    def remove(conn: Connection) -> None:
+        if repository.find_app_template(conn, app_id, temp_id) is None:
+            raise JsmsError(50013)
+        repository.delete_template(conn, temp_id)
+
+    await db.write(remove)
+
+
 async def review_template(db: Database, temp_id: int, *, approve: bool, reason: str = "") -> None:
+    """An operator's verdict; the app gets an SMS_TEMPLATE callback in the same transaction."""
     status = APPROVED if approve else REJECTED
-    refusal = None if approve else reason
-    now = clock.now_ms()
-    found = await db.write(lambda conn: repository.set_review(conn, temp_id, status, refusal, now))
-    if not found:
-        raise UnknownTemplate(temp_id)
+    refusal = None if approve else _reason(reason)
+
+    def review(conn: Connection) -> None:
+        found = repository.find_template(conn, temp_id)
+        if found is None:
+            raise UnknownTemplate(temp_id)
+        repository.set_review(conn, temp_id, status, refusal, clock.now_ms())
+        _tell_app(conn, found.app_id, temp_id, status, refusal)
+
+    await db.write(review)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateForReview:
+    temp_id: int
+    app_key: str
+    type: int
+    template: str
+    ttl: int
+    remark: str
+    status: str
+    refuse_reason: str | None
+
+
+async def templates_for_review(
+    db: Database, *, status: int | None = None, app_id: int | None = None
+) -> list[TemplateForReview]:
+    def read(conn: Connection) -> list[TemplateForReview]:
+        return [
+            TemplateForReview(
+                row.id,
+                row.app_key,
+                row.type,
+                row.template,
+                row.ttl,
+                row.remark,
+                STATUS_NAMES[row.status],
+                row.refuse_reason,
+            )
+            for row in repository.list_templates(conn, status, app_id)
+        ]
+
+    return await db.read(read)
 
 
 def sendable_template(

@@ -6,13 +6,16 @@ bad file stops smsgate at start) and a function that builds the provider from it
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from smsgate.db.engine import Database
 from smsgate.delivery.providers.base import DeliveryEvents, Provider
 from smsgate.settings import Settings
+
+if TYPE_CHECKING:
+    from smsgate.delivery.providers.http_provider import CallbackOutcome, CallbackRequest
 
 
 class ProviderConfig(BaseModel):
@@ -38,6 +41,8 @@ class ProviderEnv:
 class ProviderType:
     config: type[ProviderConfig]
     build: Callable[[Any, ProviderEnv], Provider]
+    # Reads the provider's HTTP callbacks (delivery reports, replies), for those that send any.
+    callback: "Callable[[Any, CallbackRequest], CallbackOutcome] | None" = None
 
 
 def _sandbox() -> ProviderType:
@@ -47,27 +52,27 @@ def _sandbox() -> ProviderType:
 
 
 def _kannel() -> ProviderType:
-    from smsgate.delivery.providers.kannel import KannelConfig, build_kannel
+    from smsgate.delivery.providers.kannel import KannelConfig, build_kannel, kannel_callback
 
-    return ProviderType(KannelConfig, build_kannel)
+    return ProviderType(KannelConfig, build_kannel, kannel_callback)
 
 
 def _aliyun() -> ProviderType:
-    from smsgate.delivery.providers.aliyun import AliyunConfig, build_aliyun
+    from smsgate.delivery.providers.aliyun import AliyunConfig, aliyun_callback, build_aliyun
 
-    return ProviderType(AliyunConfig, build_aliyun)
+    return ProviderType(AliyunConfig, build_aliyun, aliyun_callback)
 
 
 def _tencent() -> ProviderType:
-    from smsgate.delivery.providers.tencent import TencentConfig, build_tencent
+    from smsgate.delivery.providers.tencent import TencentConfig, build_tencent, tencent_callback
 
-    return ProviderType(TencentConfig, build_tencent)
+    return ProviderType(TencentConfig, build_tencent, tencent_callback)
 
 
 def _twilio() -> ProviderType:
-    from smsgate.delivery.providers.twilio import TwilioConfig, build_twilio
+    from smsgate.delivery.providers.twilio import TwilioConfig, build_twilio, twilio_callback
 
-    return ProviderType(TwilioConfig, build_twilio)
+    return ProviderType(TwilioConfig, build_twilio, twilio_callback)
 
 
 def _smpp() -> ProviderType:

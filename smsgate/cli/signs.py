@@ -1,0 +1,81 @@
+"""`smsgate sign`: operator review of signatures and their proof images."""
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from smsgate.apps import service as app_service
+from smsgate.cli.running import JsonFlag, emit, run_job
+from smsgate.context import Context
+from smsgate.signs import review
+from smsgate.signs.service import APPROVED, IN_REVIEW, REJECTED
+
+sign_cli = typer.Typer(no_args_is_help=True, help="Signatures: list and review.")
+STATUSES = {"review": IN_REVIEW, "approved": APPROVED, "rejected": REJECTED}
+STATUS_NAMES = {number: name for name, number in STATUSES.items()}
+
+
+@sign_cli.command("list")
+def sign_list(
+    status: Annotated[
+        str | None, typer.Option(help="review, approved or rejected; default: all.")
+    ] = None,
+    app: Annotated[str | None, typer.Option("--app", help="Only this app's (appKey).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Signatures with their proof images (paths under the data dir), oldest first."""
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter("review, approved or rejected", param_hint="--status")
+
+    async def work(ctx: Context) -> list[review.SignForReview]:
+        app_id = None if app is None else (await app_service.find_app(ctx.db, app)).id
+        chosen = None if status is None else STATUSES[status]
+        return await review.signs_for_review(
+            ctx.db, ctx.settings.data_dir, status=chosen, app_id=app_id
+        )
+
+    signs = run_job(work)
+    rows = [{**asdict(sign), "status": STATUS_NAMES[sign.status]} for sign in signs]
+    lines = [
+        f"{row['sign_id']}  {row['status']:<8}  app {row['app_key']}  【{row['sign']}】"
+        f"  type {row['type'] or '-'}  default {'yes' if row['is_default'] else 'no'}"
+        f"  images {len(row['images'])}"
+        + (f"  remark: {row['remark']}" if row["remark"] else "")
+        + (f"  reason: {row['refuse_reason']}" if row["refuse_reason"] else "")
+        + "".join(f"\n    {path}" for path in row["images"])
+        for row in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no signatures")
+
+
+@sign_cli.command("approve")
+def sign_approve(
+    sign_id: int,
+    default: Annotated[
+        bool, typer.Option("--default", help="Make it the app's default signature.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve a signature; the app's first approved signature becomes its default."""
+
+    async def work(ctx: Context) -> None:
+        await review.review_sign(ctx.db, sign_id, approve=True, make_default=default)
+
+    run_job(work)
+    emit({"sign_id": sign_id, "status": "approved"}, as_json, f"signature {sign_id} approved")
+
+
+@sign_cli.command("reject")
+def sign_reject(
+    sign_id: int,
+    reason: Annotated[str, typer.Option(help="Why, for the app's developer.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject a signature with a reason; the app may change it and submit it again."""
+
+    async def work(ctx: Context) -> None:
+        await review.review_sign(ctx.db, sign_id, approve=False, reason=reason)
+
+    run_job(work)
+    emit({"sign_id": sign_id, "status": "rejected"}, as_json, f"signature {sign_id} rejected")
