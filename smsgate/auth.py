@@ -1,4 +1,5 @@
-"""HTTP Basic authentication of apps (appKey:masterSecret).
+"""HTTP Basic authentication of apps (appKey:masterSecret) and of developer accounts
+(devKey:devSecret, only for GET /v1/accounts/dev).
 
 Verified credentials are remembered for a few seconds, keyed by a digest of the header, so a busy
 app does not cost a database round trip per request; a changed or revoked secret takes effect
@@ -14,6 +15,7 @@ from starlette.requests import Request
 
 from smsgate.apps.service import AppAccount, authenticate
 from smsgate.db.engine import Database
+from smsgate.devs.service import DevAccount, authenticate_dev
 from smsgate.errors import JsmsError
 
 
@@ -57,3 +59,19 @@ class AppAuthenticator:
                 self._cache.clear()
             self._cache[cache_key] = (now + self._cache_seconds, app)
         return app
+
+
+class DevAuthenticator:
+    """devKey:devSecret against the developer table only: app credentials never pass here, and
+    developer credentials never pass the app authenticator. Not cached: the one route it guards
+    is a rare balance check."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def __call__(self, request: Request) -> DevAccount:
+        dev_key, secret = parse_basic(request.headers.get("authorization"))
+        dev = await authenticate_dev(self._db, dev_key, secret)
+        if dev is None:
+            raise JsmsError(50002)
+        return dev

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from smsgate.apps.service import AppAccount
+from smsgate.content.service import check_app_access
 from smsgate.context import Context
 from smsgate.lenient import read_json_object
 
@@ -34,6 +35,10 @@ class JsonCall:
 async def app_call(request: Request) -> AppCall:
     ctx: Context = request.app.state.ctx
     app: AppAccount = await request.app.state.authenticator(request)
+    if app.blocked or app.allowed_networks:  # the content policy's access checks (50036, 50035)
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.get("x-forwarded-for")
+        check_app_access(app, peer, forwarded, ctx.settings)
     return AppCall(ctx, app)
 
 

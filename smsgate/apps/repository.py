@@ -6,7 +6,7 @@ is several times cheaper per call than building a statement each time.
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from smsgate.db.models import App, table
 
@@ -44,6 +44,10 @@ def find_by_key(conn: Connection, app_key: str) -> Row[Any] | None:
     return conn.execute(_BY_KEY, {"app_key": app_key}).first()
 
 
+def find_by_id(conn: Connection, app_id: int) -> Row[Any] | None:
+    return conn.execute(select(APPS).where(APPS.c.id == app_id)).first()
+
+
 def quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
     row = conn.execute(_QUOTAS, {"app_id": app_id}).one()
     return dict(zip(QUOTA_CATEGORIES, row, strict=True))
@@ -69,3 +73,15 @@ def stored_policies(conn: Connection) -> list[str]:
 
 def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -> None:
     conn.execute(update(APPS).where(APPS.c.id == app_id).values({category: value}))
+
+
+_CREDIT = {
+    name: update(APPS)
+    .where(APPS.c.id == bindparam("app_id"))
+    .values({name: func.coalesce(APPS.c[name], 0) + bindparam("units")})
+    for name in QUOTA_CATEGORIES
+}
+
+
+def credit_units(conn: Connection, app_id: int, category: str, units: int) -> None:
+    conn.execute(_CREDIT[category], {"app_id": app_id, "units": units})

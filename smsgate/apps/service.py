@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from smsgate.apps.networks import Network, normalise_networks, parse_networks
 from smsgate.apps.policy import (
     DEFAULT_POLICY,
     AppPolicy,
@@ -28,10 +29,23 @@ class AppAccount:
     name: str
     sms_enabled: bool
     policy: AppPolicy = DEFAULT_POLICY
+    # Content policy (smsgate/content), checked on the cached app at every call.
+    blocked: bool = False
+    allowed_networks: tuple[Network, ...] = ()
+    dev_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> "AppAccount":
-        return cls(row.id, row.app_key, row.name, row.sms_enabled, load_policy(row.policy))
+        return cls(
+            row.id,
+            row.app_key,
+            row.name,
+            row.sms_enabled,
+            load_policy(row.policy),
+            row.blocked,
+            parse_networks(row.allowed_ips),
+            row.dev_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,7 @@ async def create_app(
     sms_enabled: bool = True,
     quotas: dict[str, int | None] | None = None,
     limits: Mapping[str, str | None] | None = None,
+    dev_id: int | None = None,
 ) -> NewApp:
     """A new app with fresh credentials; a quota category not given is unmetered, a limit not
     given follows the server's default."""
@@ -63,10 +78,12 @@ async def create_app(
         "sms_enabled": sms_enabled,
         "policy": policy,
         "created_at": clock.now_ms(),
+        "dev_id": dev_id,
     }
     values.update({k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES})
     app_id = await db.write(lambda conn: repository.insert_app(conn, values))
-    return NewApp(AppAccount(app_id, app_key, name, sms_enabled, load_policy(policy)), secret)
+    account = AppAccount(app_id, app_key, name, sms_enabled, load_policy(policy), dev_id=dev_id)
+    return NewApp(account, secret)
 
 
 async def authenticate(db: Database, app_key: str, secret: str) -> AppAccount | None:
@@ -74,6 +91,12 @@ async def authenticate(db: Database, app_key: str, secret: str) -> AppAccount | 
     if app is None or not secret_matches(secret, app.secret_hash):
         return None
     return AppAccount.from_row(app)
+
+
+def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
+    """The app a scheduled send acts for (no request, hence no key)."""
+    app = repository.find_by_id(conn, app_id)
+    return None if app is None else AppAccount.from_row(app)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:
@@ -156,3 +179,36 @@ def debit_quota(conn: Connection, app_id: int, category: str, units: int) -> str
 
 def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> None:
     repository.give_units(conn, app_id, category, units)
+
+
+async def set_access(
+    db: Database, app_key: str, *, allowed_ips: str | None = None, blocked: bool | None = None
+) -> AppAccount:
+    """Change the content-policy flags given: the IP allowlist ("" removes it; InvalidNetwork
+    for a bad entry) and the blacklist flag. Cached apps see it within `auth_cache_seconds`."""
+    values: dict[str, object] = {}
+    if allowed_ips is not None:
+        values["allowed_ips"] = normalise_networks(allowed_ips)
+    if blocked is not None:
+        values["blocked"] = blocked
+
+    def change(conn: Connection) -> AppAccount:
+        app = repository.find_by_key(conn, app_key)
+        if app is None:
+            raise UnknownApp(app_key)
+        if values:
+            repository.update_app(conn, app.id, values)
+        updated = repository.find_by_key(conn, app_key)
+        assert updated is not None  # the same transaction just saw it
+        return AppAccount.from_row(updated)
+
+    return await db.write(change)
+
+
+def credit_quota(conn: Connection, app_id: int, category: str, units: int) -> None:
+    """Add units in one UPDATE (concurrent credits never lose one); unmetered becomes metered."""
+    repository.credit_units(conn, app_id, category, units)
+
+
+def app_quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
+    return repository.quotas(conn, app_id)

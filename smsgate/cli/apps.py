@@ -5,8 +5,16 @@ from typing import Annotated
 import typer
 
 from smsgate.apps import service as app_service
+from smsgate.cli.callbacks import (
+    CallbackUrl,
+    MasterSecret,
+    ReplyNumbers,
+    apply_reply_options,
+    verify_callback_url,
+)
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
+from smsgate.devs import service as dev_service
 from smsgate.signs.service import create_default_sign
 
 app_cli = typer.Typer(no_args_is_help=True, help="Apps: credentials and quotas.")
@@ -46,6 +54,9 @@ def app_create(
     voice_code_limits: VoiceLimits = None,
     notification_limits: NotifyLimits = None,
     marketing_limits: MarketLimits = None,
+    dev: Annotated[str | None, typer.Option(help="The devKey of the owning developer.")] = None,
+    callback_url: CallbackUrl = None,
+    reply_numbers: ReplyNumbers = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an app; a quota category not given is unmetered, a limit not given is the
@@ -54,11 +65,17 @@ def app_create(
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
 
     async def work(ctx: Context) -> app_service.NewApp:
+        dev_id = (await dev_service.find_dev(ctx.db, dev)).id if dev else None
+        await verify_callback_url(ctx, callback_url)
         new = await app_service.create_app(
-            ctx.db, name, sms_enabled=not no_sms, quotas=quotas, limits=limits
+            ctx.db, name, sms_enabled=not no_sms, quotas=quotas, limits=limits, dev_id=dev_id
         )
         if sign:
             await create_default_sign(ctx.db, new.account.id, sign)
+        key, secret = new.account.app_key, new.master_secret
+        await apply_reply_options(
+            ctx, key, callback_url, secret, reply_numbers, check_echostr=False
+        )
         return new
 
     new = run_job(work)
@@ -75,12 +92,25 @@ def app_update(
     voice_code_limits: VoiceLimits = None,
     notification_limits: NotifyLimits = None,
     marketing_limits: MarketLimits = None,
+    allow_ip: Annotated[
+        str | None, typer.Option(help='CIDR[,CIDR...] the app may call from; "" for anywhere.')
+    ] = None,
+    callback_url: CallbackUrl = None,
+    master_secret: MasterSecret = None,
+    reply_numbers: ReplyNumbers = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change an app; a limit set to "default" follows the server's setting again."""
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
 
+    reply_changes: dict[str, object] = {}
+
     async def work(ctx: Context) -> app_service.AppAccount:
+        if allow_ip is not None:  # first: a malformed list is refused before anything changes
+            await app_service.set_access(ctx.db, app_key, allowed_ips=allow_ip)
+        reply_changes.update(
+            await apply_reply_options(ctx, app_key, callback_url, master_secret, reply_numbers)
+        )
         return await app_service.update_app(
             ctx.db, app_key, name=name, sms_enabled=sms, limits=limits
         )
@@ -91,6 +121,8 @@ def app_update(
         "name": app.name,
         "sms_enabled": app.sms_enabled,
         "limits": {kind: ",".join(map(str, rules)) for kind, rules in app.policy.overrides.items()},
+        "allow_ip": ",".join(map(str, app.allowed_networks)),
+        **reply_changes,
     }
     emit(data, as_json, "  ".join(f"{key}: {value}" for key, value in data.items()))
 

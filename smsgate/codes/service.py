@@ -7,6 +7,7 @@ from smsgate.apps.service import AppAccount
 from smsgate.codes import repository
 from smsgate.codes.secrets import code_matches, generate_code
 from smsgate.codes.voice_text import spoken_code_text
+from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.limits.service import limit_key
@@ -34,7 +35,7 @@ async def send_code(
     def build(conn: Connection) -> OutgoingMessage:
         template = sendable_template(conn, app.id, temp_id, (CODE,))
         sign = signature_for_send(conn, app.id, sign_id)
-        return OutgoingMessage(
+        message = OutgoingMessage(
             kind="code",
             mobile=number,
             text=compose_sms(sign, render_template(template.text, {"code": code})),
@@ -45,6 +46,8 @@ async def send_code(
             code_ttl_seconds=template.ttl,
             keep_content=False,
         )
+        screen_message(ctx.settings, conn, app, message)  # 50036, 50037
+        return message
 
     return await accept_message(ctx, app, build)
 
@@ -73,7 +76,7 @@ async def send_voice_code(
     message = OutgoingMessage(
         kind="voice_code",
         mobile=number,
-        text=spoken_code_text(spoken, lang),
+        text=spoken_code_text(spoken, lang, ctx.settings.voice_code_repeats),
         limit_key=limit_key("voice_code", app.id, number),
         rules=app.policy.rate_rules("voice_code", ctx.settings.rate_rules),
         code=spoken,

@@ -1,0 +1,1 @@
+"""Content policy on sends: sensitive words, unsubscribed numbers, app allowlists and blocks."""

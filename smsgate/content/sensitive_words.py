@@ -1,0 +1,143 @@
+"""The sensitive-word list (50037): a built-in default plus an optional operator file.
+
+Matching runs on every send and every template check, so the list is compiled once per
+(settings file, file mtime) into a trie plus one regex character class of the words' first
+characters: the regex finds, in C, the few positions a word can start at, and only those walk
+the trie. The cost grows with the text, hardly with the list (a 10,000-word list costs about
+what the default does). Matching is case-insensitive (casefold): "SeX" and "sex" are one word.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import structlog
+
+from smsgate.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# A small default so a fresh install already refuses the obvious; operators extend it with
+# `sensitive_words_file` (one word per line, "#" starts a comment line).
+DEFAULT_SENSITIVE_WORDS: tuple[str, ...] = (
+    "发票",
+    "代开发票",
+    "办证",
+    "代办证件",
+    "赌博",
+    "博彩",
+    "六合彩",
+    "时时彩",
+    "毒品",
+    "冰毒",
+    "枪支",
+    "弹药",
+    "色情",
+    "裸聊",
+    "援交",
+    "法轮功",
+    "套现",
+    "洗钱",
+    "刷单",
+    "私彩",
+)
+
+
+# A trie of the words: children by character; the key "" marks the end of a word.
+Trie = dict[str, "Trie"]
+_END = ""
+
+
+@dataclass(frozen=True)
+class SensitiveWordMatcher:
+    """A compiled word list; `find` returns the distinct words found, in order of appearance
+    (at each position the longest word starting there)."""
+
+    trie: Trie
+    starts: re.Pattern[str] | None  # one character class of every word's first character
+
+    def find(self, text: str) -> list[str]:
+        if self.starts is None or not text:
+            return []
+        folded = text.casefold()
+        found: list[str] = []
+        # The regex engine skips, in C, every position no word can start at; only the rest
+        # walk the trie. Overlapping words ("ab" in "abcd" next to "bcd") all count.
+        for match in self.starts.finditer(folded):
+            word = self._longest_at(folded, match.start())
+            if word and word not in found:
+                found.append(word)
+        return found
+
+    def _longest_at(self, text: str, start: int) -> str | None:
+        node = self.trie
+        longest = 0
+        for index in range(start, len(text)):
+            child = node.get(text[index])
+            if child is None:
+                break
+            node = child
+            if _END in node:
+                longest = index + 1
+        return text[start:longest] if longest else None
+
+
+def read_word_file(path: Path) -> list[str]:
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.strip()
+        if word and not word.startswith("#"):
+            words.append(word)
+    return words
+
+
+def normalize_words(words: list[str] | tuple[str, ...]) -> list[str]:
+    return sorted({word.strip().casefold() for word in words if word.strip()})
+
+
+def build_trie(words: list[str]) -> Trie:
+    trie: Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return trie
+
+
+def build_matcher(words: list[str] | tuple[str, ...]) -> SensitiveWordMatcher:
+    normalized = normalize_words(words)
+    if not normalized:
+        return SensitiveWordMatcher({}, None)
+    trie = build_trie(normalized)
+    first_chars = "".join(re.escape(char) for char in sorted(trie))
+    return SensitiveWordMatcher(trie, re.compile(f"[{first_chars}]"))
+
+
+@lru_cache(maxsize=8)
+def _cached_matcher(file: str | None, mtime_ns: int, use_default: bool) -> SensitiveWordMatcher:
+    words: list[str] = list(DEFAULT_SENSITIVE_WORDS) if use_default else []
+    if file is not None and mtime_ns >= 0:
+        words.extend(read_word_file(Path(file)))
+    elif file is not None:
+        log.warning("sensitive_words_file_missing", path=file)
+    return build_matcher(words)
+
+
+def matcher_for(settings: Settings) -> SensitiveWordMatcher:
+    """The matcher for these settings; an edited word file is picked up on its next mtime."""
+    file = settings.sensitive_words_file
+    mtime_ns = 0
+    if file is not None:
+        try:
+            mtime_ns = file.stat().st_mtime_ns
+        except OSError:
+            mtime_ns = -1
+    path = str(file) if file is not None else None
+    return _cached_matcher(path, mtime_ns, settings.sensitive_words_default)
+
+
+def find_sensitive_words(text: str, settings: Settings) -> list[str]:
+    """The distinct sensitive words in `text` (casefolded), empty when the text is clean."""
+    return matcher_for(settings).find(text)

@@ -1,0 +1,1 @@
+"""Developer accounts: credentials of their own, the apps they own, and an account-level pool."""

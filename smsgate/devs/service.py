@@ -1,0 +1,125 @@
+"""Developer accounts: creation, authentication, the account-level pool and moves to apps.
+
+A developer's credentials (devKey:devSecret) are a separate identity from any app's: they only
+open GET /v1/accounts/dev, and app credentials never open it (jsms-api.md §1.2, §7 A25). The
+secret is stored hashed exactly like an app's master secret.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from smsgate import clock
+from smsgate.apps import service as app_service
+from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
+from smsgate.db.engine import Database
+from smsgate.devs import repository
+from smsgate.devs.repository import QUOTA_CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class DevAccount:
+    id: int
+    dev_key: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "DevAccount":
+        return cls(row.id, row.dev_key, row.name)
+
+
+@dataclass(frozen=True, slots=True)
+class NewDev:
+    account: DevAccount
+    dev_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """The pools after a move: the developer's and the app's."""
+
+    dev: dict[str, int | None]
+    app: dict[str, int | None]
+
+
+class UnknownDev(LookupError):
+    pass
+
+
+class TransferRefused(ValueError):
+    """A move the pool cannot cover, or to an app the developer does not own."""
+
+
+async def create_dev(db: Database, name: str) -> NewDev:
+    dev_key, secret = new_credential(), new_credential()
+    values: dict[str, object] = {
+        "dev_key": dev_key,
+        "secret_hash": hash_secret(secret),
+        "name": name,
+        "created_at": clock.now_ms(),
+    }
+    dev_id = await db.write(lambda conn: repository.insert_dev(conn, values))
+    return NewDev(DevAccount(dev_id, dev_key, name), secret)
+
+
+async def authenticate_dev(db: Database, dev_key: str, secret: str) -> DevAccount | None:
+    row = await db.read(lambda conn: repository.find_by_key(conn, dev_key))
+    if row is None or not secret_matches(secret, row.secret_hash):
+        return None
+    return DevAccount.from_row(row)
+
+
+async def find_dev(db: Database, dev_key: str) -> DevAccount:
+    row = await db.read(lambda conn: repository.find_by_key(conn, dev_key))
+    if row is None:
+        raise UnknownDev(dev_key)
+    return DevAccount.from_row(row)
+
+
+async def dev_balances(db: Database, dev: DevAccount) -> dict[str, int | None]:
+    """The JSMS answer of /v1/accounts/dev; null where nothing is allocated."""
+    quotas = await db.read(lambda conn: repository.quotas(conn, dev.id))
+    return {f"dev_{category}": quotas[category] for category in QUOTA_CATEGORIES}
+
+
+async def top_up(db: Database, dev_key: str, amounts: dict[str, int]) -> dict[str, int | None]:
+    """Add units to the pool (each one UPDATE, so concurrent top-ups add up exactly)."""
+    if any(amount < 0 for amount in amounts.values()):
+        raise TransferRefused("a top-up adds units; amounts cannot be negative")
+    dev = await find_dev(db, dev_key)
+
+    def add(conn: Connection) -> dict[str, int | None]:
+        for category, amount in amounts.items():
+            repository.add_units(conn, dev.id, category, amount)
+        return repository.quotas(conn, dev.id)
+
+    return await db.write(add)
+
+
+async def transfer(db: Database, dev_key: str, app_key: str, amounts: dict[str, int]) -> Transfer:
+    """Move units from the developer's pool to one of its apps, all categories or none.
+
+    Every take is a conditional UPDATE (never below zero), so parallel moves cannot overdraw
+    the pool; the check before it refuses without writing (what SQLite's group commit wants),
+    and a take that loses a race on PostgreSQL refuses and rolls the whole move back.
+    """
+    if any(amount <= 0 for amount in amounts.values()) or not amounts:
+        raise TransferRefused("give at least one positive amount to move")
+    dev = await find_dev(db, dev_key)
+    app = await app_service.find_app(db, app_key)
+    if app.dev_id != dev.id:
+        raise TransferRefused(f"app {app_key} does not belong to developer {dev_key}")
+
+    def move(conn: Connection) -> Transfer:
+        pool = repository.quotas(conn, dev.id)
+        for category, amount in amounts.items():
+            if (pool[category] or 0) < amount:
+                raise TransferRefused(f"the {category} pool has {pool[category] or 0} units")
+        for category, amount in amounts.items():
+            if not repository.take_units(conn, dev.id, category, amount):
+                raise TransferRefused(f"the {category} pool no longer has {amount} units")
+            app_service.credit_quota(conn, app.id, category, amount)
+        return Transfer(repository.quotas(conn, dev.id), app_service.app_quotas(conn, app.id))
+
+    return await db.write(move)
