@@ -9,6 +9,7 @@ from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.delivery.providers.sandbox import sandbox_inbox
 from smsgate.mobiles import display_mobile, normalise_mobile
+from smsgate.reports.service import inject_reply
 
 sandbox_cli = typer.Typer(no_args_is_help=True, help="The sandbox provider's inbox.")
 
@@ -31,10 +32,31 @@ def sandbox_inbox_command(
                 "text": e.text,
                 "delivered_at": datetime.fromtimestamp(e.delivered_at / 1000, UTC).isoformat(),
                 "report_status": e.report_status,
+                "audio": e.audio_path,
             }
             for e in entries
         ]
 
     rows = run_job(work)
-    lines = [f"{r['delivered_at']}  {r['mobile']}  {r['channel']}  {r['text']}" for r in rows]
+    lines = [
+        f"{r['delivered_at']}  {r['mobile']}  {r['channel']}  {r['text']}"
+        + (f"\n    audio: {r['audio']}" if r["audio"] else "")
+        for r in rows
+    ]
     emit(rows, as_json, "\n".join(lines) or "(empty)")
+
+
+@sandbox_cli.command("reply")
+def sandbox_reply_command(
+    to: Annotated[str, typer.Option(help="The number the reply was sent to (a reply number).")],
+    sender: Annotated[str, typer.Option("--from", help="The replying handset's number.")],
+    text: Annotated[str, typer.Option(help="What the handset wrote.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A reply (MO) as the sandbox provider would report it."""
+
+    async def work(ctx: Context) -> None:
+        await inject_reply(ctx.db, to, sender, text)
+
+    run_job(work)
+    emit({"recorded": True}, as_json, "reply recorded")

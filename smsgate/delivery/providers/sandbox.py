@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import structlog
 from sqlalchemy import Connection, bindparam, select, update
@@ -24,6 +24,10 @@ from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
 from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.settings import Settings
+
+if TYPE_CHECKING:
+    from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 
 log = structlog.get_logger(__name__)
 INBOX = table(SandboxDelivery)
@@ -63,6 +67,7 @@ class InboxEntry:
     text: str
     delivered_at: int
     report_status: int
+    audio_path: str | None = None  # a voice code's recording
 
 
 class SandboxConfig(ProviderConfig):
@@ -75,12 +80,26 @@ def build_sandbox(config: SandboxConfig, env: ProviderEnv) -> "SandboxProvider":
     delay = config.report_delay
     if delay is None:
         delay = env.settings.sandbox_report_delay
-    return SandboxProvider(env.db, delay, name=config.name)
+    return SandboxProvider(env.db, delay, name=config.name, audio=sandbox_audio(env.settings))
+
+
+def sandbox_audio(settings: Settings) -> "SandboxAudio":
+    """What records voice codes as WAV files (loaded here: SMS-only tests skip the audio code)."""
+    from smsgate.delivery.voice.sandbox_audio import SandboxAudio
+
+    return SandboxAudio.from_settings(settings)
 
 
 class SandboxProvider:
-    def __init__(self, db: Database, report_delay_seconds: float, name: str = "sandbox") -> None:
+    def __init__(
+        self,
+        db: Database,
+        report_delay_seconds: float,
+        name: str = "sandbox",
+        audio: "SandboxAudio | None" = None,
+    ) -> None:
         self.name = name
+        self._audio = audio
         self._db = db
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()
@@ -103,6 +122,7 @@ class SandboxProvider:
                     "report_status": magic_report_status(message.mobile),
                     "report_due_at": now + self._report_delay_ms,
                     "delivered_at": now,
+                    "audio_path": await self._audio.record(message) if self._audio else None,
                 }
             )
             results.append(Accepted(message.msg_id))
@@ -153,7 +173,13 @@ async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEn
     rows = await db.read(lambda conn: conn.execute(query).mappings().all())
     return [
         InboxEntry(
-            r["msg_id"], r["mobile"], r["channel"], r["text"], r["delivered_at"], r["report_status"]
+            r["msg_id"],
+            r["mobile"],
+            r["channel"],
+            r["text"],
+            r["delivered_at"],
+            r["report_status"],
+            r["audio_path"],
         )
         for r in rows
     ]

@@ -1,0 +1,1 @@
+"""Voice codes: the spoken message rendered to telephone audio, and the SIP call that plays it."""
