@@ -14,14 +14,20 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsgate.apps.endpoints import router as apps_router
-from smsgate.auth import AppAuthenticator
+from smsgate.auth import AppAuthenticator, DevAuthenticator
 from smsgate.background import run_background
 from smsgate.codes.endpoints import router as codes_router
 from smsgate.context import Context, open_context
+from smsgate.delivery.webhooks import router as provider_webhooks_router
+from smsgate.devs.endpoints import router as devs_router
 from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
+from smsgate.messages.schedules.endpoints import router as schedules_router
+from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
 from smsgate.settings import Settings
+from smsgate.signs.endpoints import router as signs_router
+from smsgate.templates.endpoints import router as templates_router
 
 log = structlog.get_logger(__name__)
 _HTTP_STATUS_CODES = {404: 50016, 405: 50018, 415: 50017, 413: 50007}
@@ -40,8 +46,14 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     )
     app.state.ctx = context
     app.state.authenticator = AppAuthenticator(context.db, settings.auth_cache_seconds)
-    for router in (codes_router, messages_router, apps_router):
+    app.state.dev_authenticator = DevAuthenticator(context.db)
+    for router in (codes_router, messages_router, apps_router, devs_router):
         app.include_router(router)
+    app.include_router(provider_webhooks_router)
+    app.include_router(templates_router)
+    app.include_router(signs_router)
+    app.include_router(schedules_router)
+    app.include_router(reports_router)
     _install_error_handlers(app)
     app.add_middleware(IgnoreTrailingSlash)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,6 +37,13 @@ class App(Base):
     # JSON of the frequency limits this app overrides (smsgate.apps.policy); NULL: the defaults.
     policy: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    # Content policy (smsgate/content): the owning developer account, a blacklisted app (50036)
+    # and the networks its calls may come from (50035; comma-separated CIDRs, NULL: anywhere).
+    dev_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devs.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allowed_ips: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Sign(Base):
@@ -50,6 +58,7 @@ class Sign(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     refuse_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Template(Base):
@@ -146,6 +155,201 @@ class SandboxDelivery(Base):
     report_status: Mapped[int] = mapped_column(Integer)
     report_due_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     delivered_at: Mapped[int] = mapped_column(BigInteger)
+    # A voice code's rendered speech (a WAV under data_dir), so a person can listen to it.
+    audio_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ProviderMessageId(Base):
+    """Which message a provider's own id belongs to: one row per submitted part."""
+
+    __tablename__ = "provider_message_ids"
+
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(36), index=True)
+    report_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PendingReport(Base):
+    """A delivery report that came before its submit answer was recorded: kept until then."""
+
+    __tablename__ = "pending_reports"
+
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    report_key: Mapped[str] = mapped_column(String(128))  # the report's first spelling of the id
+    report_status: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ProviderHealth(Base):
+    """Counters and circuit state of one provider as one worker process sees it."""
+
+    __tablename__ = "provider_health"
+
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12))  # closed, open, half-open
+    submitted: Mapped[int] = mapped_column(BigInteger, default=0)
+    accepted: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    open_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SignImage(Base):
+    """A proof document of a signature, stored as a file under the data dir."""
+
+    __tablename__ = "sign_images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sign_id: Mapped[int] = mapped_column(ForeignKey("signs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)  # arrival order in the upload
+    file_name: Mapped[str] = mapped_column(String(100))  # relative to <data_dir>/sign-images
+    media_type: Mapped[str] = mapped_column(String(16))  # sniffed: image/jpeg, image/png, ...
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Dev(Base):
+    """A developer account: its own credentials (devKey:devSecret), apps, and a quota pool that
+    is moved to its apps (smsgate/devs)."""
+
+    __tablename__ = "devs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dev_key: Mapped[str] = mapped_column(String(24), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(100))
+    # The account-level pool in units, as on apps; NULL means nothing allocated.
+    balance: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    voice: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    industry: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    market: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Unsubscribe(Base):
+    """A number that asked one app for no more marketing (50024)."""
+
+    __tablename__ = "unsubscribes"
+
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    mobile: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- reports, replies and callbacks (smsgate/reports) -----------------------------------------
+
+
+class AppCallback(Base):
+    """Where an app's signed callbacks go, and its master secret sealed for signing them (the
+    JSMS signature needs the plaintext; apps.secret_hash cannot give it back)."""
+
+    __tablename__ = "app_callbacks"
+
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ReplyNumber(Base):
+    """A number (or number prefix, e.g. a long code with the app's extension) replies come to."""
+
+    __tablename__ = "reply_numbers"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+
+
+class PullRecord(Base):
+    """A delivery report or a reply waiting for GET /v1/report or /v1/reply (read once).
+
+    A pull leases the records it answers with; they are deleted only after the answer was
+    written to the client, so a lost answer offers them again.
+    """
+
+    __tablename__ = "pull_records"
+    __table_args__ = (Index("ix_pull_records_app_kind_id", "app_id", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # report, reply
+    data: Mapped[str] = mapped_column(Text)  # the JSON object as the pull answers it
+    received_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PullClock(Base):
+    """When an app last pulled each kind: one pull per 5 s (50009)."""
+
+    __tablename__ = "pull_clocks"
+
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    pulled_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class CallbackEntry(Base):
+    """A callback to post; retried on a schedule, then kept as dead (dead_at set) for replay."""
+
+    __tablename__ = "callback_outbox"
+    __table_args__ = (Index("ix_callback_outbox_dead_due", "dead_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    data: Mapped[str] = mapped_column(Text)  # JSON, posted as the `data` field
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[int] = mapped_column(BigInteger)
+    lease_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dead_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# A reply with no registered number goes to the app that last sent to its sender.
+Index("ix_messages_mobile_created", Message.mobile, Message.created_at)
+
+
+# --- scheduled SMS (smsgate/messages/schedules) ------------------------------------------------
+
+
+class Schedule(Base):
+    """A template SMS to one or many recipients, sent by the scheduler at `send_at`.
+
+    `version` grows with every change, so a scheduler that read an older version never sends it;
+    `lease_until` keeps two schedulers from sending one schedule at the same time.
+    """
+
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_status_send_at", "status", "send_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # single, batch
+    temp_id: Mapped[int] = mapped_column(Integer)
+    sign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # JSON list of {msg_id, mobile (as sent), number (E.164), temp_para}; once sent, a recipient
+    # refused at sending time also has its error_code.
+    recipients: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(8))  # pending, sent, deleted
+    version: Mapped[int] = mapped_column(Integer)
+    lease_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 def table(model: type[Base]) -> Table:

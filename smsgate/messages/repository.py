@@ -52,6 +52,22 @@ _FINAL = (
     )
 )
 
+_NOT_FINAL = (
+    select(MESSAGES.c.id, MESSAGES.c.app_id, MESSAGES.c.mobile)
+    .where(
+        MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
+        or_(MESSAGES.c.status == "accepted", MESSAGES.c.status == "submitted"),
+    )
+    .order_by(MESSAGES.c.id)
+    .with_for_update()
+)
+_LAST_SENDER = (
+    select(MESSAGES.c.app_id)
+    .where(MESSAGES.c.mobile == bindparam("mobile"))
+    .order_by(MESSAGES.c.created_at.desc())
+    .limit(1)
+)
+
 
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
     _INSERT_MESSAGE.execute(conn, values)
@@ -81,13 +97,28 @@ def set_submitted(
     conn.execute(_SUBMITTED, params)
 
 
-def set_final_statuses(conn: Connection, reports: list[tuple[str, str, int]], now_ms: int) -> None:
-    """(msg_id, status, report status) triples, in one executemany."""
+def set_final_statuses(
+    conn: Connection, reports: list[tuple[str, str, int]], now_ms: int
+) -> list[Any]:
+    """(msg_id, status, report status) triples, in one executemany. Returns (id, app_id,
+    mobile) of the messages that became final now: they are locked first, so a concurrent
+    report for the same message cannot count it final twice."""
+    ids = sorted({msg_id for msg_id, _status, _report in reports})
+    changing = conn.execute(_NOT_FINAL, {"ids": ids}).all()
+    open_ids = {row.id for row in changing}
     params = [
         {"target_id": msg_id, "new_status": status, "new_report_status": report, "new_now": now_ms}
         for msg_id, status, report in reports
+        if msg_id in open_ids
     ]
-    conn.execute(_FINAL, params)
+    if params:
+        conn.execute(_FINAL, params)
+    return list(changing)
+
+
+def last_sender_app(conn: Connection, mobile: str) -> int | None:
+    found: int | None = conn.execute(_LAST_SENDER, {"mobile": mobile}).scalar()
+    return found
 
 
 def set_final_status(

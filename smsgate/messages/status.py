@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import refund_quota
 from smsgate.messages import repository
+from smsgate.reports.service import FinalStatus, record_final_statuses
 
 DELIVERED = 4001
 
@@ -23,7 +24,13 @@ def record_delivery_reports(conn: Connection, reports: list[tuple[str, int]]) ->
         for msg_id, status in reports
     ]
     if rows:
-        repository.set_final_statuses(conn, rows, clock.now_ms())
+        final_now = repository.set_final_statuses(conn, rows, clock.now_ms())
+        # The first report of a message is the one applied; later ones find it final.
+        statuses = {msg_id: status for msg_id, status in reversed(reports)}
+        record_final_statuses(
+            conn,
+            [FinalStatus(row.id, row.app_id, row.mobile, statuses[row.id]) for row in final_now],
+        )
 
 
 def fail_before_provider(conn: Connection, msg_id: str, report_status: int) -> None:
@@ -32,5 +39,8 @@ def fail_before_provider(conn: Connection, msg_id: str, report_status: int) -> N
     if message is None:
         return
     failed_now = repository.set_final_status(conn, msg_id, "failed", report_status, clock.now_ms())
+    if failed_now:
+        final = FinalStatus(msg_id, message.app_id, message.mobile, report_status)
+        record_final_statuses(conn, [final])
     if failed_now and message.quota_category and message.quota_units:
         refund_quota(conn, message.app_id, message.quota_category, message.quota_units)

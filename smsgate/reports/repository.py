@@ -1,0 +1,252 @@
+"""Queries on pull records and clocks, reply numbers, callback settings and the callback outbox."""
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from smsgate.db.models import (
+    App,
+    AppCallback,
+    CallbackEntry,
+    PullClock,
+    PullRecord,
+    ReplyNumber,
+    table,
+)
+
+APPS = table(App)
+CALLBACKS = table(AppCallback)
+OUTBOX = table(CallbackEntry)
+CLOCKS = table(PullClock)
+RECORDS = table(PullRecord)
+REPLY_NUMBERS = table(ReplyNumber)
+
+
+# --- pull records ------------------------------------------------------------------------------
+
+
+def insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
+    if rows:
+        conn.execute(insert(RECORDS), rows)
+
+
+def take_pull_turn(conn: Connection, app_id: int, kind: str, now_ms: int, every_ms: int) -> bool:
+    """Count one pull of `kind` by the app; False when its last one was under `every_ms` ago."""
+    moved = conn.execute(
+        update(CLOCKS)
+        .where(
+            CLOCKS.c.app_id == app_id,
+            CLOCKS.c.kind == kind,
+            CLOCKS.c.pulled_at <= now_ms - every_ms,
+        )
+        .values(pulled_at=now_ms)
+    )
+    if moved.rowcount == 1:
+        return True
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    first = (
+        dialect.insert(CLOCKS)
+        .values(app_id=app_id, kind=kind, pulled_at=now_ms)
+        .on_conflict_do_nothing()
+    )
+    return conn.execute(first).rowcount == 1
+
+
+def lease_records(
+    conn: Connection,
+    app_id: int,
+    kind: str,
+    limit: int,
+    token: str,
+    now_ms: int,
+    until_ms: int,
+    oldest_ms: int,
+) -> list[str]:
+    """Lease the app's oldest unleased records (received since `oldest_ms`) to one pull; their
+    JSON texts, oldest first."""
+    chosen = (
+        select(RECORDS.c.id, RECORDS.c.data)
+        .where(
+            RECORDS.c.app_id == app_id,
+            RECORDS.c.kind == kind,
+            RECORDS.c.received_at >= oldest_ms,
+            or_(RECORDS.c.lease_until.is_(None), RECORDS.c.lease_until <= now_ms),
+        )
+        .order_by(RECORDS.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = conn.execute(chosen).all()
+    if rows:
+        conn.execute(
+            update(RECORDS)
+            .where(RECORDS.c.id.in_([row.id for row in rows]))
+            .values(lease_token=token, lease_until=until_ms)
+        )
+    return [row.data for row in rows]
+
+
+def delete_leased(conn: Connection, token: str) -> int:
+    return conn.execute(delete(RECORDS).where(RECORDS.c.lease_token == token)).rowcount
+
+
+def prune_records(conn: Connection, before_ms: int) -> int:
+    return conn.execute(delete(RECORDS).where(RECORDS.c.received_at < before_ms)).rowcount
+
+
+# --- reply numbers -----------------------------------------------------------------------------
+
+
+def reply_number_owners(conn: Connection, candidates: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        select(REPLY_NUMBERS.c.number, REPLY_NUMBERS.c.app_id).where(
+            REPLY_NUMBERS.c.number.in_(candidates)
+        )
+    )
+    return {row.number: row.app_id for row in rows}
+
+
+def replace_reply_numbers(conn: Connection, app_id: int, numbers: list[str]) -> None:
+    conn.execute(delete(REPLY_NUMBERS).where(REPLY_NUMBERS.c.app_id == app_id))
+    if numbers:
+        conn.execute(insert(REPLY_NUMBERS), [{"number": n, "app_id": app_id} for n in numbers])
+
+
+def reply_numbers_of(conn: Connection, app_id: int) -> list[str]:
+    query = select(REPLY_NUMBERS.c.number).where(REPLY_NUMBERS.c.app_id == app_id)
+    return sorted(conn.execute(query).scalars())
+
+
+# --- callback settings -------------------------------------------------------------------------
+
+
+def app_id_by_key(conn: Connection, app_key: str) -> int | None:
+    query = select(APPS.c.id).where(APPS.c.app_key == app_key)
+    found: int | None = conn.execute(query).scalar()
+    return found
+
+
+def callback_target(conn: Connection, app_id: int) -> Any:
+    """The app's key, callback URL and sealed secret, when it has a URL."""
+    query = (
+        select(APPS.c.app_key, CALLBACKS.c.url, CALLBACKS.c.sealed_secret)
+        .join(CALLBACKS, CALLBACKS.c.app_id == APPS.c.id)
+        .where(APPS.c.id == app_id, CALLBACKS.c.url.is_not(None))
+    )
+    return conn.execute(query).first()
+
+
+def secret_hash(conn: Connection, app_id: int) -> str:
+    return str(conn.execute(select(APPS.c.secret_hash).where(APPS.c.id == app_id)).scalar_one())
+
+
+def sealed_secret(conn: Connection, app_id: int) -> str | None:
+    query = select(CALLBACKS.c.sealed_secret).where(CALLBACKS.c.app_id == app_id)
+    found: str | None = conn.execute(query).scalar()
+    return found
+
+
+def save_callback(conn: Connection, app_id: int, values: dict[str, object]) -> None:
+    exists = conn.execute(select(CALLBACKS.c.app_id).where(CALLBACKS.c.app_id == app_id)).first()
+    if exists:
+        conn.execute(update(CALLBACKS).where(CALLBACKS.c.app_id == app_id).values(**values))
+    else:
+        conn.execute(insert(CALLBACKS).values(app_id=app_id, **values))
+
+
+# --- the callback outbox -----------------------------------------------------------------------
+
+
+def enqueue(conn: Connection, app_id: int, event: str, data: str, now_ms: int) -> None:
+    conn.execute(
+        insert(OUTBOX).values(
+            app_id=app_id, event=event, data=data, attempts=0, due_at=now_ms, created_at=now_ms
+        )
+    )
+
+
+def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[Any]:
+    """Lease due live entries (SKIP LOCKED: workers on one PostgreSQL take different rows)."""
+    ids = list(
+        conn.execute(
+            select(OUTBOX.c.id)
+            .where(
+                OUTBOX.c.dead_at.is_(None),
+                OUTBOX.c.due_at <= now_ms,
+                or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= now_ms),
+            )
+            .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids))
+        .values(lease_until=lease_until, attempts=OUTBOX.c.attempts + 1)
+    )
+    query = (
+        select(
+            OUTBOX.c.id,
+            OUTBOX.c.app_id,
+            OUTBOX.c.event,
+            OUTBOX.c.data,
+            OUTBOX.c.attempts,
+            APPS.c.app_key,
+            CALLBACKS.c.url,
+            CALLBACKS.c.sealed_secret,
+        )
+        .join(APPS, APPS.c.id == OUTBOX.c.app_id)
+        .outerjoin(CALLBACKS, CALLBACKS.c.app_id == OUTBOX.c.app_id)
+        .where(OUTBOX.c.id.in_(ids))
+        .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+    )
+    return list(conn.execute(query).all())
+
+
+def remove_entry(conn: Connection, entry_id: int) -> None:
+    conn.execute(delete(OUTBOX).where(OUTBOX.c.id == entry_id))
+
+
+def reschedule(conn: Connection, entry_id: int, due_at: int, error: str) -> None:
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == entry_id)
+        .values(due_at=due_at, lease_until=None, last_error=error)
+    )
+
+
+def bury(conn: Connection, entry_id: int, now_ms: int, error: str) -> None:
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == entry_id)
+        .values(dead_at=now_ms, lease_until=None, last_error=error)
+    )
+
+
+def list_entries(conn: Connection, dead: bool) -> list[Any]:
+    condition = OUTBOX.c.dead_at.is_not(None) if dead else OUTBOX.c.dead_at.is_(None)
+    query = (
+        select(OUTBOX, APPS.c.app_key)
+        .join(APPS, APPS.c.id == OUTBOX.c.app_id)
+        .where(condition)
+        .order_by(OUTBOX.c.id)
+    )
+    return list(conn.execute(query).all())
+
+
+def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> int:
+    """Dead entries due again now with a fresh set of tries; None: every dead entry."""
+    statement = update(OUTBOX).where(OUTBOX.c.dead_at.is_not(None))
+    if entry_ids is not None:
+        statement = statement.where(OUTBOX.c.id.in_(entry_ids))
+    values = {"dead_at": None, "attempts": 0, "due_at": now_ms, "lease_until": None}
+    return conn.execute(statement.values(**values)).rowcount
+
+
+def count_live(conn: Connection) -> int:
+    query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.dead_at.is_(None))
+    return int(conn.execute(query).scalar_one())

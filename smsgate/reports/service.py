@@ -1,0 +1,211 @@
+"""Delivery reports, replies (MO) and callbacks: what other slices hand to this one, and the
+read-once pulls GET /v1/report and GET /v1/reply.
+
+Every final status and every matched reply becomes a pull record (kept `report_keep_seconds`,
+read once) and, when the app has a callback URL, a signed callback in the callback outbox, both
+in the transaction that produced it. An app may use both (docs/decisions.md: pull and callbacks).
+"""
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection
+
+from smsgate import clock
+from smsgate.apps.service import UnknownApp
+from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
+from smsgate.context import Context
+from smsgate.db.engine import Database
+from smsgate.delivery.providers.base import InboundSms
+from smsgate.errors import JsmsError
+from smsgate.mobiles import display_mobile, mask_mobile, normalise_mobile
+from smsgate.reports import repository
+
+log = structlog.get_logger(__name__)
+REPORT, REPLY = "report", "reply"
+EVENTS = ("SMS_REPORT", "SMS_REPLY", "SMS_TEMPLATE", "SMS_SIGN")
+
+
+@dataclass(frozen=True, slots=True)
+class FinalStatus:
+    """A message that has just become final (delivered or failed)."""
+
+    msg_id: str
+    app_id: int
+    mobile: str  # E.164
+    report_status: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedPull:
+    """The records one pull answers with; they are deleted by `confirm_pull(token)` once the
+    answer was written to the client, and offered again after `lease` otherwise."""
+
+    token: str
+    records: list[str]  # JSON objects, oldest first
+
+    def body(self) -> bytes:
+        return ("[" + ",".join(self.records) + "]").encode()
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def enqueue_callback(conn: Connection, app_id: int, event: str, data: dict[str, Any]) -> None:
+    """Queue a signed callback (SMS_REPORT, SMS_REPLY, SMS_TEMPLATE, SMS_SIGN) to the app's
+    callback URL in the caller's transaction; nothing is queued when the app has none. It is
+    posted by the callback loop, never by the request that caused it."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown callback event {event!r}")
+    if repository.callback_target(conn, app_id) is not None:
+        repository.enqueue(conn, app_id, event, _json(data), clock.now_ms())
+
+
+def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> None:
+    """Messages that became final in this transaction: a report record and an SMS_REPORT each."""
+    now = clock.now_ms()
+    with_callback: dict[int, bool] = {}
+    rows: list[dict[str, object]] = []
+    for final in finals:
+        data = {
+            "msgId": final.msg_id,
+            "phone": display_mobile(final.mobile),
+            "receiveTime": now,
+            "status": final.report_status,
+        }
+        rows.append(_record(final.app_id, REPORT, data, now))
+        if final.app_id not in with_callback:
+            with_callback[final.app_id] = repository.callback_target(conn, final.app_id) is not None
+        if with_callback[final.app_id]:
+            repository.enqueue(conn, final.app_id, "SMS_REPORT", _json(data), now)
+    repository.insert_records(conn, rows)
+
+
+def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str, object]:
+    return {"app_id": app_id, "kind": kind, "data": _json(data), "received_at": now}
+
+
+def record_replies(conn: Connection, provider: str, replies: Sequence[InboundSms]) -> None:
+    """Store replies (MO) for the apps they were sent to and offer them by pull and callback.
+
+    The app is the one whose reply number is the longest prefix of the number the reply was
+    sent to (a long code plus the app's extension); failing that, the app that last sent to the
+    replying number. A reply that matches no app is logged and dropped. "TD" or "退订"
+    also unsubscribes the number from the app's marketing (smsgate.content).
+    """
+    now = clock.now_ms()
+    for reply in replies:
+        mobile = _normalised_sender(reply.mobile)
+        app_id = _reply_app(conn, reply.to, mobile)
+        if app_id is None:
+            log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
+            continue
+        if is_unsubscribe_request(reply.text):
+            record_unsubscribe(conn, app_id, mobile)
+        data = {"phone": display_mobile(mobile), "replyTime": now, "content": reply.text}
+        repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
+        if repository.callback_target(conn, app_id) is not None:
+            repository.enqueue(conn, app_id, "SMS_REPLY", _json(data), now)
+
+
+def _normalised_sender(mobile: str) -> str:
+    try:
+        return normalise_mobile(mobile)
+    except JsmsError:
+        return mobile  # not a mobile we could send to; still the app's reply to read
+
+
+def _masked(mobile: str) -> str:
+    try:
+        return mask_mobile(mobile)
+    except Exception:
+        return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
+
+
+def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
+    digits = "".join(c for c in to if c.isdigit())
+    prefixes = [digits[:n] for n in range(len(digits), 0, -1)]
+    owners = repository.reply_number_owners(conn, prefixes) if prefixes else {}
+    for prefix in prefixes:
+        if prefix in owners:
+            return owners[prefix]
+    # Imported here: messages and templates import this module for reports and callbacks.
+    from smsgate.messages.service import last_sender_app
+
+    return last_sender_app(conn, mobile)
+
+
+async def inject_reply(db: Database, to: str, mobile: str, text: str) -> None:
+    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`)."""
+    sender = normalise_mobile(mobile)
+    reply = InboundSms(to=to, mobile=sender, text=text)
+    await db.write(lambda conn: record_replies(conn, "sandbox", [reply]))
+
+
+# --- pulls -------------------------------------------------------------------------------------
+
+
+async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
+    """One GET /v1/report or /v1/reply: at most one per `report_pull_interval_seconds` per app
+    and kind (else 50009), the oldest unread records up to `report_pull_max_records`.
+
+    The records are leased for one interval: a pull whose answer never reached the client
+    leaves them to the next pull, which may come no sooner.
+    """
+    settings = ctx.settings
+    every = int(settings.report_pull_interval_seconds * 1000)
+    now = clock.now_ms()
+    oldest = now - settings.report_keep_seconds * 1000
+    token = secrets.token_hex(16)
+
+    def lease(conn: Connection) -> LeasedPull:
+        if not repository.take_pull_turn(conn, app_id, kind, now, every):
+            raise JsmsError(50009)
+        records = repository.lease_records(
+            conn, app_id, kind, settings.report_pull_max_records, token, now, now + every, oldest
+        )
+        return LeasedPull(token, records)
+
+    return await ctx.db.write(lease)
+
+
+async def confirm_pull(db: Database, pull: LeasedPull) -> None:
+    """The answer was written to the client: its records are read."""
+    if pull.records:
+        await db.write(lambda conn: repository.delete_leased(conn, pull.token))
+
+
+async def prune_records(db: Database, keep_seconds: int) -> int:
+    """Drop records older than the keeping time, read or not."""
+    before = clock.now_ms() - keep_seconds * 1000
+    return await db.write(lambda conn: repository.prune_records(conn, before))
+
+
+# --- reply numbers -----------------------------------------------------------------------------
+
+
+class NumberTaken(ValueError):
+    """A reply number belongs to another app."""
+
+
+async def set_reply_numbers(db: Database, app_key: str, numbers: Sequence[str]) -> list[str]:
+    """Replace the app's reply numbers (digits only; an empty list removes them)."""
+    cleaned = sorted({"".join(c for c in n if c.isdigit()) for n in numbers} - {""})
+
+    def replace(conn: Connection) -> list[str]:
+        app_id = repository.app_id_by_key(conn, app_key)
+        if app_id is None:
+            raise UnknownApp(app_key)
+        owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}
+        taken = sorted(n for n, owner in owners.items() if owner != app_id)
+        if taken:
+            raise NumberTaken(", ".join(taken))
+        repository.replace_reply_numbers(conn, app_id, cleaned)
+        return cleaned
+
+    return await db.write(replace)
