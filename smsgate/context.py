@@ -20,6 +20,8 @@ class Context:
     server_key: bytes
     # Set after a send commits, so an in-process worker picks the message up at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when a schedule is created or changed, so an in-process scheduler looks again at once.
+    schedule_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def close(self) -> None:
         await self.limiter.close()

@@ -45,6 +45,22 @@ class Limiter:
             await self._redis.give_back(key, token)
             raise
 
+    async def take(self, key: str, rules: tuple[RateRule, ...], now_ms: int) -> str | None:
+        """Redis only: one hit taken now (a token to give it back), or None when a rule is full.
+        For a batch, whose recipients are counted one by one before its transaction."""
+        assert self._redis is not None
+        return await self._redis.take(key, rules, now_ms)
+
+    async def give_back(self, key: str, token: str) -> None:
+        assert self._redis is not None
+        await self._redis.give_back(key, token)
+
+    def lock_in_order(self, conn: Connection, keys: list[str]) -> None:
+        """Before counting many keys in one transaction (a batch): lock them all in one order on
+        PostgreSQL, so two batches sharing numbers wait for each other instead of deadlocking."""
+        if self._redis is None:
+            sql_backend.lock_keys(conn, sorted(set(keys)))
+
     @property
     def counts_in_database(self) -> bool:
         return self._redis is None

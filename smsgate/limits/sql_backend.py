@@ -15,6 +15,12 @@ from smsgate.limits.rules import RateRule
 
 HITS = table(LimitHit)
 _LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+# One round trip for a batch's keys: unnest yields them in array order, and each row's lock is
+# taken as the row is produced.
+_LOCK_KEYS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+    "FROM unnest(CAST(:keys AS text[])) AS k"
+)
 _RECENT = (
     select(HITS.c.at)
     .where(HITS.c.key == bindparam("key"), HITS.c.at > bindparam("since"))
@@ -38,6 +44,13 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
         return False
     _INSERT.execute(conn, {"key": key, "at": now_ms})
     return True
+
+
+def lock_keys(conn: Connection, keys: Sequence[str]) -> None:
+    """Take the keys' locks in the given order now (PostgreSQL; SQLite has one writer anyway).
+    The locks are re-entrant: count_hit taking one again later does not wait."""
+    if conn.dialect.name == "postgresql" and keys:
+        conn.execute(_LOCK_KEYS, {"keys": list(keys)})
 
 
 def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:

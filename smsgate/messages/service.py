@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount, debit_quota
 from smsgate.codes.secrets import hash_code
+from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
@@ -23,9 +24,16 @@ from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
 from smsgate.mobiles import normalise_mobile
+from smsgate.settings import Settings
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import has_special_brackets, render_template
-from smsgate.templates.service import CODE, MARKETING, NOTIFICATION, sendable_template
+from smsgate.templates.service import (
+    CODE,
+    MARKETING,
+    NOTIFICATION,
+    SendableTemplate,
+    sendable_template,
+)
 
 MAX_CONTENT_LENGTH = 350
 TEMPLATE_KINDS = {CODE: "code", NOTIFICATION: "notification", MARKETING: "marketing"}
@@ -82,13 +90,7 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     msg_id = new_msg_id()
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
-
-        def count_and_record(conn: Connection) -> None:
-            message = build(conn)
-            ctx.limiter.count(conn, message.limit_key, message.rules, now)
-            _record(ctx.server_key, conn, app, message, msg_id, now)
-
-        await ctx.db.write(count_and_record)
+        await ctx.db.write(lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now))
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
@@ -97,6 +99,19 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
             )
     ctx.outbox_wakeup.set()
     return msg_id
+
+
+def count_and_record(
+    ctx: Context,
+    conn: Connection,
+    app: AppAccount,
+    message: OutgoingMessage,
+    msg_id: str,
+    now: int,
+) -> None:
+    """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows."""
+    ctx.limiter.count(conn, message.limit_key, message.rules, now)
+    _record(ctx.server_key, conn, app, message, msg_id, now)
 
 
 def _record(
@@ -165,28 +180,94 @@ async def send_template_message(
     number = normalise_mobile(mobile)
     if temp_id is None:
         raise JsmsError(50005)
+    return await accept_message(
+        ctx, app, template_message(ctx, app, number, temp_id, sign_id, temp_para)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenTemplate:
+    """The template and signature a template send uses."""
+
+    template: SendableTemplate
+    sign: str
+
+    @property
+    def kind(self) -> str:
+        return TEMPLATE_KINDS[self.template.type]
+
+
+def choose_template(
+    conn: Connection, app_id: int, temp_id: int, sign_id: int | None
+) -> ChosenTemplate:
+    """The app's approved template (any type) and the signature: 50013/50020/50021, 50102/50046."""
+    template = sendable_template(conn, app_id, temp_id, (CODE, NOTIFICATION, MARKETING))
+    return ChosenTemplate(template, signature_for_send(conn, app_id, sign_id))
+
+
+ChooseTemplate = Callable[[Connection], ChosenTemplate]
+
+
+def chosen_once(app_id: int, temp_id: int, sign_id: int | None) -> ChooseTemplate:
+    """`choose_template` for many recipients: looked up by the first, remembered for the rest
+    (a refusal is not remembered, so each recipient gets it)."""
+    remembered: list[ChosenTemplate] = []
+
+    def choose(conn: Connection) -> ChosenTemplate:
+        if not remembered:
+            remembered.append(choose_template(conn, app_id, temp_id, sign_id))
+        return remembered[0]
+
+    return choose
+
+
+def template_text(
+    settings: Settings, chosen: ChosenTemplate, temp_para: Mapping[str, str | None]
+) -> str:
+    """The whole SMS: parameters filled in (50022/50023), signed, unsubscribe wording for
+    marketing, and the content rules (50054/50038)."""
+    body = render_template(chosen.template.text, temp_para)
+    suffix = settings.unsubscribe_suffix if chosen.kind == "marketing" else ""
+    return compose_sms(chosen.sign, body, suffix)
+
+
+def template_message(
+    ctx: Context,
+    app: AppAccount,
+    number: str,
+    temp_id: int,
+    sign_id: int | None,
+    temp_para: Mapping[str, str | None],
+    choose: "ChooseTemplate | None" = None,
+) -> BuildMessage:
+    """How to build one template SMS inside a send's transaction (single, batch, schedule).
+    A batch passes `choose` to look its template and signature up once for all recipients."""
     settings = ctx.settings
+    pick = choose or (lambda conn: choose_template(conn, app.id, temp_id, sign_id))
 
     def build(conn: Connection) -> OutgoingMessage:
-        allowed = (CODE, NOTIFICATION, MARKETING)
-        template = sendable_template(conn, app.id, temp_id, allowed)
-        sign = signature_for_send(conn, app.id, sign_id)
-        body = render_template(template.text, temp_para)
-        kind = TEMPLATE_KINDS[template.type]
-        marketing = kind == "marketing"
-        if marketing and not within_hours(
+        chosen = pick(conn)
+        text = template_text(settings, chosen, temp_para)
+        kind = chosen.kind
+        if kind == "marketing" and not within_hours(
             clock.now_ms(), settings.marketing_hours, settings.timezone
         ):
             raise JsmsError(50009, "outside marketing hours")
-        text = compose_sms(sign, body, settings.unsubscribe_suffix if marketing else "")
-        return OutgoingMessage(
+        message = OutgoingMessage(
             kind=kind,
             mobile=number,
             text=text,
             limit_key=limit_key(kind, app.id, number, text if kind == "notification" else None),
             rules=app.policy.rate_rules(kind, settings.rate_rules),
-            template_id=template.id,
+            template_id=chosen.template.id,
             keep_content=kind != "code",
         )
+        screen_message(settings, conn, app, message)  # 50036, 50037, 50024
+        return message
 
-    return await accept_message(ctx, app, build)
+    return build
+
+
+def last_sender_app(conn: Connection, mobile: str) -> int | None:
+    """The app that most recently sent to this number (replies without a reply number)."""
+    return repository.last_sender_app(conn, mobile)

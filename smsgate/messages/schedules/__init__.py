@@ -1,0 +1,1 @@
+"""Scheduled template SMS: /v1/schedule*, their storage, and the scheduler that sends them."""

@@ -1,0 +1,115 @@
+"""/v1/schedule: single and batch scheduled SMS (JSMS §2.6-2.11)."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smsgate.dependencies import AppCall, app_call
+from smsgate.lenient import optional_int, read_json_object, string_map
+from smsgate.messages.batch import Recipient, batch_answer, check_tag, parse_recipients
+from smsgate.messages.schedules import service
+from smsgate.messages.schedules.service import BATCH, SINGLE, ScheduleRequest
+from smsgate.responses import JsmsJSONResponse, empty_response
+
+router = APIRouter()
+
+
+async def _body(request: Request) -> tuple[AppCall, dict[str, Any]]:
+    call = await app_call(request)
+    body = await read_json_object(request, call.ctx.settings.max_batch_body_bytes)
+    return call, body
+
+
+def _single_request(body: dict[str, Any]) -> ScheduleRequest:
+    check_tag(body.get("tag"))
+    recipient = Recipient(body.get("mobile"), string_map(body.get("temp_para")))
+    return ScheduleRequest(
+        kind=SINGLE,
+        send_time=body.get("send_time"),
+        temp_id=optional_int(body, "temp_id", 50013),
+        sign_id=optional_int(body, "sign_id", 50102),
+        recipients=[recipient],
+        tag=body.get("tag"),
+    )
+
+
+def _batch_request(body: dict[str, Any]) -> ScheduleRequest:
+    check_tag(body.get("tag"))
+    return ScheduleRequest(
+        kind=BATCH,
+        send_time=body.get("send_time"),
+        temp_id=optional_int(body, "temp_id", 50013),
+        sign_id=optional_int(body, "sign_id", 50102),
+        recipients=parse_recipients(body.get("recipients")),
+        tag=body.get("tag"),
+    )
+
+
+def _batch_answer(request: ScheduleRequest, scheduled: service.Scheduled) -> JsmsJSONResponse:
+    """§2.7: the schedule_id, the counts and the refused recipients."""
+    counted = batch_answer(request.recipients, scheduled.outcomes)
+    return JsmsJSONResponse(
+        {
+            "schedule_id": scheduled.schedule_id,
+            "success_count": counted["success_count"],
+            "failure_count": counted["failure_count"],
+            "failure_recipients": counted["failure_recipients"],
+        }
+    )
+
+
+async def create_single(request: Request) -> JsmsJSONResponse:
+    call, body = await _body(request)
+    scheduled = await service.create_schedule(call.ctx, call.app, _single_request(body))
+    return JsmsJSONResponse({"schedule_id": scheduled.schedule_id})
+
+
+async def create_batch(request: Request) -> JsmsJSONResponse:
+    call, body = await _body(request)
+    schedule = _batch_request(body)
+    return _batch_answer(schedule, await service.create_schedule(call.ctx, call.app, schedule))
+
+
+async def update_single(request: Request) -> JsmsJSONResponse:
+    call, body = await _body(request)
+    schedule_id = request.path_params["schedule_id"]
+    change = _single_request(body)
+    scheduled = await service.update_schedule(call.ctx, call.app, schedule_id, change)
+    return JsmsJSONResponse({"schedule_id": scheduled.schedule_id})
+
+
+async def update_batch(request: Request) -> JsmsJSONResponse:
+    call, body = await _body(request)
+    schedule_id = request.path_params["schedule_id"]
+    change = _batch_request(body)
+    scheduled = await service.update_schedule(call.ctx, call.app, schedule_id, change)
+    return _batch_answer(change, scheduled)
+
+
+async def show(request: Request) -> JsmsJSONResponse:
+    call = await app_call(request)
+    view = await service.show_schedule(call.ctx, call.app, request.path_params["schedule_id"])
+    return JsmsJSONResponse(
+        {
+            "schedule_id": view.schedule_id,
+            "send_time": view.send_time,
+            "temp_id": view.temp_id,
+            "recipients": view.recipients,
+        }
+    )
+
+
+async def delete(request: Request) -> Response:
+    call = await app_call(request)
+    await service.delete_schedule(call.ctx, call.app, request.path_params["schedule_id"])
+    return empty_response()
+
+
+router.add_route("/v1/schedule", create_single, methods=["POST"])
+router.add_route("/v1/schedule/batch", create_batch, methods=["POST"])
+router.add_route("/v1/schedule/batch/{schedule_id}", update_batch, methods=["PUT"])
+router.add_route("/v1/schedule/{schedule_id}", update_single, methods=["PUT"])
+router.add_route("/v1/schedule/{schedule_id}", show, methods=["GET"])
+router.add_route("/v1/schedule/{schedule_id}", delete, methods=["DELETE"])

@@ -1,0 +1,152 @@
+"""Queries on schedules. Every change is conditional on the status (and, when sending, the
+version) it expects, so a change that lost a race changes nothing and says so."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, or_, select, update
+
+from smsgate.db.models import Schedule, table
+
+SCHEDULES = table(Schedule)
+PENDING, SENT, DELETED = "pending", "sent", "deleted"
+
+_BY_ID = select(SCHEDULES).where(
+    SCHEDULES.c.id == bindparam("schedule_id"), SCHEDULES.c.app_id == bindparam("app_id")
+)
+_DUE = (
+    select(SCHEDULES.c.id)
+    .where(
+        SCHEDULES.c.status == PENDING,
+        SCHEDULES.c.send_at <= bindparam("now"),
+        or_(SCHEDULES.c.lease_until.is_(None), SCHEDULES.c.lease_until <= bindparam("now")),
+    )
+    .order_by(SCHEDULES.c.send_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(SCHEDULES)
+    .where(SCHEDULES.c.id.in_(_DUE.scalar_subquery()))
+    .values(lease_until=bindparam("new_lease"))
+    .returning(
+        SCHEDULES.c.id,
+        SCHEDULES.c.app_id,
+        SCHEDULES.c.temp_id,
+        SCHEDULES.c.sign_id,
+        SCHEDULES.c.recipients,
+        SCHEDULES.c.version,
+    )
+)
+_MARK_SENT = (
+    update(SCHEDULES)
+    .where(
+        SCHEDULES.c.id == bindparam("schedule_id"),
+        SCHEDULES.c.version == bindparam("expected_version"),
+        SCHEDULES.c.status == PENDING,
+    )
+    .values(status=SENT, sent_at=bindparam("now"), lease_until=None)
+)
+_SET_RECIPIENTS = (
+    update(SCHEDULES)
+    .where(SCHEDULES.c.id == bindparam("schedule_id"))
+    .values(recipients=bindparam("new_recipients"))
+)
+# When the next pending schedule may be claimed: its send time, or the end of another
+# scheduler's lease on it.
+_NEXT_DUE = select(
+    func.min(
+        case(
+            (SCHEDULES.c.lease_until > SCHEDULES.c.send_at, SCHEDULES.c.lease_until),
+            else_=SCHEDULES.c.send_at,
+        )
+    )
+).where(SCHEDULES.c.status == PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class DueSchedule:
+    id: str
+    app_id: int
+    temp_id: int
+    sign_id: int | None
+    recipients: list[dict[str, Any]]
+    version: int
+
+
+def insert_schedule(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(SCHEDULES).values(**values))
+
+
+def find_schedule(conn: Connection, app_id: int, schedule_id: str) -> Row[Any] | None:
+    """The app's schedule (another app's is not found)."""
+    return conn.execute(_BY_ID, {"schedule_id": schedule_id, "app_id": app_id}).first()
+
+
+def change_pending(
+    conn: Connection, app_id: int, schedule_id: str, kind: str | None, values: dict[str, Any]
+) -> bool:
+    """Change a schedule that is still pending (of `kind` when given); a new version, and any
+    scheduler's lease is dropped so the new version is picked up at its own time."""
+    statement = (
+        update(SCHEDULES)
+        .where(
+            SCHEDULES.c.id == schedule_id,
+            SCHEDULES.c.app_id == app_id,
+            SCHEDULES.c.status == PENDING,
+        )
+        .values(**values, version=SCHEDULES.c.version + 1, lease_until=None)
+    )
+    if kind is not None:
+        statement = statement.where(SCHEDULES.c.kind == kind)
+    return bool(conn.execute(statement).rowcount == 1)
+
+
+def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[DueSchedule]:
+    """Lease up to `limit` due schedules to this scheduler (SKIP LOCKED on PostgreSQL)."""
+    params = {"now": now_ms, "limit": limit, "new_lease": lease_until}
+    return [
+        DueSchedule(
+            row.id,
+            row.app_id,
+            row.temp_id,
+            row.sign_id,
+            load_recipients(row.recipients),
+            row.version,
+        )
+        for row in conn.execute(_CLAIM, params).all()
+    ]
+
+
+def mark_sent(conn: Connection, schedule_id: str, version: int, now_ms: int) -> bool:
+    """False when the schedule was changed, deleted or sent since it was claimed."""
+    params = {"schedule_id": schedule_id, "expected_version": version, "now": now_ms}
+    return bool(conn.execute(_MARK_SENT, params).rowcount == 1)
+
+
+def set_recipients(conn: Connection, schedule_id: str, recipients: list[dict[str, Any]]) -> None:
+    params = {"schedule_id": schedule_id, "new_recipients": dump_recipients(recipients)}
+    conn.execute(_SET_RECIPIENTS, params)
+
+
+def next_due_at(conn: Connection) -> int | None:
+    value = conn.execute(_NEXT_DUE).scalar()
+    return None if value is None else int(value)
+
+
+def release_all_leases(conn: Connection) -> int:
+    """For the only scheduler there is (SQLite): what a killed predecessor held is due now."""
+    statement = (
+        update(SCHEDULES).where(SCHEDULES.c.lease_until.is_not(None)).values(lease_until=None)
+    )
+    return int(conn.execute(statement).rowcount or 0)
+
+
+def load_recipients(stored: str) -> list[dict[str, Any]]:
+    recipients: list[dict[str, Any]] = orjson.loads(stored)
+    return recipients
+
+
+def dump_recipients(recipients: list[dict[str, Any]]) -> str:
+    return orjson.dumps(recipients).decode()

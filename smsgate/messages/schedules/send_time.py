@@ -1,0 +1,38 @@
+"""`send_time`: "yyyy-MM-dd HH:mm:ss" on the wall clock of the schedule zone (Asia/Shanghai by
+default, JSMS being a Chinese service), epoch milliseconds UTC inside."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from smsgate.errors import JsmsError
+from smsgate.settings import Settings
+
+_FORMAT = "%Y-%m-%d %H:%M:%S"
+_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+
+
+def schedule_zone(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.schedule_timezone or settings.timezone)
+
+
+def parse_send_time(value: object, zone: ZoneInfo, now_ms: int) -> int:
+    """Epoch milliseconds of a future `send_time`; 50027 when missing, malformed, a wall-clock
+    time the zone skips (a daylight-saving gap), or not after now."""
+    if not isinstance(value, str) or not _SHAPE.fullmatch(value.strip()):
+        raise JsmsError(50027)
+    text = value.strip()
+    try:
+        local = datetime.strptime(text, _FORMAT).replace(tzinfo=zone)
+    except ValueError:
+        raise JsmsError(50027) from None
+    send_at = int(local.timestamp()) * 1000
+    if format_send_time(send_at, zone) != text:  # fell into a gap: the zone never shows it
+        raise JsmsError(50027)
+    if send_at <= now_ms:
+        raise JsmsError(50027)
+    return send_at
+
+
+def format_send_time(send_at_ms: int, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(send_at_ms / 1000, zone).strftime(_FORMAT)

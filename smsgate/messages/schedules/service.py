@@ -1,0 +1,191 @@
+"""Scheduled SMS: checked when scheduled, stored, changed or deleted while pending.
+
+A schedule is checked as far as it can be before its time: the send time, the template and
+signature, and each recipient's number, parameters and content (refused recipients of a batch are
+answered and left out). Frequency limits and quota are counted when it is sent, by the scheduler,
+through the same path as any send. Each recipient's msg_id is chosen here, so GET shows the ids
+the messages will have; a change chooses new ones.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from smsgate import clock
+from smsgate.apps.service import AppAccount
+from smsgate.context import Context
+from smsgate.errors import JsmsError
+from smsgate.messages import service
+from smsgate.messages.batch import BatchOutcome, Recipient
+from smsgate.messages.ids import new_msg_id
+from smsgate.messages.schedules import repository
+from smsgate.messages.schedules.repository import DELETED, PENDING
+from smsgate.messages.schedules.send_time import format_send_time, parse_send_time, schedule_zone
+from smsgate.mobiles import normalise_mobile
+from smsgate.settings import Settings
+
+SINGLE, BATCH = "single", "batch"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRequest:
+    """A POST or PUT body: one recipient for a single schedule, 1..1000 for a batch."""
+
+    kind: str
+    send_time: object
+    temp_id: int | None
+    sign_id: int | None
+    recipients: Sequence[Recipient]
+    tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """The stored schedule's id and, per recipient of the request, its msg_id or refusal."""
+
+    schedule_id: str
+    outcomes: list[BatchOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    schedule_id: str
+    send_time: str
+    temp_id: int
+    recipients: list[dict[str, Any]]
+
+
+async def create_schedule(ctx: Context, app: AppAccount, request: ScheduleRequest) -> Scheduled:
+    schedule_id = new_msg_id()
+    now = clock.now_ms()
+
+    def create(conn: Connection) -> Scheduled:
+        send_at, planned = _check(ctx.settings, conn, app, request, now)
+        values = _stored(request, send_at, planned, now)
+        first = {"id": schedule_id, "app_id": app.id, "kind": request.kind, "created_at": now}
+        repository.insert_schedule(conn, {**values, **first, "status": PENDING, "version": 1})
+        return Scheduled(schedule_id, _outcomes(planned))
+
+    scheduled = await ctx.db.write(create)
+    ctx.schedule_wakeup.set()
+    return scheduled
+
+
+async def update_schedule(
+    ctx: Context, app: AppAccount, schedule_id: str, request: ScheduleRequest
+) -> Scheduled:
+    """Replace a pending schedule of the same kind: 50028 unknown (or another app's, or of the
+    other kind), 50029 already sent or deleted, then the same checks as when it was created."""
+    now = clock.now_ms()
+
+    def change(conn: Connection) -> Scheduled:
+        _require_changeable(repository.find_schedule(conn, app.id, schedule_id), request.kind)
+        send_at, planned = _check(ctx.settings, conn, app, request, now)
+        values = _stored(request, send_at, planned, now)
+        if not repository.change_pending(conn, app.id, schedule_id, request.kind, values):
+            raise JsmsError(50029)  # sent by a scheduler in the meantime
+        return Scheduled(schedule_id, _outcomes(planned))
+
+    scheduled = await ctx.db.write(change)
+    ctx.schedule_wakeup.set()
+    return scheduled
+
+
+async def delete_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> None:
+    now = clock.now_ms()
+
+    def delete(conn: Connection) -> None:
+        _require_changeable(repository.find_schedule(conn, app.id, schedule_id), None)
+        values = {"status": DELETED, "updated_at": now}
+        if not repository.change_pending(conn, app.id, schedule_id, None, values):
+            raise JsmsError(50029)
+
+    await ctx.db.write(delete)
+
+
+async def show_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> ScheduleView:
+    """A pending or sent schedule; a deleted one is gone (50028)."""
+    row = await ctx.db.read(lambda conn: repository.find_schedule(conn, app.id, schedule_id))
+    if row is None or row.status == DELETED:
+        raise JsmsError(50028)
+    recipients = [
+        {"msg_id": r["msg_id"], "mobile": r["mobile"], "temp_para": r["temp_para"]}
+        for r in repository.load_recipients(row.recipients)
+    ]
+    send_time = format_send_time(row.send_at, schedule_zone(ctx.settings))
+    return ScheduleView(row.id, send_time, row.temp_id, recipients)
+
+
+def _require_changeable(row: Row[Any] | None, kind: str | None) -> None:
+    if row is None or (kind is not None and row.kind != kind):
+        raise JsmsError(50028)
+    if row.status != PENDING:
+        raise JsmsError(50029)
+
+
+Planned = dict[str, Any] | JsmsError
+
+
+def _check(
+    settings: Settings, conn: Connection, app: AppAccount, request: ScheduleRequest, now: int
+) -> tuple[int, list[Planned]]:
+    """The send time and the template refuse the request; each recipient is planned (its
+    message as it would be sent now) or refused on its own. A single schedule's only recipient
+    refuses the request."""
+    service.require_sms(app)
+    send_at = parse_send_time(request.send_time, schedule_zone(settings), now)
+    single = request.kind == SINGLE
+    if single:
+        normalise_mobile(request.recipients[0].mobile)  # 50004/50006 come before 50005
+    if request.temp_id is None:
+        raise JsmsError(50005)
+    chosen = service.choose_template(conn, app.id, request.temp_id, request.sign_id)
+    seen: set[tuple[str, str]] = set()
+    planned = [_plan(settings, chosen, recipient, seen) for recipient in request.recipients]
+    if single and isinstance(planned[0], JsmsError):
+        raise planned[0]
+    return send_at, planned
+
+
+def _plan(
+    settings: Settings,
+    chosen: service.ChosenTemplate,
+    recipient: Recipient,
+    seen: set[tuple[str, str]],
+) -> Planned:
+    try:
+        if recipient.problem is not None:
+            raise recipient.problem
+        number = normalise_mobile(recipient.mobile)
+        text = service.template_text(settings, chosen, recipient.temp_para)
+    except JsmsError as error:
+        return error
+    if (number, text) in seen:
+        return JsmsError(50034, "the same message twice in one batch")
+    seen.add((number, text))
+    return {
+        "msg_id": new_msg_id(),
+        "mobile": recipient.mobile_text,
+        "number": number,
+        "temp_para": dict(recipient.temp_para),
+    }
+
+
+def _stored(
+    request: ScheduleRequest, send_at: int, planned: list[Planned], now: int
+) -> dict[str, Any]:
+    assert request.temp_id is not None  # _check refused it otherwise
+    return {
+        "temp_id": request.temp_id,
+        "sign_id": request.sign_id,
+        "tag": request.tag,
+        "recipients": repository.dump_recipients([p for p in planned if isinstance(p, dict)]),
+        "send_at": send_at,
+        "updated_at": now,
+    }
+
+
+def _outcomes(planned: list[Planned]) -> list[BatchOutcome]:
+    return [p if isinstance(p, JsmsError) else str(p["msg_id"]) for p in planned]
