@@ -20,7 +20,7 @@ def alembic_config() -> Config:
 
 
 async def migrate(db: Database) -> None:
-    """Upgrade to every head inside one transaction (Alembic's connection-sharing recipe)."""
+    """Upgrade to head inside one transaction (Alembic's connection-sharing recipe)."""
     await db.write(_upgrade)
 
 
@@ -29,4 +29,4 @@ def _upgrade(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")

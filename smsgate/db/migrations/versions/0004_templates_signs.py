@@ -1,7 +1,7 @@
 """templates and signs: sign update times and proof images
 
 Revision ID: 0004_templates_signs
-Revises: 0002
+Revises: 0003_sandbox_audio
 Create Date: 2026-11-26 16:50:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0004_templates_signs'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003_sandbox_audio'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

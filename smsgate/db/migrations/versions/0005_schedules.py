@@ -1,7 +1,7 @@
 """scheduled SMS
 
 Revision ID: 0005_schedules
-Revises: 0002
+Revises: 0004_templates_signs
 Create Date: 2026-11-26 16:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_schedules"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004_templates_signs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

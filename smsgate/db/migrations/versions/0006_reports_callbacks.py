@@ -1,7 +1,7 @@
 """reports, replies and callbacks: callback URLs, reply numbers, pull records, callback outbox
 
 Revision ID: 0006_reports_callbacks
-Revises: 0002
+Revises: 0005_schedules
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_reports_callbacks"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005_schedules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """developer accounts and the content policy on sends
 
 Revision ID: 0007_devs_policy
-Revises: 0002
+Revises: 0006_reports_callbacks
 Create Date: 2026-11-26 16:55:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_devs_policy"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006_reports_callbacks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """delivery routing: provider message ids, early reports, provider health
 
 Revision ID: 0008_delivery_routing
-Revises: 0002
+Revises: 0007_devs_policy
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_delivery_routing"
-down_revision: str | None = "0002"
+down_revision: str | None = "0007_devs_policy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
