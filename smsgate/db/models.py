@@ -239,9 +239,7 @@ class Unsubscribe(Base):
 
     __tablename__ = "unsubscribes"
 
-    app_id: Mapped[int] = mapped_column(
-        ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
-    )
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
     mobile: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
     created_at: Mapped[int] = mapped_column(BigInteger)
 
