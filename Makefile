@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: serve test test-peers speech lint format bench clean
+.PHONY: serve test test-peers speech lint format bench bench-smpp clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ format: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(BIN)/python bench/run.py
+
+bench-smpp: $(VENV)/.test
+	$(BIN)/python bench/smpp.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -6,9 +6,9 @@ final once every part has a report: delivered when all were, else the first fail
 A report that arrives before its submit answer was recorded waits in `pending_reports`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.models import PendingReport, ProviderMessageId, table
@@ -18,6 +18,7 @@ from smsgate.messages.status import DELIVERED, record_delivery_reports
 IDS = table(ProviderMessageId)
 PENDING = table(PendingReport)
 _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+_REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
 
 
 def remember_provider_ids(
@@ -31,6 +32,7 @@ def remember_provider_ids(
     ]
     if not rows:
         return
+    serialise_with_reports(conn, [provider])
     insert = _DIALECTS[conn.dialect.name].insert(IDS)
     # An id seen again (a retried submit the carrier numbered the same) now names this message.
     conn.execute(
@@ -60,22 +62,25 @@ def apply_reports(
     conn: Connection, provider: str, reports: Sequence[ProviderReport], now: int
 ) -> None:
     """Record each report against its message part, or keep it until its id is known."""
+    serialise_with_reports(conn, [provider])
     touched: dict[str, None] = {}
     for report in reports:
-        spellings = (report.provider_message_id, *report.aliases)
-        match = conn.execute(
-            select(IDS.c.provider_message_id, IDS.c.msg_id)
-            .where(IDS.c.provider == provider, IDS.c.provider_message_id.in_(spellings))
-            .limit(1)
-        ).first()
+        spellings = tuple(dict.fromkeys((report.provider_message_id, *report.aliases)))
+        found = dict(
+            conn.execute(
+                select(IDS.c.provider_message_id, IDS.c.msg_id).where(
+                    IDS.c.provider == provider, IDS.c.provider_message_id.in_(spellings)
+                )
+            ).all()
+        )
+        # The id as the report spells it first, then the other readings in the given order.
+        match = next((pid for pid in spellings if pid in found), None)
         if match is None:
             _keep_for_later(conn, provider, spellings, report.report_status, now)
             continue
         conn.execute(
             update(IDS)
-            .where(
-                IDS.c.provider == provider, IDS.c.provider_message_id == match.provider_message_id
-            )
+            .where(IDS.c.provider == provider, IDS.c.provider_message_id == match)
             .values(report_status=report.report_status)
         )
         conn.execute(
@@ -83,9 +88,22 @@ def apply_reports(
                 PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(spellings)
             )
         )
-        touched[match.msg_id] = None
+        touched[found[match]] = None
     finals = [(msg_id, status) for msg_id in touched if (status := _final_status(conn, msg_id))]
     record_delivery_reports(conn, finals)
+
+
+def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:
+    """On PostgreSQL, a report and the submit answer it overtook may commit at the same moment,
+    each missing the other's rows (the report looks for the id, the submit looks for the early
+    report). One lock per provider orders them; SQLite's write lock already does. Take it before
+    touching any message row, in name order, so that transactions cannot deadlock."""
+    if conn.dialect.name == "postgresql":
+        for provider in sorted(set(providers)):
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))"),
+                {"space": _REPORT_LOCK_SPACE, "provider": provider},
+            )
 
 
 def _final_status(conn: Connection, msg_id: str) -> int | None:

@@ -15,7 +15,11 @@ from smsgate.apps.service import longest_limit_window
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.delivery.outbox import ClaimedEntry
-from smsgate.delivery.provider_ids import prune_provider_ids, remember_provider_ids
+from smsgate.delivery.provider_ids import (
+    prune_provider_ids,
+    remember_provider_ids,
+    serialise_with_reports,
+)
 from smsgate.delivery.providers.base import (
     Accepted,
     OutboundMessage,
@@ -133,6 +137,9 @@ def record_outcomes(
     """Accepted: out of the outbox, submitted. Refused or out of tries: out of the outbox, failed,
     units refunded. A transport error: back in the outbox after an exponential backoff."""
     now = clock.now_ms()
+    serialise_with_reports(
+        conn, (r.provider or provider for r in results if isinstance(r, Accepted))
+    )
     accepted: dict[str, list[tuple[str, str | None]]] = {}
     provider_ids: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     finished: list[int] = []

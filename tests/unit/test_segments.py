@@ -2,7 +2,7 @@
 
 import pytest
 
-from smsgate.messages.segments import count_segments, gsm7_length
+from smsgate.messages.segments import count_segments, gsm7_length, split_parts
 
 # GSM 03.38 default alphabet (escape 0x1B left out) and its extension table.
 GSM_BASIC = (
@@ -52,7 +52,7 @@ def test_gsm7_boundaries(length: int, parts: int) -> None:
 
 @pytest.mark.parametrize(
     ("septets", "parts"),
-    [(160, 1), (162, 2), (306, 2), (308, 3)],
+    [(160, 1), (162, 2), (304, 2), (306, 3)],  # 76 whole pairs a part
 )
 def test_gsm7_boundaries_with_extension_characters(septets: int, parts: int) -> None:
     assert count_segments("€" * (septets // 2)) == parts
@@ -88,7 +88,7 @@ def test_ucs2_boundaries_with_chinese(length: int, parts: int) -> None:
         ("😀" * 35 + "a", 2),
         ("验" * 69 + "😀", 2),
         ("验" * 68 + "😀", 1),
-        ("😀" * 67, 2),
+        ("😀" * 67, 3),  # 67 units, but a part holds 33 whole emoji (66 units)
         ("😀" * 67 + "验", 3),
     ],
 )
@@ -105,3 +105,19 @@ def test_mixed_chinese_and_latin_is_ucs2() -> None:
 
 def test_typical_signed_code_sms_is_one_part() -> None:
     assert count_segments("【极光推送】您的验证码是012345，5分钟内有效。") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("a" * 152 + "€" + "a" * 151, 2),
+        ("a" * 152 + "€" + "a" * 152, 3),  # 306 septets, but the escape pair moves whole
+        ("验" * 65 + "😀" + "验" * 66, 2),
+        ("验" * 66 + "😀" + "验" * 66, 3),  # the surrogate pair is never cut
+    ],
+)
+def test_parts_are_never_cut_inside_a_character(text: str, parts: int) -> None:
+    fits_gsm, cut = split_parts(text)
+    assert "".join(cut) == text
+    assert len(cut) == parts == count_segments(text)
+    assert fits_gsm == (gsm7_length(text) is not None)

@@ -1,0 +1,1 @@
+"""The SMPP 3.4 provider: transceiver binds to a carrier's SMSC."""
