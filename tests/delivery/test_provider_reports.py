@@ -155,3 +155,18 @@ async def test_health_is_saved_per_worker_and_read_back(ctx: Context) -> None:
     assert sum(row.accepted for row in health.values()) == 1
     assert {row.updated_at for row in health.values()} == {2000}
     assert len(await rows(ctx, select(ProviderHealth.provider))) == 2
+
+
+async def test_the_id_as_the_report_spells_it_wins_over_its_other_readings(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    carrier = Carrier("c")
+    first = await send(api, tenant, "1")
+    await worker_for(ctx, carrier).deliver_due()  # numbered 1f0
+    carrier.next_id = 0x1F0 * 16  # the next message is numbered "1f00"
+    second = await send(api, tenant, "2")
+    await worker_for(ctx, carrier).deliver_due()
+    # "1f00" read as decimal would be another id; the exact spelling must win.
+    await DatabaseEvents(ctx.db).reports("c", [ProviderReport("1f00", 4003, aliases=("1f0",))])
+    assert (await message(ctx, second))[:2] == ("failed", 4003)
+    assert (await message(ctx, first))[:2] == ("submitted", None)
