@@ -12,6 +12,7 @@ from starlette.requests import Request
 from smsgate.apps.service import AppAccount
 from smsgate.content.service import check_app_access
 from smsgate.context import Context
+from smsgate.errors import JsmsError
 from smsgate.lenient import read_json_object
 
 
@@ -46,3 +47,12 @@ async def json_call(request: Request) -> JsonCall:
     call = await app_call(request)
     body = await read_json_object(request, call.ctx.settings.max_body_bytes)
     return JsonCall(call.ctx, call.app, body)
+
+
+def path_id(request: Request, name: str, unknown_code: int) -> int:
+    """A numeric id in the path; anything but digits (at most 18, so it fits a BIGINT) names
+    no object, which is JSMS error `unknown_code`."""
+    text: str = request.path_params[name]
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise JsmsError(unknown_code)
+    return int(text)

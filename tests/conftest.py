@@ -7,6 +7,7 @@ on each.
 """
 
 import asyncio
+import json
 import os
 import shutil
 import uuid
@@ -15,15 +16,18 @@ from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import httpx
 import pytest
+from click.testing import Result
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from smsgate.app import create_app
 from smsgate.apps.service import create_app as create_account
+from smsgate.cli import cli
 from smsgate.context import Context, open_context
 from smsgate.db.engine import Database
 from smsgate.db.migrate import migrate
@@ -271,3 +275,30 @@ class FrozenClock:
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return FrozenClock(monkeypatch)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+class CliRun(Protocol):
+    def __call__(self, *args: str, ok: bool = True) -> Result: ...
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> CliRun:
+    """`smsgate ...` in-process on a SQLite database in tmp_path; unless `ok=False`, the command
+    must exit 0."""
+    runner = CliRunner()
+    env = {"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""}
+
+    def invoke(*args: str, ok: bool = True) -> Result:
+        result = runner.invoke(cli, list(args), env=env)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(result.stdout)

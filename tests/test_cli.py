@@ -1,32 +1,10 @@
 """The `smsgate` command line: the contract scripts rely on (--json output, exit codes)."""
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from smsgate.cli import cli
-
-
-@pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""}
-
-    def invoke(*args: str, ok: bool = True) -> Any:
-        result = runner.invoke(cli, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return invoke
-
-
-def as_json(result: Any) -> Any:
-    return json.loads(result.stdout)
+from tests.conftest import as_json
 
 
 def create_code_template(run, key: str, text: str, *extra: str, ok: bool = True) -> Any:  # type: ignore[no-untyped-def]

@@ -2,39 +2,16 @@
 reviews what apps submitted, against the same database the API writes."""
 
 import asyncio
-import json
 from pathlib import Path
-from typing import Any
-
-import pytest
-from typer.testing import CliRunner
 
 from smsgate.apps.service import find_app
-from smsgate.cli import cli
 from smsgate.context import open_context
 from smsgate.db.migrate import migrate
 from smsgate.settings import Settings
 from smsgate.signs.service import SignDraft, show_sign, submit_sign
+from tests.conftest import as_json
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
-
-
-@pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""}
-
-    def invoke(*args: str, ok: bool = True) -> Any:
-        result = runner.invoke(cli, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return invoke
-
-
-def as_json(result: Any) -> Any:
-    return json.loads(result.stdout)
 
 
 def submitted_sign(tmp_path: Path, app_key: str, text: str, images: list[bytes]) -> int:

@@ -6,28 +6,18 @@ is several times cheaper per call than building a statement each time.
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from smsgate.db.models import App, table
+from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
 
 APPS = table(App)
-QUOTA_CATEGORIES = ("balance", "voice", "industry", "market")
 
 _INSERT = insert(APPS).returning(APPS.c.id)
 _BY_KEY = select(APPS).where(APPS.c.app_key == bindparam("app_key"))
-_QUOTAS = select(*(APPS.c[name] for name in QUOTA_CATEGORIES)).where(
-    APPS.c.id == bindparam("app_id")
-)
-_TAKE = {
-    name: update(APPS)
-    .where(
-        APPS.c.id == bindparam("app_id"),
-        APPS.c[name].is_not(None),
-        APPS.c[name] >= bindparam("units"),
-    )
-    .values({name: APPS.c[name] - bindparam("units")})
-    for name in QUOTA_CATEGORIES
-}
+_QUOTAS = quota_select(APPS, "app_id")
+_TAKE = take_statements(APPS, "app_id")
+# Only to a category that is allocated: an unmetered (NULL) category stays unmetered.
 _GIVE = {
     name: update(APPS)
     .where(APPS.c.id == bindparam("app_id"), APPS.c[name].is_not(None))
@@ -75,12 +65,7 @@ def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -
     conn.execute(update(APPS).where(APPS.c.id == app_id).values({category: value}))
 
 
-_CREDIT = {
-    name: update(APPS)
-    .where(APPS.c.id == bindparam("app_id"))
-    .values({name: func.coalesce(APPS.c[name], 0) + bindparam("units")})
-    for name in QUOTA_CATEGORIES
-}
+_CREDIT = credit_statements(APPS, "app_id")
 
 
 def credit_units(conn: Connection, app_id: int, category: str, units: int) -> None:

@@ -17,8 +17,8 @@ from smsgate.apps.policy import (
     longest_window,
     merge_policy,
 )
-from smsgate.apps.repository import QUOTA_CATEGORIES
 from smsgate.db.engine import Database
+from smsgate.db.quotas import QUOTA_CATEGORIES
 from smsgate.errors import JsmsError
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from smsgate.apps import service as app_service
+from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.signs import review
@@ -18,19 +18,13 @@ STATUS_NAMES = {number: name for name, number in STATUSES.items()}
 
 @sign_cli.command("list")
 def sign_list(
-    status: Annotated[
-        str | None, typer.Option(help="review, approved or rejected; default: all.")
-    ] = None,
-    app: Annotated[str | None, typer.Option("--app", help="Only this app's (appKey).")] = None,
-    as_json: JsonFlag = False,
+    status: StatusFilter = None, app: AppFilter = None, as_json: JsonFlag = False
 ) -> None:
     """Signatures with their proof images (paths under the data dir), oldest first."""
-    if status is not None and status not in STATUSES:
-        raise typer.BadParameter("review, approved or rejected", param_hint="--status")
+    chosen = chosen_status(status, STATUSES)
 
     async def work(ctx: Context) -> list[review.SignForReview]:
-        app_id = None if app is None else (await app_service.find_app(ctx.db, app)).id
-        chosen = None if status is None else STATUSES[status]
+        app_id = await chosen_app_id(ctx, app)
         return await review.signs_for_review(
             ctx.db, ctx.settings.data_dir, status=chosen, app_id=app_id
         )
@@ -58,12 +52,7 @@ def sign_approve(
     as_json: JsonFlag = False,
 ) -> None:
     """Approve a signature; the app's first approved signature becomes its default."""
-
-    async def work(ctx: Context) -> None:
-        await review.review_sign(ctx.db, sign_id, approve=True, make_default=default)
-
-    run_job(work)
-    emit({"sign_id": sign_id, "status": "approved"}, as_json, f"signature {sign_id} approved")
+    _review(sign_id, as_json, approve=True, make_default=default)
 
 
 @sign_cli.command("reject")
@@ -73,9 +62,17 @@ def sign_reject(
     as_json: JsonFlag = False,
 ) -> None:
     """Reject a signature with a reason; the app may change it and submit it again."""
+    _review(sign_id, as_json, approve=False, reason=reason)
 
+
+def _review(
+    sign_id: int, as_json: bool, *, approve: bool, reason: str = "", make_default: bool = False
+) -> None:
     async def work(ctx: Context) -> None:
-        await review.review_sign(ctx.db, sign_id, approve=False, reason=reason)
+        await review.review_sign(
+            ctx.db, sign_id, approve=approve, reason=reason, make_default=make_default
+        )
 
     run_job(work)
-    emit({"sign_id": sign_id, "status": "rejected"}, as_json, f"signature {sign_id} rejected")
+    status = "approved" if approve else "rejected"
+    emit({"sign_id": sign_id, "status": status}, as_json, f"signature {sign_id} {status}")

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from smsgate.apps import service as app_service
+from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.templates import service as template_service
@@ -46,12 +47,7 @@ def template_create(
 @template_cli.command("approve")
 def template_approve(temp_id: int, as_json: JsonFlag = False) -> None:
     """Approve a template; the app gets an SMS_TEMPLATE callback."""
-
-    async def work(ctx: Context) -> None:
-        await template_service.review_template(ctx.db, temp_id, approve=True)
-
-    run_job(work)
-    emit({"temp_id": temp_id, "status": "approved"}, as_json, f"template {temp_id} approved")
+    _review(temp_id, as_json, approve=True)
 
 
 @template_cli.command("reject")
@@ -62,12 +58,16 @@ def template_reject(
 ) -> None:
     """Reject a template with a reason; the app gets an SMS_TEMPLATE callback and may change
     the template and submit it again."""
+    _review(temp_id, as_json, approve=False, reason=reason)
 
+
+def _review(temp_id: int, as_json: bool, *, approve: bool, reason: str = "") -> None:
     async def work(ctx: Context) -> None:
-        await template_service.review_template(ctx.db, temp_id, approve=False, reason=reason)
+        await template_service.review_template(ctx.db, temp_id, approve=approve, reason=reason)
 
     run_job(work)
-    emit({"temp_id": temp_id, "status": "rejected"}, as_json, f"template {temp_id} rejected")
+    status = "approved" if approve else "rejected"
+    emit({"temp_id": temp_id, "status": status}, as_json, f"template {temp_id} {status}")
 
 
 _STATUSES = {"review": template_service.IN_REVIEW, "approved": template_service.APPROVED}
@@ -76,19 +76,13 @@ _STATUSES["rejected"] = template_service.REJECTED
 
 @template_cli.command("list")
 def template_list(
-    status: Annotated[
-        str | None, typer.Option(help="review, approved or rejected; default: all.")
-    ] = None,
-    app: Annotated[str | None, typer.Option("--app", help="Only this app's (appKey).")] = None,
-    as_json: JsonFlag = False,
+    status: StatusFilter = None, app: AppFilter = None, as_json: JsonFlag = False
 ) -> None:
     """Templates with their type, text, remark and review state, oldest first."""
-    if status is not None and status not in _STATUSES:
-        raise typer.BadParameter("review, approved or rejected", param_hint="--status")
+    chosen = chosen_status(status, _STATUSES)
 
     async def work(ctx: Context) -> list[template_service.TemplateForReview]:
-        app_id = None if app is None else (await app_service.find_app(ctx.db, app)).id
-        chosen = None if status is None else _STATUSES[status]
+        app_id = await chosen_app_id(ctx, app)
         return await template_service.templates_for_review(ctx.db, status=chosen, app_id=app_id)
 
     rows = [asdict(template) for template in run_job(work)]

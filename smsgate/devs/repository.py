@@ -2,35 +2,18 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select
 
 from smsgate.db.models import Dev, table
+from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
 
 DEVS = table(Dev)
-QUOTA_CATEGORIES = ("balance", "voice", "industry", "market")
 
 _INSERT = insert(DEVS).returning(DEVS.c.id)
 _BY_KEY = select(DEVS).where(DEVS.c.dev_key == bindparam("dev_key"))
-_QUOTAS = select(*(DEVS.c[name] for name in QUOTA_CATEGORIES)).where(
-    DEVS.c.id == bindparam("dev_id")
-)
-# Conditional: never below zero, and only from a pool that has something allocated.
-_TAKE = {
-    name: update(DEVS)
-    .where(
-        DEVS.c.id == bindparam("dev_id"),
-        DEVS.c[name].is_not(None),
-        DEVS.c[name] >= bindparam("units"),
-    )
-    .values({name: DEVS.c[name] - bindparam("units")})
-    for name in QUOTA_CATEGORIES
-}
-_ADD = {
-    name: update(DEVS)
-    .where(DEVS.c.id == bindparam("dev_id"))
-    .values({name: func.coalesce(DEVS.c[name], 0) + bindparam("units")})
-    for name in QUOTA_CATEGORIES
-}
+_QUOTAS = quota_select(DEVS, "dev_id")
+_TAKE = take_statements(DEVS, "dev_id")
+_ADD = credit_statements(DEVS, "dev_id")
 
 
 def insert_dev(conn: Connection, values: dict[str, object]) -> int:

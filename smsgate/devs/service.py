@@ -14,8 +14,8 @@ from smsgate import clock
 from smsgate.apps import service as app_service
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
 from smsgate.db.engine import Database
+from smsgate.db.quotas import QUOTA_CATEGORIES
 from smsgate.devs import repository
-from smsgate.devs.repository import QUOTA_CATEGORIES
 
 
 @dataclass(frozen=True, slots=True)

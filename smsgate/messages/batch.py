@@ -80,13 +80,7 @@ async def accept_batch(
             built = _build_each(conn, items)
             keys = [m.limit_key for m in built if isinstance(m, OutgoingMessage)]
             ctx.limiter.lock_in_order(conn, keys)
-            outcomes = [
-                _record_one(ctx, conn, app, item.msg_id, message, now)
-                for item, message in zip(items, built, strict=True)
-            ]
-            if finish is not None:
-                finish(conn, outcomes)
-            return outcomes
+            return _record_all(ctx, conn, app, items, built, now, finish)
 
         outcomes = await ctx.db.write(work)
     else:
@@ -119,13 +113,7 @@ async def _accept_batch_with_redis(
     def work(conn: Connection) -> list[BatchOutcome]:
         if claim is not None:
             claim(conn)
-        outcomes = [
-            _record_one(ctx, conn, app, item.msg_id, message, now)
-            for item, message in zip(items, built, strict=True)
-        ]
-        if finish is not None:
-            finish(conn, outcomes)
-        return outcomes
+        return _record_all(ctx, conn, app, items, built, now, finish)
 
     try:
         outcomes = await ctx.db.write(work)
@@ -156,6 +144,25 @@ def _build_each(
         seen.add((message.mobile, message.text))
         built.append(message)
     return built
+
+
+def _record_all(
+    ctx: Context,
+    conn: Connection,
+    app: AppAccount,
+    items: Sequence[BatchItem],
+    built: Sequence["OutgoingMessage | JsmsError"],
+    now: int,
+    finish: FinishBatch | None,
+) -> list[BatchOutcome]:
+    """Every recipient in order, then `finish` with the outcomes, in the same transaction."""
+    outcomes = [
+        _record_one(ctx, conn, app, item.msg_id, message, now)
+        for item, message in zip(items, built, strict=True)
+    ]
+    if finish is not None:
+        finish(conn, outcomes)
+    return outcomes
 
 
 def _record_one(

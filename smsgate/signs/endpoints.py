@@ -5,8 +5,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsgate.dependencies import app_call
-from smsgate.errors import JsmsError
+from smsgate.dependencies import app_call, path_id
 from smsgate.responses import JsmsJSONResponse, empty_response
 from smsgate.signs import service
 from smsgate.signs.forms import read_sign_form
@@ -17,10 +16,7 @@ router = APIRouter()
 
 def _sign_id(request: Request) -> int:
     """The id in the path; anything but a positive number names no signature (50102)."""
-    text: str = request.path_params["sign_id"]
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise JsmsError(50102)
-    return int(text)
+    return path_id(request, "sign_id", 50102)
 
 
 async def create_sign(request: Request) -> JsmsJSONResponse:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from smsgate.db.models import App, Sign, SignImage, table
+from smsgate.db.review_queue import rows_for_review
 
 SIGNS = table(Sign)
 IMAGES = table(SignImage)
@@ -84,12 +85,7 @@ def replace_images(conn: Connection, sign_id: int, rows: list[dict[str, object]]
 
 
 def list_signs(conn: Connection, status: int | None, app_id: int | None) -> list[Row[Any]]:
-    query = select(SIGNS, APPS.c.app_key).join(APPS, APPS.c.id == SIGNS.c.app_id)
-    if status is not None:
-        query = query.where(SIGNS.c.status == status)
-    if app_id is not None:
-        query = query.where(SIGNS.c.app_id == app_id)
-    return list(conn.execute(query.order_by(SIGNS.c.id)).all())
+    return rows_for_review(conn, SIGNS, status, app_id)
 
 
 def images_of(conn: Connection, sign_ids: Sequence[int]) -> dict[int, list[str]]:

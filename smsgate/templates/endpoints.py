@@ -5,8 +5,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsgate.dependencies import app_call, json_call
-from smsgate.errors import JsmsError
+from smsgate.dependencies import app_call, json_call, path_id
 from smsgate.responses import JsmsJSONResponse, empty_response
 from smsgate.templates import service
 from smsgate.templates.schemas import TemplateCreated, TemplateShown, template_draft
@@ -17,10 +16,7 @@ router = APIRouter()
 def _temp_id(request: Request) -> int:
     """The id in the path (authoritative over a `temp_id` in the body); anything but a
     positive number names no template (50013)."""
-    text: str = request.path_params["temp_id"]
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise JsmsError(50013)
-    return int(text)
+    return path_id(request, "temp_id", 50013)
 
 
 async def create_template(request: Request) -> JsmsJSONResponse:

@@ -4,10 +4,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
-from smsgate.db.models import App, Template, table
+from smsgate.db.models import Template, table
+from smsgate.db.review_queue import rows_for_review
 
 TEMPLATES = table(Template)
-APPS = table(App)
 _INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
 _SENDABLE_COLUMNS = ("id", "app_id", "type", "template", "ttl", "status")
 _FOR_SEND = select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
@@ -56,9 +56,4 @@ def delete_template(conn: Connection, temp_id: int) -> None:
 
 
 def list_templates(conn: Connection, status: int | None, app_id: int | None) -> list[Row[Any]]:
-    query = select(TEMPLATES, APPS.c.app_key).join(APPS, APPS.c.id == TEMPLATES.c.app_id)
-    if status is not None:
-        query = query.where(TEMPLATES.c.status == status)
-    if app_id is not None:
-        query = query.where(TEMPLATES.c.app_id == app_id)
-    return list(conn.execute(query.order_by(TEMPLATES.c.id)).all())
+    return rows_for_review(conn, TEMPLATES, status, app_id)

@@ -142,6 +142,21 @@ def _tell_app(conn: Connection, app_id: int, temp_id: int, status: int, reason: 
         enqueue_callback(conn, app_id, "SMS_TEMPLATE", data)
 
 
+def _submitted_columns(
+    checked: _Checked, status: int, reason: str | None, now: int
+) -> dict[str, object]:
+    """What a template is stored with when it is submitted, and again when it is changed."""
+    return {
+        "type": checked.template_type,
+        "template": checked.text,
+        "ttl": checked.ttl,
+        "remark": checked.remark,
+        "status": status,
+        "refuse_reason": reason,
+        "updated_at": now,
+    }
+
+
 async def submit_template(ctx: Context, app_id: int, draft: TemplateDraft) -> int:
     """POST /v1/templates: a new template in review (or judged at once by the auto-review)."""
     checked = _check_draft(draft, ctx.settings)
@@ -150,20 +165,8 @@ async def submit_template(ctx: Context, app_id: int, draft: TemplateDraft) -> in
         sign = _check_against_app(conn, app_id, checked, ctx.settings)
         status, reason = _auto_verdict(checked, sign, ctx.settings)
         now = clock.now_ms()
-        temp_id = repository.insert_template(
-            conn,
-            {
-                "app_id": app_id,
-                "type": checked.template_type,
-                "template": checked.text,
-                "ttl": checked.ttl,
-                "remark": checked.remark,
-                "status": status,
-                "refuse_reason": reason,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+        values = _submitted_columns(checked, status, reason, now)
+        temp_id = repository.insert_template(conn, {"app_id": app_id, **values, "created_at": now})
         _tell_app(conn, app_id, temp_id, status, reason)
         return temp_id
 
@@ -183,15 +186,7 @@ async def change_template(ctx: Context, app_id: int, temp_id: int, draft: Templa
         checked = _check_draft(draft, ctx.settings)
         sign = _check_against_app(conn, app_id, checked, ctx.settings)
         status, reason = _auto_verdict(checked, sign, ctx.settings)
-        values = {
-            "type": checked.template_type,
-            "template": checked.text,
-            "ttl": checked.ttl,
-            "remark": checked.remark,
-            "status": status,
-            "refuse_reason": reason,
-            "updated_at": clock.now_ms(),
-        }
+        values = _submitted_columns(checked, status, reason, clock.now_ms())
         repository.update_template(conn, temp_id, values)
         _tell_app(conn, app_id, temp_id, status, reason)
         return temp_id

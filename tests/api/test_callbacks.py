@@ -36,6 +36,13 @@ def receiver(tenant: Tenant) -> Iterator[CallbackReceiver]:
 
 
 @pytest.fixture
+async def subscribed(ctx: Context, tenant: Tenant, receiver: CallbackReceiver) -> CallbackReceiver:
+    """The receiver, set (and checked) as the tenant's callback URL."""
+    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
+    return receiver
+
+
+@pytest.fixture
 async def sender(ctx: Context) -> AsyncIterator[CallbackSender]:
     async with httpx.AsyncClient(timeout=5.0) as client:
         yield CallbackSender(ctx, client)
@@ -66,18 +73,17 @@ async def test_a_delivery_report_is_a_signed_form_post(
     ctx: Context,
     tenant: Tenant,
     worker: Delivery,
-    receiver: CallbackReceiver,
     sender: CallbackSender,
     frozen_clock: FrozenClock,
+    subscribed: CallbackReceiver,
 ) -> None:
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
     body = {"mobile": "13800138000", "temp_id": tenant.notify_temp}
     body["temp_para"] = {"name": "张三", "order": "A1"}
     msg_id = (await api.post("/v1/messages", json=body, auth=tenant.auth)).json()["msg_id"]
     await worker.run_until_idle()
-    assert receiver.posts == []  # nothing is posted from the transaction that caused it
+    assert subscribed.posts == []  # nothing is posted from the transaction that caused it
     assert await sender.send_due() == 1
-    [post] = receiver.posts
+    [post] = subscribed.posts
     assert post.content_type.startswith("application/x-www-form-urlencoded")
     assert set(post.form) == {"nonce", "timestamp", "signature", "type", "data"}
     assert post.signature_ok
@@ -97,11 +103,10 @@ async def test_a_delivery_report_is_a_signed_form_post(
 async def test_replies_and_reviews_are_posted_too(
     ctx: Context,
     tenant: Tenant,
-    receiver: CallbackReceiver,
     sender: CallbackSender,
     frozen_clock: FrozenClock,
+    subscribed: CallbackReceiver,
 ) -> None:
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
     await set_reply_numbers(ctx.db, tenant.app_key, ["1069000001"])
     await inject_reply(ctx.db, "1069000001", "13800138000", "收到")
     review = {"tempId": tenant.notify_temp, "status": 2, "refuseReason": "含有敏感词"}
@@ -109,13 +114,13 @@ async def test_replies_and_reviews_are_posted_too(
     sign = {"signId": 7, "status": 1, "refuseReason": None}
     await ctx.db.write(lambda conn: enqueue_callback(conn, tenant.app_id, "SMS_SIGN", sign))
     assert await sender.send_due() == 3
-    posted = {post.field("type"): json.loads(post.field("data")) for post in receiver.posts}
+    posted = {post.field("type"): json.loads(post.field("data")) for post in subscribed.posts}
     assert posted == {
         "SMS_REPLY": {"phone": "13800138000", "replyTime": frozen_clock.now, "content": "收到"},
         "SMS_TEMPLATE": review,
         "SMS_SIGN": sign,
     }
-    assert all(post.signature_ok for post in receiver.posts)
+    assert all(post.signature_ok for post in subscribed.posts)
     with pytest.raises(ValueError, match="unknown callback event"):
         await ctx.db.write(lambda conn: enqueue_callback(conn, tenant.app_id, "SMS_OTHER", {}))
 
@@ -129,12 +134,11 @@ async def test_an_app_without_a_callback_url_gets_none(ctx: Context, tenant: Ten
 async def test_failures_are_retried_at_3_min_1_h_12_h_then_dead_until_replayed(
     ctx: Context,
     tenant: Tenant,
-    receiver: CallbackReceiver,
     sender: CallbackSender,
     frozen_clock: FrozenClock,
+    subscribed: CallbackReceiver,
 ) -> None:
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
-    receiver.default_status = 500
+    subscribed.default_status = 500
     await report(ctx, tenant)
     assert await sender.send_due() == 1
     for wait in (3 * MINUTE_MS, HOUR_MS, 12 * HOUR_MS):
@@ -142,8 +146,8 @@ async def test_failures_are_retried_at_3_min_1_h_12_h_then_dead_until_replayed(
         assert await sender.send_due() == 0, "too early"
         frozen_clock.advance(1)
         assert await sender.send_due() == 1
-    assert len(receiver.posts) == 4
-    assert len({post.field("nonce") for post in receiver.posts}) == 4  # each try signed afresh
+    assert len(subscribed.posts) == 4
+    assert len({post.field("nonce") for post in subscribed.posts}) == 4  # each try signed afresh
     frozen_clock.advance(30 * 24 * HOUR_MS)
     assert await sender.send_due() == 0  # dead: no more tries
 
@@ -153,23 +157,22 @@ async def test_failures_are_retried_at_3_min_1_h_12_h_then_dead_until_replayed(
     assert (dead["app_key"], dead["type"], dead["attempts"]) == (tenant.app_key, "SMS_REPORT", 4)
     assert dead["last_error"] == "HTTP 500"
 
-    receiver.default_status = 200
+    subscribed.default_status = 200
     replayed = await smsgate_cli(ctx, "callbacks", "replay", str(dead["id"]), "--json")
     assert json.loads(replayed.stdout) == {"replayed": 1}
     assert await sender.send_due() == 1
-    assert len(receiver.posts) == 5 and receiver.posts[-1].signature_ok
+    assert len(subscribed.posts) == 5 and subscribed.posts[-1].signature_ok
     assert await outbox_size(ctx) == 0
 
 
 async def test_replay_all_dead(
     ctx: Context,
     tenant: Tenant,
-    receiver: CallbackReceiver,
     sender: CallbackSender,
     frozen_clock: FrozenClock,
+    subscribed: CallbackReceiver,
 ) -> None:
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
-    receiver.default_status = 503
+    subscribed.default_status = 503
     await report(ctx, tenant, "m1")
     await report(ctx, tenant, "m2")
     for _ in range(4):
@@ -180,7 +183,7 @@ async def test_replay_all_dead(
     assert refused.exit_code == 1
     replayed = await smsgate_cli(ctx, "callbacks", "replay", "--all-dead", "--json")
     assert json.loads(replayed.stdout) == {"replayed": 2}
-    receiver.default_status = 204  # any 2xx delivers
+    subscribed.default_status = 204  # any 2xx delivers
     assert await sender.send_due() == 2
     assert await outbox_size(ctx) == 0
 
@@ -199,9 +202,8 @@ async def test_an_unreachable_receiver_is_a_failure_like_any_other(
 
 
 async def test_parallel_senders_post_each_callback_once(
-    ctx: Context, tenant: Tenant, receiver: CallbackReceiver
+    ctx: Context, tenant: Tenant, subscribed: CallbackReceiver
 ) -> None:
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
     for i in range(12):
         await report(ctx, tenant, f"m{i}")
     async with httpx.AsyncClient(timeout=5.0) as one, httpx.AsyncClient(timeout=5.0) as two:
@@ -209,7 +211,7 @@ async def test_parallel_senders_post_each_callback_once(
         senders = [CallbackSender(ctx, one), CallbackSender(ctx, two)]
         while sum(await asyncio.gather(*(s.send_due() for s in senders))):
             pass
-    posted = sorted(json.loads(p.field("data"))["msgId"] for p in receiver.posts)
+    posted = sorted(json.loads(p.field("data"))["msgId"] for p in subscribed.posts)
     assert posted == sorted(f"m{i}" for i in range(12))
 
 
@@ -240,14 +242,13 @@ async def test_signing_needs_the_right_master_secret_once(
 
 
 async def test_callbacks_go_to_their_own_app_only(
-    ctx: Context, tenant: Tenant, receiver: CallbackReceiver, sender: CallbackSender
+    ctx: Context, tenant: Tenant, sender: CallbackSender, subscribed: CallbackReceiver
 ) -> None:
     other = await make_tenant(ctx)
-    await set_callback_url(ctx, tenant.app_key, receiver.url, tenant.secret)
     await report(ctx, other, "theirs")
     await report(ctx, tenant, "ours")
     assert await sender.send_due() == 1
-    assert [json.loads(p.field("data"))["msgId"] for p in receiver.posts] == ["ours"]
+    assert [json.loads(p.field("data"))["msgId"] for p in subscribed.posts] == ["ours"]
 
 
 async def test_the_command_line_sets_checks_and_removes_the_url(

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,16 @@ def app_auth(smsgate_server: SmsgateServer, request: pytest.FixtureRequest) -> t
 
 
 @pytest.fixture
-def phones(tmp_path: Path) -> Iterator[list[Phone]]:
+def phone_on(tmp_path: Path) -> Iterator[Callable[[str, int], Phone]]:
+    """Starts SIPp with a scenario on a trunk's port; every phone started is stopped after."""
     started: list[Phone] = []
-    yield started
+
+    def start(scenario_xml: str, port: int) -> Phone:
+        phone = start_phone(tmp_path / "sipp", scenario_xml, port=port)
+        started.append(phone)
+        return phone
+
+    yield start
     for phone in started:
         phone.stop()
 
@@ -178,12 +185,10 @@ def test_an_answered_call_reads_the_code_and_reports_4001(
     app_auth: tuple[str, str],
     trunks: Trunks,
     media: MediaSocket,
-    phones: list[Phone],
-    tmp_path: Path,
+    phone_on: Callable[[str, int], Phone],
 ) -> None:
     xml = scenario("answer", user=ANSWERS, payload_type=0, media_port=media.port)
-    phone = start_phone(tmp_path / "sipp", xml, port=trunks.answer)
-    phones.append(phone)
+    phone = phone_on(xml, trunks.answer)
     msg_id = send_voice_code(smsgate_server, app_auth, ANSWERS, "4721", 1)
 
     report = wait_for_report(smsgate_server, app_auth, msg_id)
@@ -215,15 +220,13 @@ def test_a_call_that_is_not_answered_reports_why(
     smsgate_server: SmsgateServer,
     app_auth: tuple[str, str],
     trunks: Trunks,
-    phones: list[Phone],
-    tmp_path: Path,
+    phone_on: Callable[[str, int], Phone],
     kind: str,
     number: str,
     status: int,
 ) -> None:
     port = trunks.busy if kind == "busy" else trunks.silent
-    phone = start_phone(tmp_path / "sipp", scenario(kind, user=number, payload_type=0), port=port)
-    phones.append(phone)
+    phone = phone_on(scenario(kind, user=number, payload_type=0), port)
     msg_id = send_voice_code(smsgate_server, app_auth, number, "5566", 0)
     assert wait_for_report(smsgate_server, app_auth, msg_id)["status"] == status
     assert phone.wait() == 0, phone.log()
@@ -241,12 +244,10 @@ def test_a_trunk_with_digest_auth(
     app_auth: tuple[str, str],
     trunks: Trunks,
     media: MediaSocket,
-    phones: list[Phone],
-    tmp_path: Path,
+    phone_on: Callable[[str, int], Phone],
 ) -> None:
     xml = scenario("auth401", user=AUTH, payload_type=0, media_port=media.port)
-    phone = start_phone(tmp_path / "sipp", xml, port=trunks.auth)
-    phones.append(phone)
+    phone = phone_on(xml, trunks.auth)
     msg_id = send_voice_code(smsgate_server, app_auth, AUTH, "90817", 2)
     assert wait_for_report(smsgate_server, app_auth, msg_id)["status"] == 4001
     assert phone.wait() == 0, phone.log()  # SIPp's verifyauth accepted the digest

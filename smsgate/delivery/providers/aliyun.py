@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -31,19 +31,18 @@ from smsgate.delivery.providers.base import (
     Rejected,
     SubmitResult,
     TryLater,
-    submit_each,
 )
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
     CallbackRequest,
-    HttpClientOwner,
-    HttpProviderConfig,
+    HttpProvider,
+    TemplateProviderConfig,
     check_callback_token,
+    choose_template,
     e164,
     json_body,
     loggable,
-    split_signature,
 )
 from smsgate.delivery.providers.registry import ProviderEnv
 
@@ -62,16 +61,16 @@ REFUSALS = {
 }
 
 
-class AliyunConfig(HttpProviderConfig):
+class AliyunConfig(TemplateProviderConfig):
+    """code_template and text_template are TemplateCodes; code_param and text_param name the
+    one parameter each fills."""
+
     type: Literal["aliyun"] = "aliyun"
     access_key_id: str
     access_key_secret: str
     endpoint: str = "https://dysmsapi.aliyuncs.com/"
     region_id: str = "cn-hangzhou"
-    sign_name: str | None = None
-    code_template: str | None = None  # TemplateCode for verification codes
     code_param: str = "code"
-    text_template: str | None = None  # TemplateCode for any other text
     text_param: str = "content"
 
 
@@ -103,16 +102,10 @@ def send_sms_params(
     config: AliyunConfig, message: OutboundMessage, nonce: str, timestamp: datetime
 ) -> dict[str, str] | str:
     """The signed SendSms query, or why this provider cannot send the message."""
-    sign, body = split_signature(message.text)
-    sign_name = config.sign_name or sign
-    if message.code is not None and config.code_template is not None:
-        template, template_param = config.code_template, {config.code_param: message.code}
-    elif config.text_template is not None:
-        template, template_param = config.text_template, {config.text_param: body}
-    else:
-        return "no template configured for this kind of message"
-    if sign_name is None:
-        return "no signature: set sign_name"
+    choice = choose_template(config, message)
+    if isinstance(choice, str):
+        return choice
+    param_name = config.code_param if choice.is_code else config.text_param
     params = {
         "AccessKeyId": config.access_key_id,
         "Action": "SendSms",
@@ -124,9 +117,9 @@ def send_sms_params(
         "Timestamp": timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Version": "2017-05-25",
         "PhoneNumbers": aliyun_phone_number(message.mobile),
-        "SignName": sign_name,
-        "TemplateCode": template,
-        "TemplateParam": orjson.dumps(template_param).decode(),
+        "SignName": choice.sign_name,
+        "TemplateCode": choice.template,
+        "TemplateParam": orjson.dumps({param_name: choice.value}).decode(),
         "OutId": message.msg_id,
     }
     params["Signature"] = sign_v1("GET", params, config.access_key_secret)
@@ -149,14 +142,8 @@ def send_sms_result(status_code: int, body: bytes) -> SubmitResult:
     return TryLater(f"aliyun {status_code} {code}: {text}")
 
 
-class AliyunProvider(HttpClientOwner):
-    def __init__(self, config: AliyunConfig) -> None:
-        super().__init__(config.timeout)
-        self.name = config.name
-        self._config = config
-
-    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
-        return await submit_each(self._submit, messages)
+class AliyunProvider(HttpProvider[AliyunConfig]):
+    vendor = "aliyun"
 
     async def _submit(self, message: OutboundMessage) -> SubmitResult:
         params = send_sms_params(self._config, message, str(uuid.uuid4()), datetime.now(UTC))
@@ -165,7 +152,7 @@ class AliyunProvider(HttpClientOwner):
         try:
             response = await self.client.get(self._config.endpoint, params=params)
         except httpx.HTTPError as error:
-            return TryLater(f"aliyun: {type(error).__name__}: {error}")
+            return self._unreachable(error)
         return send_sms_result(response.status_code, response.content)
 
 

@@ -9,9 +9,9 @@ their callbacks (Twilio) are checked by their signature; the others must carry t
 import asyncio
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -19,7 +19,14 @@ import orjson
 import phonenumbers
 from pydantic import Field
 
-from smsgate.delivery.providers.base import InboundSms, ProviderReport
+from smsgate.delivery.providers.base import (
+    InboundSms,
+    OutboundMessage,
+    ProviderReport,
+    SubmitResult,
+    TryLater,
+    submit_each,
+)
 from smsgate.delivery.providers.registry import ProviderConfig
 
 CallbackKind = Literal["report", "inbound"]
@@ -116,17 +123,35 @@ def json_body(request: CallbackRequest) -> Any:
         raise CallbackInvalid("body is not JSON") from None
 
 
-class HttpClientOwner:
-    """One httpx client per provider, open from construction until `run()` is cancelled."""
+ConfigT = TypeVar("ConfigT", bound=HttpProviderConfig)
 
-    def __init__(self, timeout: float) -> None:
-        self.client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+class HttpProvider(Generic[ConfigT]):
+    """A provider that sends each message as a request of its own, through one httpx client
+    that is open from construction until `run()` is cancelled."""
+
+    vendor: ClassVar[str]  # how its refusals and failures are labelled, e.g. "aliyun"
+
+    def __init__(self, config: ConfigT) -> None:
+        self.name = config.name
+        self._config = config
+        self.client = httpx.AsyncClient(timeout=config.timeout, follow_redirects=False)
 
     async def run(self) -> None:
         try:
             await asyncio.Event().wait()
         finally:
             await self.client.aclose()
+
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        return await submit_each(self._submit, messages)
+
+    async def _submit(self, message: OutboundMessage) -> SubmitResult:
+        raise NotImplementedError
+
+    def _unreachable(self, error: httpx.HTTPError) -> TryLater:
+        """The request did not get an answer: another try, or another provider, may."""
+        return TryLater(f"{self.vendor}: {type(error).__name__}: {error}")
 
 
 def split_signature(text: str) -> tuple[str | None, str]:
@@ -137,6 +162,40 @@ def split_signature(text: str) -> tuple[str | None, str]:
         if end > 1:
             return text[1:end], text[end + 1 :]
     return None, text
+
+
+class TemplateProviderConfig(HttpProviderConfig):
+    """Keys of vendors that send only approved templates (Aliyun, Tencent Cloud)."""
+
+    sign_name: str | None = None  # else the 【sign】 smsgate put in front of the text
+    code_template: str | None = None  # the vendor's template id for verification codes
+    text_template: str | None = None  # the vendor's template id for any other text
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateChoice:
+    sign_name: str
+    template: str
+    value: str  # the template's one parameter: the code, or the text without its signature
+    is_code: bool
+
+
+def choose_template(
+    config: TemplateProviderConfig, message: OutboundMessage
+) -> TemplateChoice | str:
+    """A verification code goes as `code_template`, any other text as `text_template`; the
+    answer is a str when this provider cannot send the message."""
+    sign, body = split_signature(message.text)
+    sign_name = config.sign_name or sign
+    if message.code is not None and config.code_template is not None:
+        template, value, is_code = config.code_template, message.code, True
+    elif config.text_template is not None:
+        template, value, is_code = config.text_template, body, False
+    else:
+        return "no template configured for this kind of message"
+    if sign_name is None:
+        return "no signature: set sign_name"
+    return TemplateChoice(sign_name, template, value, is_code)
 
 
 _LONG_DIGITS = re.compile(r"\d{7,}")

@@ -7,7 +7,6 @@
 Kannel knows smsgate's own msg_id from the dlr-url, so reports go by msg_id.
 """
 
-from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,13 +21,12 @@ from smsgate.delivery.providers.base import (
     Rejected,
     SubmitResult,
     TryLater,
-    submit_each,
 )
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
     CallbackRequest,
-    HttpClientOwner,
+    HttpProvider,
     HttpProviderConfig,
     callback_url,
     check_callback_token,
@@ -108,14 +106,8 @@ def sendsms_result(status_code: int, body: str) -> SubmitResult:
     return TryLater(reason)
 
 
-class KannelProvider(HttpClientOwner):
-    def __init__(self, config: KannelConfig) -> None:
-        super().__init__(config.timeout)
-        self.name = config.name
-        self._config = config
-
-    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
-        return await submit_each(self._submit, messages)
+class KannelProvider(HttpProvider[KannelConfig]):
+    vendor = "kannel"
 
     async def _submit(self, message: OutboundMessage) -> SubmitResult:
         try:
@@ -123,7 +115,7 @@ class KannelProvider(HttpClientOwner):
                 self._config.url, params=sendsms_params(self._config, message)
             )
         except httpx.HTTPError as error:
-            return TryLater(f"kannel: {type(error).__name__}: {error}")
+            return self._unreachable(error)
         result = sendsms_result(response.status_code, response.text)
         if isinstance(result, Accepted):
             return Accepted(message.msg_id)

@@ -7,7 +7,7 @@ removed). The signature is `sign_name`, else the 【sign】 smsgate put in front
 """
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -23,19 +23,18 @@ from smsgate.delivery.providers.base import (
     Rejected,
     SubmitResult,
     TryLater,
-    submit_each,
 )
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
     CallbackRequest,
-    HttpClientOwner,
-    HttpProviderConfig,
+    HttpProvider,
+    TemplateProviderConfig,
     check_callback_token,
+    choose_template,
     e164,
     json_body,
     loggable,
-    split_signature,
 )
 from smsgate.delivery.providers.registry import ProviderEnv
 from smsgate.delivery.providers.tencent_signing import tc3_headers
@@ -58,16 +57,15 @@ REFUSALS = {
 CALLBACK_ANSWER = b'{"result":0,"errmsg":"OK"}'
 
 
-class TencentConfig(HttpProviderConfig):
+class TencentConfig(TemplateProviderConfig):
+    """code_template and text_template are TemplateIds whose {1} is the code or the text."""
+
     type: Literal["tencent"] = "tencent"
     secret_id: str
     secret_key: str
     sdk_app_id: str  # SmsSdkAppId
     endpoint: str = "https://sms.tencentcloudapi.com/"
     region: str = "ap-guangzhou"
-    sign_name: str | None = None
-    code_template: str | None = None  # TemplateId for verification codes: {1} is the code
-    text_template: str | None = None  # TemplateId for any other text: {1} is the text
 
 
 def build_tencent(config: TencentConfig, env: ProviderEnv) -> "TencentProvider":
@@ -76,23 +74,16 @@ def build_tencent(config: TencentConfig, env: ProviderEnv) -> "TencentProvider":
 
 def send_sms_payload(config: TencentConfig, message: OutboundMessage) -> bytes | str:
     """The SendSms body, or why this provider cannot send the message."""
-    sign, body = split_signature(message.text)
-    sign_name = config.sign_name or sign
-    if message.code is not None and config.code_template is not None:
-        template, template_params = config.code_template, [message.code]
-    elif config.text_template is not None:
-        template, template_params = config.text_template, [body]
-    else:
-        return "no template configured for this kind of message"
-    if sign_name is None:
-        return "no signature: set sign_name"
+    choice = choose_template(config, message)
+    if isinstance(choice, str):
+        return choice
     return orjson.dumps(
         {
             "PhoneNumberSet": [message.mobile],
             "SmsSdkAppId": config.sdk_app_id,
-            "SignName": sign_name,
-            "TemplateId": template,
-            "TemplateParamSet": template_params,
+            "SignName": choice.sign_name,
+            "TemplateId": choice.template,
+            "TemplateParamSet": [choice.value],
             "SessionContext": message.msg_id,
         }
     )
@@ -124,15 +115,12 @@ def _failure(code: str, message: str) -> SubmitResult:
     return TryLater(f"tencent {code}: {loggable(message)}")
 
 
-class TencentProvider(HttpClientOwner):
-    def __init__(self, config: TencentConfig) -> None:
-        super().__init__(config.timeout)
-        self.name = config.name
-        self._config = config
-        self._host = urlsplit(config.endpoint).netloc
+class TencentProvider(HttpProvider[TencentConfig]):
+    vendor = "tencent"
 
-    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
-        return await submit_each(self._submit, messages)
+    def __init__(self, config: TencentConfig) -> None:
+        super().__init__(config)
+        self._host = urlsplit(config.endpoint).netloc
 
     async def _submit(self, message: OutboundMessage) -> SubmitResult:
         payload = send_sms_payload(self._config, message)
@@ -154,7 +142,7 @@ class TencentProvider(HttpClientOwner):
                 self._config.endpoint, content=payload, headers=headers
             )
         except httpx.HTTPError as error:
-            return TryLater(f"tencent: {type(error).__name__}: {error}")
+            return self._unreachable(error)
         return send_sms_result(response.status_code, response.content)
 
 

@@ -10,7 +10,7 @@ form parameter's name and value, sorted by name)). The URL is the one Twilio cal
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Literal
 
 import httpx
@@ -26,14 +26,13 @@ from smsgate.delivery.providers.base import (
     Rejected,
     SubmitResult,
     TryLater,
-    submit_each,
 )
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
     CallbackRefused,
     CallbackRequest,
-    HttpClientOwner,
+    HttpProvider,
     HttpProviderConfig,
     callback_url,
     e164,
@@ -108,16 +107,13 @@ def create_message_result(status_code: int, body: bytes) -> SubmitResult:
     return TryLater(reason)
 
 
-class TwilioProvider(HttpClientOwner):
+class TwilioProvider(HttpProvider[TwilioConfig]):
+    vendor = "twilio"
+
     def __init__(self, config: TwilioConfig) -> None:
-        super().__init__(config.timeout)
-        self.name = config.name
-        self._config = config
+        super().__init__(config)
         base = config.endpoint.rstrip("/")
         self._url = f"{base}/2010-04-01/Accounts/{config.account_sid}/Messages.json"
-
-    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
-        return await submit_each(self._submit, messages)
 
     async def _submit(self, message: OutboundMessage) -> SubmitResult:
         try:
@@ -127,7 +123,7 @@ class TwilioProvider(HttpClientOwner):
                 auth=(self._config.account_sid, self._config.auth_token),
             )
         except httpx.HTTPError as error:
-            return TryLater(f"twilio: {type(error).__name__}: {error}")
+            return self._unreachable(error)
         return create_message_result(response.status_code, response.content)
 
 
