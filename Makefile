@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+# Debian packages: install; on a machine whose package lists are missing or old, update them first.
+APT_INSTALL := sh -c 'apt-get install -y -qq "$$@" >/dev/null 2>&1 \
+	|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$$@" >/dev/null; }' apt-install
 
 .PHONY: serve test test-peers speech lint format bench bench-smpp clean
 
@@ -19,7 +22,7 @@ $(VENV)/.test: $(VENV)/.runtime
 
 # espeak-ng speaks voice codes (Debian package); installed only when missing, quietly.
 speech:
-	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null \
+	@command -v espeak-ng >/dev/null || $(APT_INSTALL) espeak-ng \
 		|| echo "espeak-ng not installed: voice codes have no audio (apt-get install espeak-ng)"
 
 serve: $(VENV)/.runtime speech
@@ -32,9 +35,9 @@ lint: $(VENV)/.test
 
 # Debian packages the e2e tests drive, installed only when missing (tests skip without them).
 test-peers:
-	@test -x /usr/sbin/bearerbox -a -x /usr/sbin/smsbox || apt-get install -y kannel \
+	@test -x /usr/sbin/bearerbox -a -x /usr/sbin/smsbox || $(APT_INSTALL) kannel \
 		|| echo "kannel not installed: tests/e2e/test_kannel.py will be skipped"
-	@command -v sipp >/dev/null || apt-get install -y -qq sip-tester >/dev/null \
+	@command -v sipp >/dev/null || $(APT_INSTALL) sip-tester \
 		|| echo "SIPp not installed: the SIP call tests will be skipped"
 
 test: lint speech test-peers
