@@ -1,5 +1,6 @@
-"""What the HTTP providers (Kannel, Aliyun, Tencent Cloud, Twilio) share: their common keys, one
-HTTP client each, and the shape of a status callback as smsgate's webhooks hand it to them.
+"""What the HTTP providers (Kannel, Aliyun, Tencent Cloud, Twilio) share: their common keys (and
+the template vendors' keys and choice of template), one HTTP client each with one request per
+message, and the shape of a status callback as smsgate's webhooks hand it to them.
 
 A callback arrives at `/providers/{name}/report` or `/providers/{name}/inbound`. Vendors that sign
 their callbacks (Twilio) are checked by their signature; the others must carry the provider's
