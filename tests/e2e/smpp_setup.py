@@ -47,48 +47,34 @@ class SmppSetup:
             time.sleep(0.1)
         return found
 
-    def message(self, msg_id: str) -> tuple[str, int | None, int]:
-        query = select(Message.status, Message.report_status, Message.segments).where(
-            Message.id == msg_id
-        )
+    def _read(self, work: Callable[[Any], Any]) -> Any:
+        """Run `work` on a connection of the server's database, from this (sync) test."""
 
-        async def read() -> tuple[str, int | None, int]:
+        async def read() -> Any:
             db = Database(self.database_url)
             try:
-                row = await db.read(lambda conn: conn.execute(query).one())
-                return row[0], row[1], row[2]
+                return await db.read(work)
             finally:
                 await db.dispose()
 
         return asyncio.run(read())
+
+    def message(self, msg_id: str) -> tuple[str, int | None, int]:
+        query = select(Message.status, Message.report_status, Message.segments).where(
+            Message.id == msg_id
+        )
+        return self._read(lambda conn: tuple(conn.execute(query).one()))
 
     def statuses(self, msg_ids: list[str]) -> dict[str, tuple[str, int | None]]:
         query = select(Message.id, Message.status, Message.report_status).where(
             Message.id.in_(msg_ids)
         )
-
-        async def read() -> dict[str, tuple[str, int | None]]:
-            db = Database(self.database_url)
-            try:
-                rows = await db.read(lambda conn: conn.execute(query).all())
-                return {row[0]: (row[1], row[2]) for row in rows}
-            finally:
-                await db.dispose()
-
-        return asyncio.run(read())
+        return self._read(lambda conn: {r[0]: (r[1], r[2]) for r in conn.execute(query)})
 
     def pending(self) -> int:
         """Reports kept for an id not recorded (yet)."""
-
-        async def read() -> int:
-            db = Database(self.database_url)
-            try:
-                query = select(func.count()).select_from(PendingReport)
-                return int(await db.read(lambda conn: conn.execute(query).scalar_one()))
-            finally:
-                await db.dispose()
-
-        return asyncio.run(read())
+        query = select(func.count()).select_from(PendingReport)
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
     def wait_final(self, msg_id: str) -> tuple[str, int | None, int]:
         return self.wait_for(
@@ -98,10 +84,28 @@ class SmppSetup:
 
 
 def sent_text(parts: list[Event]) -> str:
-    """The text the SMSC received: UCS-2 parts in order, each after its UDH."""
-    ordered = sorted(parts, key=lambda p: bytes.fromhex(p["sm"])[5] if p["esm_class"] else 0)
-    body = b""
-    for part in ordered:
+    """The text the SMSC received: UCS-2 parts, joined in the order their UDH numbers them
+    (Kannel submits the parts of a long text concurrently, so they may arrive in any order)."""
+    assert all(part["data_coding"] == 8 for part in parts)
+    pieces = []
+    for part in parts:
         raw = bytes.fromhex(part["sm"])
-        body += raw[raw[0] + 1 :] if part["esm_class"] & 0x40 else raw
-    return body.decode("utf-16-be")
+        if part["esm_class"] & 0x40:
+            pieces.append((concatenation_number(raw[1 : raw[0] + 1]), raw[raw[0] + 1 :]))
+        else:
+            pieces.append((1, raw))
+    return b"".join(body for _, body in sorted(pieces)).decode("utf-16-be")
+
+
+def concatenation_number(udh: bytes) -> int:
+    """The part number in a UDH's concatenation element (8-bit 0x00 or 16-bit 0x08 reference)."""
+    at = 0
+    while at < len(udh):
+        element, length = udh[at], udh[at + 1]
+        data = udh[at + 2 : at + 2 + length]
+        if element == 0x00:
+            return data[2]
+        if element == 0x08:
+            return data[3]
+        at += 2 + length
+    raise AssertionError(f"no concatenation element in UDH {udh.hex()}")
