@@ -25,6 +25,8 @@ class ScriptedProvider:
         self.name = name
         self.answer = answer
         self.seen: list[str] = []
+        self.running = asyncio.Event()
+        self.stopped = False
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         self.seen += [m.msg_id for m in messages]
@@ -40,7 +42,11 @@ class ScriptedProvider:
         return [results[self.answer] for _ in messages]
 
     async def run(self) -> None:
-        await asyncio.Event().wait()
+        self.running.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.stopped = True
 
 
 def sms(
@@ -188,9 +194,10 @@ async def test_when_every_provider_is_out_of_service_nothing_is_tried(
 
 
 async def test_run_runs_every_provider_and_stops_them_all() -> None:
-    r = router([ScriptedProvider("a"), ScriptedProvider("b")])
-    task = asyncio.create_task(r.run())
-    await asyncio.sleep(0)
+    a, b = ScriptedProvider("a"), ScriptedProvider("b")
+    task = asyncio.create_task(router([a, b]).run())
+    await asyncio.wait_for(asyncio.gather(a.running.wait(), b.running.wait()), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert a.stopped and b.stopped

@@ -10,6 +10,7 @@ their callbacks (Twilio) are checked by their signature; the others must carry t
 import asyncio
 import hmac
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -127,7 +128,7 @@ def json_body(request: CallbackRequest) -> Any:
 ConfigT = TypeVar("ConfigT", bound=HttpProviderConfig)
 
 
-class HttpProvider(Generic[ConfigT]):
+class HttpProvider(ABC, Generic[ConfigT]):
     """A provider that sends each message as a request of its own, through one httpx client
     that is open from construction until `run()` is cancelled."""
 
@@ -147,8 +148,9 @@ class HttpProvider(Generic[ConfigT]):
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         return await submit_each(self._submit, messages)
 
+    @abstractmethod
     async def _submit(self, message: OutboundMessage) -> SubmitResult:
-        raise NotImplementedError
+        """One request to the vendor for one message, its answer read as a SubmitResult."""
 
     def _unreachable(self, error: httpx.HTTPError) -> TryLater:
         """The request did not get an answer: another try, or another provider, may."""
