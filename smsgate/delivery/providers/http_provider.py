@@ -161,13 +161,15 @@ class HttpProvider(ABC, Generic[ConfigT]):
 
     async def _probe_until_up(self) -> None:
         delay = self._config.reconnect_min_seconds
-        while self.link.is_down and self._origin is not None:
+        while self.link.is_down:
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # jitter: workers spread out
+            delay = min(delay * 2, self._config.reconnect_max_seconds)
+            if self._origin is None:  # down before any request: nothing known to probe
+                continue
             try:
                 await self.client.head(self._origin)  # any answer, even a 404, brings it up
             except httpx.HTTPError as error:
                 self._unreachable(error)
-            delay = min(delay * 2, self._config.reconnect_max_seconds)
 
     async def _sending(self, request: httpx.Request) -> None:
         self._origin = str(request.url.copy_with(path="/", query=None, fragment=None))
