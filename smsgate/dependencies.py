@@ -38,8 +38,8 @@ async def app_call(request: Request) -> AppCall:
     app: AppAccount = await request.app.state.authenticator(request)
     if app.blocked or app.allowed_networks:  # the content policy's access checks (50036, 50035)
         peer = request.client.host if request.client else None
-        forwarded = request.headers.get("x-forwarded-for")
-        check_app_access(app, peer, forwarded, ctx.settings)
+        claimed = request.headers.getlist(ctx.settings.trusted_proxy_header)
+        check_app_access(app, peer, claimed, ctx.settings)
     return AppCall(ctx, app)
 
 

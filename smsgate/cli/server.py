@@ -39,6 +39,10 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        # smsgate alone decides which proxy headers name the client (SMSGATE_TRUSTED_PROXIES):
+        # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 
