@@ -1,27 +1,32 @@
-"""structlog setup: console lines for people, JSON lines for collectors."""
+"""structlog setup: console lines for people, JSON lines for collectors; every line, also the
+standard library's (uvicorn, SQLAlchemy), redacted on the way out (observability/redaction.py)."""
 
 import logging
 
 import structlog
+
+from smsgate.observability.redaction import RedactingFormatter, format_exc_info_safely, redact_event
 
 
 def configure_logging(level: str = "info", fmt: str = "console") -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        # Plain tracebacks: rich ones print local variables, which can hold codes and secrets.
-        else structlog.dev.ConsoleRenderer(
-            colors=False, exception_formatter=structlog.dev.plain_traceback
-        )
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
-    logging.basicConfig(level=level.upper(), format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is plenty
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
+            # Plain tracebacks without local variables (they can hold codes and secrets), and
+            # without a database driver's own message (it can quote parameter values).
+            structlog.processors.ExceptionRenderer(format_exc_info_safely),
+            redact_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
