@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     create_demo: bool = True
     log_level: str = "info"
     log_format: Literal["console", "json"] = "console"
+    access_log: bool = Field(default=True, description="one log line per HTTP request")
 
     max_body_bytes: int = 64 * 1024
     auth_cache_seconds: float = 5.0
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
     )
     trusted_proxy_header: ProxyHeader = Field(
         default="x-forwarded-for",
-        description="the one header the trusted proxies write: x-forwarded-for, forwarded, x-real-ip",
+        description="the header the trusted proxies write: x-forwarded-for, forwarded, x-real-ip",
     )
 
     @classmethod

@@ -131,7 +131,9 @@ def _unquote(value: str) -> str:
 
 def _split_outside_quotes(text: str, separator: str) -> list[str]:
     """Split on `separator` where it is not inside a quoted string (RFC 7230 quoted-string)."""
-    parts, current, quoted, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for char in text:
         if escaped:
             escaped = False
