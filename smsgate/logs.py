@@ -3,14 +3,20 @@ standard library's (uvicorn, SQLAlchemy), redacted on the way out (observability
 
 import logging
 
+import orjson
 import structlog
 
 from smsgate.observability.redaction import RedactingFormatter, format_exc_info_safely, redact_event
 
 
+def _json_text(event: object, **_options: object) -> str:
+    """orjson instead of json.dumps: a tenth of the cost, on every access-log line."""
+    return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def configure_logging(level: str = "info", fmt: str = "console") -> None:
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_json_text)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -21,12 +27,12 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
             # Plain tracebacks without local variables (they can hold codes and secrets), and
             # without a database driver's own message (it can quote parameter values).
             structlog.processors.ExceptionRenderer(format_exc_info_safely),
             redact_event,
+            structlog.processors.add_log_level,  # after the redaction: nothing to redact here
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

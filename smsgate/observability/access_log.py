@@ -8,9 +8,12 @@ chunk, and logs after the answer is sent. The line names the route template
 or text; the calling app's key is noted by whoever authenticated it (`note_caller`).
 """
 
+import itertools
 import re
+import secrets
+import string
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +57,26 @@ def answer_request_id(response: Response) -> None:
 
 def request_id_from(scope: Scope) -> str:
     """The client's X-Request-ID when it is sane (bounded, safe characters, no number in it
-    that the logs would mask), else a new random one."""
+    that the logs would mask), else a new one."""
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER:
             text: str = value.decode("latin-1")
             if _SANE_REQUEST_ID.fullmatch(text) and redact_text(text) == text:
                 return text
             break
-    return str(uuid.uuid4())
+    return _new_request_id()
+
+
+def _request_ids() -> Callable[[], str]:
+    """Ids unique per process (a counter) and, with 12 random letters in front, across
+    processes; a tenth of the cost of a UUID. The letter before the digits keeps them clear of
+    the logs' number masking."""
+    prefix = "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+    counter = itertools.count(1)
+    return lambda: f"{prefix}{next(counter):x}"
+
+
+_new_request_id = _request_ids()
 
 
 class AccessLog:
