@@ -38,7 +38,12 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        access_log=False,
+        log_config=None,  # uvicorn's lines go through smsgate's logging (logs.py), redacted
+        access_log=False,  # smsgate writes its own (smsgate/observability/access_log.py)
+        # smsgate alone decides which proxy headers name the client (SMSGATE_TRUSTED_PROXIES):
+        # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 

@@ -10,7 +10,6 @@ their callbacks (Twilio) are checked by their signature; the others must carry t
 import asyncio
 import hmac
 import random
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from smsgate.delivery.providers.base import (
 )
 from smsgate.delivery.providers.link import DOWN, Link
 from smsgate.delivery.providers.registry import LinkedProviderConfig
+from smsgate.observability.redaction import redact_text
 
 CallbackKind = Literal["report", "inbound"]
 
@@ -237,7 +237,6 @@ def choose_template(
     return TemplateChoice(sign_name, template, value, is_code)
 
 
-_LONG_DIGITS = re.compile(r"\d{7,}")
 REASON_LIMIT = 120
 
 
@@ -245,5 +244,5 @@ def loggable(vendor_text: str) -> str:
     """A vendor's error text fit for logs and the outbox: vendors echo numbers ("The 'To' number
     +1555... is not valid") and Aliyun its whole string to sign (codes included) back."""
     text = vendor_text.split("string to sign", 1)[0]
-    text = _LONG_DIGITS.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
+    text = redact_text(text)
     return text[:REASON_LIMIT]
