@@ -7,7 +7,7 @@ import typer
 
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
-from smsgate.delivery.config import DeliveryConfig, InvalidDeliveryConfig, load_delivery_config
+from smsgate.delivery.config import DeliveryConfig, load_delivery_config
 from smsgate.delivery.health import HealthRow, read_health
 from smsgate.settings import Settings
 
@@ -19,12 +19,9 @@ _BEST_FIRST = ("closed", "half-open", "open", "down")
 
 
 def checked_delivery_config(settings: Settings) -> DeliveryConfig:
-    """The configuration, or exit code 2 with the reason: smsgate must not start on a bad file."""
-    try:
-        return load_delivery_config(settings)
-    except InvalidDeliveryConfig as error:
-        typer.echo(f"invalid delivery configuration: {error}", err=True)
-        raise typer.Exit(2) from None
+    """The configuration; a bad file raises InvalidDeliveryConfig, which the command shows as
+    one line with exit code 2: smsgate must not start on it."""
+    return load_delivery_config(settings)
 
 
 @providers_cli.command("check")
