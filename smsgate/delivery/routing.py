@@ -26,6 +26,7 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
     TryLater,
 )
+from smsgate.observability import metrics
 
 NO_ROUTE = 4100
 
@@ -105,6 +106,7 @@ class Router:
         except Exception as error:  # a provider bug must not lose the batch
             results = [TryLater(f"{name}: {type(error).__name__}: {error}") for _ in batch]
         self.breakers[name].record(results, clock.now_ms())
+        metrics.provider_answered(name, results)
         return results
 
     async def run(self) -> None:

@@ -1,0 +1,1 @@
+"""What an operator sees of a running smsgate: Prometheus metrics, health and readiness."""
