@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import math
 import signal
 import sys
 from typing import Annotated
@@ -42,7 +43,7 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
         # SIGTERM: answer the requests in flight (for at most this long), then stop the loops.
-        timeout_graceful_shutdown=int(settings.stop_timeout_seconds),
+        timeout_graceful_shutdown=math.ceil(settings.stop_timeout_seconds),
     )
 
 

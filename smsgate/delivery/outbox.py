@@ -34,7 +34,9 @@ _CLAIM = (
     .values(lease_until=bindparam("new_lease"), attempts=OUTBOX.c.attempts + 1)
     .returning(OUTBOX.c.id, OUTBOX.c.msg_id, OUTBOX.c.channel, OUTBOX.c.payload, OUTBOX.c.attempts)
 )
-_SUMMARY = select(func.count(), func.min(OUTBOX.c.created_at))
+_DEPTH = select(func.count()).select_from(OUTBOX)
+# Ids grow with inserts: the lowest id is the oldest row, found through the primary key.
+_OLDEST = select(OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(1)
 _RELEASE = (
     update(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True))).values(lease_until=None)
 )
@@ -106,6 +108,8 @@ async def release_leases(db: Database, entry_ids: list[int]) -> None:
 
 
 async def outbox_summary(db: Database) -> tuple[int, int | None]:
-    """(rows waiting, created_at of the oldest): one aggregate over a table that stays short."""
-    row = await db.read(lambda conn: conn.execute(_SUMMARY).one())
-    return int(row[0]), row[1]
+    """(rows waiting, created_at of the oldest): a count over a table that stays short, and
+    one primary-key lookup."""
+    return await db.read(
+        lambda conn: (int(conn.execute(_DEPTH).scalar_one()), conn.execute(_OLDEST).scalar())
+    )

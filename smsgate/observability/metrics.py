@@ -108,9 +108,23 @@ SCHEDULES_LATE = Gauge(
 )
 
 
+# Children by label values: `labels()` validates and locks on every call, a dict lookup does not.
+_REQUEST_COUNTERS: dict[tuple[str, str, int, int], Counter] = {}
+_REQUEST_TIMERS: dict[tuple[str, str], Histogram] = {}
+
+
 def request_answered(route: str, method: str, status: int, code: int, seconds: float) -> None:
-    API_REQUESTS.labels(route, method, str(status), str(code)).inc()
-    API_LATENCY.labels(route, method).observe(seconds)
+    key = (route, method, status, code)
+    counter = _REQUEST_COUNTERS.get(key)
+    if counter is None:
+        counter = _REQUEST_COUNTERS[key] = API_REQUESTS.labels(
+            route, method, str(status), str(code)
+        )
+    counter.inc()
+    timer = _REQUEST_TIMERS.get((route, method))
+    if timer is None:
+        timer = _REQUEST_TIMERS[(route, method)] = API_LATENCY.labels(route, method)
+    timer.observe(seconds)
 
 
 def send_accepted(
