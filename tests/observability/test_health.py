@@ -3,16 +3,16 @@ providers configured, and the process not stopping."""
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import pytest
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.db.migrate import migrate
+from smsgate.db.migrate import migrate, schema_head
 from smsgate.delivery.providers.sandbox import SandboxProvider
 from smsgate.observability.endpoints import create_metrics_app
 from smsgate.observability.health import Heartbeats, ProcessState, readiness
@@ -66,12 +66,19 @@ async def test_a_stopping_process_is_not_ready(ctx: Context) -> None:
 
 
 async def test_a_schema_behind_the_code_is_not_ready(ctx: Context) -> None:
-    await ctx.db.write(
-        lambda conn: conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    )
-    ready = await readiness(ctx.db, ctx.process, STUCK_AFTER)
+    def stamp(revision: str | None) -> Callable[[Connection], object]:
+        return lambda conn: conn.execute(
+            text("UPDATE alembic_version SET version_num = :v"), {"v": revision}
+        )
+
+    await ctx.db.write(stamp("0001"))
+    try:  # the PostgreSQL test database is shared by the session: put the head back
+        ready = await readiness(ctx.db, ctx.process, STUCK_AFTER)
+    finally:
+        await ctx.db.write(stamp(schema_head()))
     assert not ready.ready
     assert ready.checks["database"]["reason"] == "schema not at head"
+    assert ready.checks["database"]["head"] == schema_head()
 
 
 @pytest.fixture
