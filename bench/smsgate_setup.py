@@ -90,6 +90,7 @@ def smsgate_env(data_dir: Path, source: Path) -> dict[str, str]:
     env["SMSGATE_DATA_DIR"] = str(data_dir)
     env["SMSGATE_CODE_LIMITS"] = ""
     env["SMSGATE_CREATE_DEMO"] = "false"
+    env["SMSGATE_METRICS_PORT"] = "0"  # no metrics port: it would collide with a running smsgate
     return env
 
 

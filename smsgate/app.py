@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsgate.apps.endpoints import router as apps_router
 from smsgate.auth import AppAuthenticator, DevAuthenticator
-from smsgate.background import run_background
+from smsgate.background import run_background, stop_background
 from smsgate.codes.endpoints import router as codes_router
 from smsgate.context import Context, open_context
 from smsgate.delivery.webhooks import router as provider_webhooks_router
@@ -24,6 +24,9 @@ from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
 from smsgate.observability.access_log import AccessLog, answer_request_id, route_template
+from smsgate.observability.endpoints import router as health_router
+from smsgate.observability.http_metrics import RequestMetrics
+from smsgate.observability.server import SERVE_DEFAULT_PORT, metrics_port, metrics_server
 from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
 from smsgate.settings import Settings
@@ -34,12 +37,15 @@ log = structlog.get_logger(__name__)
 _HTTP_STATUS_CODES = {404: 50016, 405: 50018, 415: 50017, 413: 50007}
 
 
-def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
-    """The API; `ctx` is created from settings unless given (tests share one)."""
+def create_app(
+    settings: Settings, ctx: Context | None = None, *, serve_metrics: bool = False
+) -> FastAPI:
+    """The API; `ctx` is created from settings unless given (tests share one). With
+    `serve_metrics` (smsgate serve) the metrics port runs as long as the app."""
     context = ctx or open_context(settings)
     app = FastAPI(
         title="smsgate",
-        lifespan=_lifespan(context, owns_context=ctx is None),
+        lifespan=_lifespan(context, owns_context=ctx is None, serve_metrics=serve_metrics),
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
@@ -48,38 +54,52 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.ctx = context
     app.state.authenticator = AppAuthenticator(context.db, settings.auth_cache_seconds)
     app.state.dev_authenticator = DevAuthenticator(context.db)
-    for router in (codes_router, messages_router, apps_router, devs_router):
+    routers = (
+        codes_router,
+        messages_router,
+        apps_router,
+        devs_router,
+        provider_webhooks_router,
+        templates_router,
+        signs_router,
+        schedules_router,
+        reports_router,
+        health_router,
+    )
+    for router in routers:
         app.include_router(router)
-    app.include_router(provider_webhooks_router)
-    app.include_router(templates_router)
-    app.include_router(signs_router)
-    app.include_router(schedules_router)
-    app.include_router(reports_router)
     _install_error_handlers(app)
-    if settings.access_log:  # inside IgnoreTrailingSlash, which copies the scope it changes
+    # Both inside IgnoreTrailingSlash, so they see the path the router matched.
+    if settings.access_log:
         app.add_middleware(AccessLog)
+    app.add_middleware(RequestMetrics, routes=[r for router in routers for r in router.routes])
     app.add_middleware(IgnoreTrailingSlash)
     return app
 
 
-def _lifespan(ctx: Context, owns_context: bool):  # type: ignore[no-untyped-def]
+def _lifespan(ctx: Context, owns_context: bool, serve_metrics: bool):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = None
-        if ctx.settings.embedded_worker:
-            task = asyncio.create_task(run_background(ctx))
-        # Everything loaded so far lives as long as the process: keep it out of the collector's
-        # full passes, which otherwise walk it all and pause the loop for tens of milliseconds.
-        gc.freeze()
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if owns_context:
-                await ctx.close()
+        port = metrics_port(ctx, SERVE_DEFAULT_PORT) if serve_metrics else 0
+        async with metrics_server(ctx, port):
+            task = None
+            if ctx.settings.embedded_worker:
+                task = asyncio.create_task(run_background(ctx))
+            # Everything loaded so far lives as long as the process: keep it out of the
+            # collector's full passes, which otherwise walk it all and pause the loop for tens
+            # of milliseconds.
+            gc.freeze()
+            try:
+                yield
+            finally:
+                # The server has answered every request in flight: the loops finish their
+                # passes, hand back what they hold and unbind.
+                ctx.request_stop()
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await stop_background(ctx, task)
+                if owns_context:
+                    await ctx.close()
 
     return lifespan
 

@@ -5,8 +5,8 @@ runs only this. Every loop here must be safe to run in several processes on one 
 """
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any
+
+import structlog
 
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
@@ -17,8 +17,11 @@ from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.schedules.scheduler import run_scheduler
+from smsgate.observability import live
+from smsgate.observability.gauges import run_gauges
 from smsgate.reports.callbacks import CallbackSender
 
+log = structlog.get_logger(__name__)
 HEALTH_EVERY_SECONDS = 5.0
 
 
@@ -38,22 +41,40 @@ def build_worker(ctx: Context) -> DeliveryWorker:
     return DeliveryWorker(ctx, Router(providers, config))
 
 
-def background_loops(ctx: Context) -> list[Coroutine[Any, Any, None]]:
-    """Each loop runs until cancelled and logs its own errors rather than ending."""
-    worker = build_worker(ctx)
-    loops = [worker.run()]
-    if isinstance(worker.provider, Router):
-        router = worker.provider
-        loops.append(
-            report_health(ctx.db, router.breakers, router.health_changed, HEALTH_EVERY_SECONDS)
-        )
-    loops.append(CallbackSender(ctx).run())  # callbacks out, expired pull records pruned
-    loops.append(run_scheduler(ctx))  # due scheduled SMS into the outbox
-    return loops
-
-
 async def run_background(ctx: Context) -> None:
-    """Run every loop until cancelled."""
-    async with asyncio.TaskGroup() as group:
-        for loop in background_loops(ctx):
-            group.create_task(loop)
+    """Run every loop until `ctx.request_stop()`, when each finishes the pass it is in and ends
+    (the delivery worker then unbinds its providers), or until cancelled."""
+    worker = build_worker(ctx)
+    ctx.process.provider = worker.provider
+    stoppable = [worker.run(), CallbackSender(ctx).run(), run_scheduler(ctx), run_gauges(ctx)]
+    live.watch(ctx.process)
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(loop) for loop in stoppable]
+            health = None
+            if isinstance(worker.provider, Router):  # runs until cancelled, saving on the way out
+                health = group.create_task(
+                    report_health(
+                        ctx.db,
+                        worker.provider.breakers,
+                        worker.provider.health_changed,
+                        HEALTH_EVERY_SECONDS,
+                    )
+                )
+            await asyncio.wait(tasks)
+            if health is not None:
+                health.cancel()
+    finally:
+        live.unwatch(ctx.process)
+
+
+async def stop_background(ctx: Context, task: "asyncio.Task[None]") -> None:
+    """Graceful stop: loops finish their pass; past `stop_timeout_seconds` they are cancelled
+    (the delivery worker then hands the rows it holds back to the outbox)."""
+    ctx.request_stop()
+    try:
+        await asyncio.wait_for(task, ctx.settings.stop_timeout_seconds)
+    except TimeoutError:
+        log.warning("background loops cancelled at the stop timeout")
+    except Exception:
+        log.exception("background loops ended with an error")

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from smsgate.db.engine import Database
 from smsgate.limits.redis_backend import RedisLimiter
 from smsgate.limits.service import Limiter
+from smsgate.observability.health import ProcessState
 from smsgate.server_key import load_server_key
 from smsgate.settings import Settings
 
@@ -22,6 +23,14 @@ class Context:
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Set when a schedule is created or changed, so an in-process scheduler looks again at once.
     schedule_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Heartbeats of the background loops, the stop signal, the delivery provider (health).
+    process: ProcessState = field(default_factory=ProcessState)
+
+    def request_stop(self) -> None:
+        """Ask every background loop to finish its pass and end (SIGTERM)."""
+        self.process.stopping.set()
+        self.outbox_wakeup.set()
+        self.schedule_wakeup.set()
 
     async def close(self) -> None:
         await self.limiter.close()

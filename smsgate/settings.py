@@ -127,6 +127,16 @@ class Settings(BaseSettings):
         description="the header the trusted proxies write: x-forwarded-for, forwarded, x-real-ip",
     )
 
+    # Metrics and health (smsgate/observability): /metrics, /healthz and /readyz on a port of
+    # their own (default: 9464 for serve, 9465 for worker; 0 turns it off), how often gauges are
+    # read from the database, when a loop counts as stuck, and how long a stop may take.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_refresh_seconds: float = 5.0
+    loop_stuck_seconds: float = 120.0
+    schedule_late_seconds: float = 60.0
+    stop_timeout_seconds: float = 30.0
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,6 +1,9 @@
 """serve, worker and migrate: the commands that run smsgate itself."""
 
+import asyncio
 import contextlib
+import math
+import signal
 import sys
 from typing import Annotated
 
@@ -41,7 +44,7 @@ def serve(
         _print_demo(demo, settings)
     typer.echo(f"smsgate serving on http://{settings.host}:{settings.port}/v1/")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, serve_metrics=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -51,6 +54,8 @@ def serve(
         # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
         proxy_headers=False,
         forwarded_allow_ips="",
+        # SIGTERM: answer the requests in flight (for at most this long), then stop the loops.
+        timeout_graceful_shutdown=math.ceil(settings.stop_timeout_seconds),
     )
 
 
@@ -94,8 +99,6 @@ def migrate_command() -> None:
 
 def worker() -> None:
     """Run a delivery worker alone (scale-out beside API processes on PostgreSQL)."""
-    from smsgate.background import run_background
-
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     checked_delivery_config(settings)
@@ -110,7 +113,26 @@ def worker() -> None:
                 err=True,
             )
             raise typer.Exit(2)
-        await run_background(ctx)
+        if not await run_worker(ctx):
+            raise typer.Exit(1)
 
     with contextlib.suppress(KeyboardInterrupt):
         run_job(work, settings)
+
+
+async def run_worker(ctx: Context) -> bool:
+    """The background loops and the metrics port until SIGTERM or SIGINT, then a graceful stop
+    (the same as serve's). False when a loop failed."""
+    from smsgate.background import run_background, stop_background
+    from smsgate.observability.server import WORKER_DEFAULT_PORT, metrics_port, metrics_server
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, ctx.request_stop)
+    async with metrics_server(ctx, metrics_port(ctx, WORKER_DEFAULT_PORT)):
+        background = asyncio.create_task(run_background(ctx))
+        stopping = asyncio.create_task(ctx.process.stopping.wait())
+        await asyncio.wait([background, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        await stop_background(ctx, background)
+    return background.cancelled() or background.exception() is None

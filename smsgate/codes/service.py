@@ -11,8 +11,15 @@ from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.limits.service import limit_key
-from smsgate.messages.service import OutgoingMessage, accept_message, compose_sms, require_sms
+from smsgate.messages.service import (
+    OutgoingMessage,
+    accept_message,
+    compose_sms,
+    require_sms,
+    template_of,
+)
 from smsgate.mobiles import normalise_mobile
+from smsgate.observability import metrics
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import render_template
 from smsgate.templates.service import CODE, MAX_TTL, sendable_template
@@ -21,6 +28,7 @@ VOICE_LANGS = (0, 1, 2)
 MAX_MSG_ID_LENGTH = 64
 
 
+@metrics.counting_refusals("sms", "code")
 async def send_code(
     ctx: Context, app: AppAccount, *, mobile: object, temp_id: int | None, sign_id: int | None
 ) -> str:
@@ -52,6 +60,7 @@ async def send_code(
     return await accept_message(ctx, app, build)
 
 
+@metrics.counting_refusals("voice", "voice_code")
 async def send_voice_code(
     ctx: Context,
     app: AppAccount,
@@ -97,29 +106,33 @@ def check_voice_code(code: str) -> None:
 async def verify_code(ctx: Context, app: AppAccount, msg_id: str, code: str | None) -> None:
     """Accept a correct code once. Raises 50015 (no code), 50026 (no such msg_id for this app),
     50012 (already verified), 50011 (expired or burned by wrong tries), 50010 (wrong)."""
-    if not code:
-        raise JsmsError(50015)
-    if len(msg_id) > MAX_MSG_ID_LENGTH:
-        raise JsmsError(50026)
-    outcome = await ctx.db.write(lambda conn: _check(ctx, conn, app, msg_id, code))
+    if not code or len(msg_id) > MAX_MSG_ID_LENGTH:
+        refusal = 50015 if not code else 50026
+        metrics.code_checked(app.app_key, None, refusal)
+        raise JsmsError(refusal)
+    outcome, temp_id = await ctx.db.write(lambda conn: _check(ctx, conn, app, msg_id, code))
+    metrics.code_checked(app.app_key, temp_id, outcome)
     if outcome is not None:
         raise JsmsError(outcome)
 
 
-def _check(ctx: Context, conn: Connection, app: AppAccount, msg_id: str, code: str) -> int | None:
-    """The error code of the check, or None when it passed. Never raises, so a counted wrong
-    try commits with the transaction."""
+def _check(
+    ctx: Context, conn: Connection, app: AppAccount, msg_id: str, code: str
+) -> tuple[int | None, int | None]:
+    """The error code of the check (None when it passed) and the code's template (for the
+    conversion metrics). Never raises, so a counted wrong try commits with the transaction."""
     max_attempts = ctx.settings.code_max_attempts
     stored = repository.lock_code(conn, msg_id, app.id)
     if stored is None:
-        return 50026
+        return 50026, None
+    temp_id = template_of(conn, msg_id)
     if stored.verified_at is not None:
-        return 50012
+        return 50012, temp_id
     if clock.now_ms() >= stored.expires_at or stored.attempts >= max_attempts:
-        return 50011
+        return 50011, temp_id
     if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
         if repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
-            return None
-        return 50012
+            return None, temp_id
+        return 50012, temp_id
     repository.count_wrong_try(conn, msg_id, max_attempts)
-    return 50010
+    return 50010, temp_id

@@ -1,9 +1,12 @@
 """Bring a database to the newest schema with Alembic."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from smsgate.db.engine import Database
@@ -30,3 +33,14 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+@cache
+def schema_head() -> str | None:
+    """The newest migration this code knows (migrations live in one line of history)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database is at; None before the first one."""
+    return MigrationContext.configure(connection).get_current_revision()

@@ -11,6 +11,7 @@ from smsgate.db.engine import Database
 from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import InboundSms, ProviderReport
 from smsgate.messages.status import record_delivery_reports
+from smsgate.observability import metrics
 from smsgate.reports.service import record_replies
 
 
@@ -21,11 +22,17 @@ class DatabaseEvents:
     async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
         if reports:
             now = clock.now_ms()
-            await self._db.write(lambda conn: apply_reports(conn, provider, reports, now))
+            receipts = await self._db.write(
+                lambda conn: apply_reports(conn, provider, reports, now)
+            )
+            metrics.receipts_recorded(receipts)
 
     async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
         if reports:
-            await self._db.write(lambda conn: record_delivery_reports(conn, list(reports)))
+            receipts = await self._db.write(
+                lambda conn: record_delivery_reports(conn, list(reports))
+            )
+            metrics.receipts_recorded(receipts)
 
     async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None:
         if messages:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 
 from smsgate.db.engine import Database
 from smsgate.db.inserts import FastInsert
@@ -33,6 +33,12 @@ _CLAIM = (
     .where(OUTBOX.c.id.in_(_DUE.scalar_subquery()))
     .values(lease_until=bindparam("new_lease"), attempts=OUTBOX.c.attempts + 1)
     .returning(OUTBOX.c.id, OUTBOX.c.msg_id, OUTBOX.c.channel, OUTBOX.c.payload, OUTBOX.c.attempts)
+)
+_DEPTH = select(func.count()).select_from(OUTBOX)
+# Ids grow with inserts: the lowest id is the oldest row, found through the primary key.
+_OLDEST = select(OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(1)
+_RELEASE = (
+    update(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True))).values(lease_until=None)
 )
 _REMOVE = delete(OUTBOX).where(OUTBOX.c.id == bindparam("entry_id"))
 _RETRY = (
@@ -92,3 +98,18 @@ async def release_all_leases(db: Database) -> int:
 
 def retry_entry(conn: Connection, entry_id: int, due_at: int, error: str) -> None:
     conn.execute(_RETRY, {"entry_id": entry_id, "new_due_at": due_at, "error": error[:2000]})
+
+
+async def release_leases(db: Database, entry_ids: list[int]) -> None:
+    """Hand rows this worker claimed back to the outbox, due at once (a stopping worker that
+    could not finish its pass)."""
+    if entry_ids:
+        await db.write(lambda conn: conn.execute(_RELEASE, {"ids": entry_ids}))
+
+
+async def outbox_summary(db: Database) -> tuple[int, int | None]:
+    """(rows waiting, created_at of the oldest): a count over a table that stays short, and
+    one primary-key lookup."""
+    return await db.read(
+        lambda conn: (int(conn.execute(_DEPTH).scalar_one()), conn.execute(_OLDEST).scalar())
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from smsgate.db.models import PendingReport, ProviderMessageId, table
 from smsgate.delivery.providers.base import ProviderReport
 from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.observability.metrics import Receipt
 
 IDS = table(ProviderMessageId)
 PENDING = table(PendingReport)
@@ -23,15 +24,16 @@ _REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks
 
 def remember_provider_ids(
     conn: Connection, provider: str, submitted: Sequence[tuple[str, tuple[str, ...]]], now: int
-) -> None:
-    """(msg_id, the provider's ids for it) pairs; reports that came early are applied now."""
+) -> list[Receipt]:
+    """(msg_id, the provider's ids for it) pairs; reports that came early are applied now
+    (their receipts are returned)."""
     rows = [
         {"provider": provider, "provider_message_id": pid, "msg_id": msg_id, "created_at": now}
         for msg_id, ids in submitted
         for pid in dict.fromkeys(ids)
     ]
     if not rows:
-        return
+        return []
     serialise_with_reports(conn, [provider])
     insert = _DIALECTS[conn.dialect.name].insert(IDS)
     # An id seen again (a retried submit the carrier numbered the same) now names this message.
@@ -48,20 +50,24 @@ def remember_provider_ids(
             PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(ids)
         )
     ).all()
-    if early:
-        apply_reports(conn, provider, [ProviderReport(row[0], row[1]) for row in early], now)
-        conn.execute(  # the same report kept under its other spellings
-            delete(PENDING).where(
-                PENDING.c.provider == provider,
-                PENDING.c.report_key.in_({row.report_key for row in early}),
-            )
+    if not early:
+        return []
+    reports = [ProviderReport(row[0], row[1]) for row in early]
+    receipts = apply_reports(conn, provider, reports, now)
+    conn.execute(  # the same report kept under its other spellings
+        delete(PENDING).where(
+            PENDING.c.provider == provider,
+            PENDING.c.report_key.in_({row.report_key for row in early}),
         )
+    )
+    return receipts
 
 
 def apply_reports(
     conn: Connection, provider: str, reports: Sequence[ProviderReport], now: int
-) -> None:
-    """Record each report against its message part, or keep it until its id is known."""
+) -> list[Receipt]:
+    """Record each report against its message part, or keep it until its id is known; returns
+    the receipts of the messages that became final."""
     serialise_with_reports(conn, [provider])
     touched: dict[str, None] = {}
     for report in reports:
@@ -90,7 +96,7 @@ def apply_reports(
         )
         touched[found[match]] = None
     finals = [(msg_id, status) for msg_id in touched if (status := _final_status(conn, msg_id))]
-    record_delivery_reports(conn, finals)
+    return record_delivery_reports(conn, finals)
 
 
 def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:

@@ -27,6 +27,7 @@ from smsgate.delivery.providers.base import (
     TryLater,
 )
 from smsgate.delivery.providers.link import Link
+from smsgate.observability import metrics
 
 NO_ROUTE = 4100
 
@@ -114,6 +115,7 @@ class Router:
         except Exception as error:  # a provider bug must not lose the batch
             results = [TryLater(f"{name}: {type(error).__name__}: {error}") for _ in batch]
         self.breakers[name].record(results, clock.now_ms())
+        metrics.provider_answered(name, results)
         return results
 
     async def run(self) -> None:

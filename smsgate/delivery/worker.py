@@ -28,9 +28,12 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
     TryLater,
 )
+from smsgate.delivery.routing import Router
 from smsgate.limits import sql_backend
 from smsgate.messages.status import fail_before_provider, mark_submitted
 from smsgate.mobiles import mask_mobile
+from smsgate.observability import metrics
+from smsgate.observability.metrics import Receipt
 
 log = structlog.get_logger(__name__)
 OTHER_ERROR = 4100
@@ -38,6 +41,7 @@ PRUNE_EVERY_MS = 600_000
 MAX_BACKOFF_SECONDS = 300
 REPORT_WAIT_MS = 3 * 86_400_000  # carriers give up on a message within 72 hours
 EARLY_REPORT_KEEP_MS = 86_400_000
+HEARTBEAT = "delivery"
 
 
 class DeliveryWorker:
@@ -45,17 +49,20 @@ class DeliveryWorker:
         self._ctx = ctx
         self.provider = provider
         self._last_prune = 0
+        self._claimed: list[int] = []  # outbox rows of the pass in progress
 
     async def run(self) -> None:
-        """Deliver until cancelled, waking on new sends or every `outbox_poll_seconds`."""
-        settings = self._ctx.settings
+        """Deliver until the process stops (the pass in progress finishes) or until cancelled
+        (rows claimed by the interrupted pass go back to the outbox), waking on new sends or
+        every `outbox_poll_seconds`. The provider stops last (SMPP binds unbind)."""
+        settings, process = self._ctx.settings, self._ctx.process
         if self._ctx.db.is_sqlite:  # SQLite runs one worker: nobody else can hold a lease
             released = await outbox.release_all_leases(self._ctx.db)
             if released:
                 log.info("resuming deliveries claimed before a restart", count=released)
         provider_task = asyncio.create_task(self.provider.run())
         try:
-            while True:
+            while not process.stopping.is_set():
                 self._ctx.outbox_wakeup.clear()
                 try:
                     delivered = await self.deliver_due()
@@ -63,12 +70,15 @@ class DeliveryWorker:
                 except Exception:
                     log.exception("delivery pass failed")
                     delivered = 0
+                process.heartbeats.beat(HEARTBEAT)
                 if delivered < settings.outbox_batch:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(
                             self._ctx.outbox_wakeup.wait(), settings.outbox_poll_seconds
                         )
         finally:
+            if self._claimed:
+                await asyncio.shield(outbox.release_leases(self._ctx.db, self._claimed))
             provider_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await provider_task
@@ -85,20 +95,26 @@ class DeliveryWorker:
         )
         if not entries:
             return 0
+        self._claimed = [entry.id for entry in entries]
         results = await self._submit(entries)
         name, max_attempts = self.provider.name, settings.outbox_max_attempts
-        await self._ctx.db.write(
+        receipts = await self._ctx.db.write(
             lambda conn: record_outcomes(conn, entries, results, name, max_attempts)
         )
+        self._claimed = []
+        metrics.receipts_recorded(receipts)
         return len(entries)
 
     async def _submit(self, entries: list[ClaimedEntry]) -> list[SubmitResult]:
         messages = [outbound_message(entry) for entry in entries]
         try:
-            return await self.provider.submit_many(messages)
+            results = await self.provider.submit_many(messages)
         except Exception as error:  # a provider bug must not lose the messages
             log.exception("provider raised", provider=self.provider.name, count=len(messages))
-            return [TryLater(f"{type(error).__name__}: {error}") for _ in messages]
+            results = [TryLater(f"{type(error).__name__}: {error}") for _ in messages]
+        if not isinstance(self.provider, Router):  # the router counts per provider itself
+            metrics.provider_answered(self.provider.name, results)
+        return results
 
     async def _prune_limit_hits(self) -> None:
         now = clock.now_ms()
@@ -133,9 +149,10 @@ def record_outcomes(
     results: list[SubmitResult],
     provider: str,
     max_attempts: int,
-) -> None:
+) -> list[Receipt]:
     """Accepted: out of the outbox, submitted. Refused or out of tries: out of the outbox, failed,
-    units refunded. A transport error: back in the outbox after an exponential backoff."""
+    units refunded. A transport error: back in the outbox after an exponential backoff. Returns
+    the receipts of reports that had overtaken their submit answer."""
     now = clock.now_ms()
     serialise_with_reports(
         conn, (r.provider or provider for r in results if isinstance(r, Accepted))
@@ -169,9 +186,11 @@ def record_outcomes(
             )
             outbox.retry_entry(conn, entry.id, now + backoff * 1000, result.reason)
     outbox.remove_entries(conn, finished)
+    receipts: list[Receipt] = []
     for name, pairs in accepted.items():
         mark_submitted(conn, pairs, name)
-        remember_provider_ids(conn, name, provider_ids[name], now)
+        receipts += remember_provider_ids(conn, name, provider_ids[name], now)
+    return receipts
 
 
 def _report_ids(entry: ClaimedEntry, result: Accepted) -> tuple[str, ...]:

@@ -20,8 +20,9 @@ from smsgate.errors import JsmsError
 from smsgate.lenient import string_map
 from smsgate.messages import service
 from smsgate.messages.ids import new_msg_id
-from smsgate.messages.service import BuildMessage, OutgoingMessage, count_and_record
+from smsgate.messages.service import BuildMessage, Charged, OutgoingMessage, count_and_record
 from smsgate.mobiles import normalise_mobile
+from smsgate.observability import metrics
 
 MAX_RECIPIENTS = 1000
 MAX_TAG_LENGTH = 10
@@ -72,6 +73,7 @@ async def accept_batch(
     The same message twice in one batch (number and text) is refused as a repeat (50034).
     """
     now = clock.now_ms()
+    charged: list[Charged] = []  # what the committed attempt charged, for metrics
     if ctx.limiter.counts_in_database:
 
         def work(conn: Connection) -> list[BatchOutcome]:
@@ -80,12 +82,17 @@ async def accept_batch(
             built = _build_each(conn, items)
             keys = [m.limit_key for m in built if isinstance(m, OutgoingMessage)]
             ctx.limiter.lock_in_order(conn, keys)
-            return _record_all(ctx, conn, app, items, built, now, finish)
+            return _record_all(ctx, conn, app, items, built, now, finish, charged)
 
         outcomes = await ctx.db.write(work)
     else:
-        outcomes = await _accept_batch_with_redis(ctx, app, items, now, claim, finish)
+        outcomes = await _accept_batch_with_redis(ctx, app, items, now, claim, finish, charged)
     ctx.outbox_wakeup.set()
+    for charge in charged:
+        charge.count(app)
+    for outcome in outcomes:
+        if isinstance(outcome, JsmsError):
+            metrics.send_refused(outcome.code, "sms", "template")
     return outcomes
 
 
@@ -96,6 +103,7 @@ async def _accept_batch_with_redis(
     now: int,
     claim: ClaimBatch | None,
     finish: FinishBatch | None,
+    charged: list[Charged],
 ) -> list[BatchOutcome]:
     """As `accept_batch`, with the limit hits taken in Redis before the transaction and given
     back for every recipient that did not commit."""
@@ -113,7 +121,7 @@ async def _accept_batch_with_redis(
     def work(conn: Connection) -> list[BatchOutcome]:
         if claim is not None:
             claim(conn)
-        return _record_all(ctx, conn, app, items, built, now, finish)
+        return _record_all(ctx, conn, app, items, built, now, finish, charged)
 
     try:
         outcomes = await ctx.db.write(work)
@@ -154,10 +162,13 @@ def _record_all(
     built: Sequence["OutgoingMessage | JsmsError"],
     now: int,
     finish: FinishBatch | None,
+    charged: list[Charged],
 ) -> list[BatchOutcome]:
-    """Every recipient in order, then `finish` with the outcomes, in the same transaction."""
+    """Every recipient in order, then `finish` with the outcomes, in the same transaction.
+    `charged` is refilled on every attempt (a transaction may be run again)."""
+    charged.clear()
     outcomes = [
-        _record_one(ctx, conn, app, item.msg_id, message, now)
+        _record_one(ctx, conn, app, item.msg_id, message, now, charged)
         for item, message in zip(items, built, strict=True)
     ]
     if finish is not None:
@@ -172,13 +183,14 @@ def _record_one(
     msg_id: str,
     message: "OutgoingMessage | JsmsError",
     now: int,
+    charged: list[Charged],
 ) -> BatchOutcome:
     """One recipient in a savepoint: a refusal rolls back its limit hit and nothing else."""
     if isinstance(message, JsmsError):
         return message
     try:
         with conn.begin_nested():  # with Redis the limit was counted before the transaction
-            count_and_record(ctx, conn, app, message, msg_id, now)
+            charged.append(count_and_record(ctx, conn, app, message, msg_id, now))
     except JsmsError as error:
         return error
     return msg_id
@@ -253,7 +265,11 @@ async def send_batch(
     recipients: Sequence[Recipient],
 ) -> list[BatchOutcome]:
     """Accept the batch; one outcome per recipient, in request order."""
-    await ctx.db.read(lambda conn: check_template(conn, app, temp_id, sign_id))
+    try:
+        await ctx.db.read(lambda conn: check_template(conn, app, temp_id, sign_id))
+    except JsmsError as error:  # the whole request is refused: each recipient was a send
+        metrics.send_refused(error.code, "sms", "template", len(recipients))
+        raise
     assert temp_id is not None  # check_template refused it otherwise
     choose = service.chosen_once(app.id, temp_id, sign_id)
     items = [recipient_item(ctx, app, temp_id, sign_id, r, choose) for r in recipients]

@@ -29,6 +29,7 @@ _INSERT_CODE = FastInsert(
     table(VerificationCode), ("msg_id", "app_id", "code_hash", "expires_at", "attempts")
 )
 _BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
+_TEMPLATE_OF = select(MESSAGES.c.template_id).where(MESSAGES.c.id == bindparam("msg_id"))
 _SUBMITTED = (
     update(MESSAGES)
     .where(MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status == "accepted")
@@ -53,7 +54,13 @@ _FINAL = (
 )
 
 _NOT_FINAL = (
-    select(MESSAGES.c.id, MESSAGES.c.app_id, MESSAGES.c.mobile)
+    select(
+        MESSAGES.c.id,
+        MESSAGES.c.app_id,
+        MESSAGES.c.mobile,
+        MESSAGES.c.provider,
+        MESSAGES.c.submitted_at,
+    )
     .where(
         MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
         or_(MESSAGES.c.status == "accepted", MESSAGES.c.status == "submitted"),
@@ -75,6 +82,11 @@ def insert_message(conn: Connection, values: dict[str, object]) -> None:
 
 def insert_code(conn: Connection, values: dict[str, object]) -> None:
     _INSERT_CODE.execute(conn, values)
+
+
+def template_of(conn: Connection, msg_id: str) -> int | None:
+    found: int | None = conn.execute(_TEMPLATE_OF, {"msg_id": msg_id}).scalar()
+    return found
 
 
 def find_message(conn: Connection, msg_id: str) -> Row[Any] | None:
@@ -101,8 +113,8 @@ def set_final_statuses(
     conn: Connection, reports: list[tuple[str, str, int]], now_ms: int
 ) -> list[Any]:
     """(msg_id, status, report status) triples, in one executemany. Returns (id, app_id,
-    mobile) of the messages that became final now: they are locked first, so a concurrent
-    report for the same message cannot count it final twice."""
+    mobile, provider, submitted_at) of the messages that became final now: they are locked
+    first, so a concurrent report for the same message cannot count it final twice."""
     ids = sorted({msg_id for msg_id, _status, _report in reports})
     changing = conn.execute(_NOT_FINAL, {"ids": ids}).all()
     open_ids = {row.id for row in changing}

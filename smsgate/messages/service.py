@@ -24,6 +24,7 @@ from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
 from smsgate.mobiles import normalise_mobile
+from smsgate.observability import metrics
 from smsgate.settings import Settings
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import has_special_brackets, render_template
@@ -65,6 +66,22 @@ class OutgoingMessage:
 BuildMessage = Callable[[Connection], OutgoingMessage]
 
 
+@dataclass(frozen=True, slots=True)
+class Charged:
+    """What a committed send was and what it cost, for metrics after the commit."""
+
+    kind: str
+    channel: str
+    template_id: int | None
+    units: int
+    category: str | None  # the quota that paid; None when unmetered
+
+    def count(self, app: AppAccount) -> None:
+        metrics.send_accepted(
+            app.app_key, self.template_id, self.channel, self.kind, self.units, self.category
+        )
+
+
 def require_sms(app: AppAccount) -> None:
     if not app.sms_enabled:
         raise JsmsError(50008)
@@ -90,14 +107,17 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     msg_id = new_msg_id()
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
-        await ctx.db.write(lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now))
+        charged = await ctx.db.write(
+            lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now)
+        )
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            await ctx.db.write(
+            charged = await ctx.db.write(
                 lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now)
             )
     ctx.outbox_wakeup.set()
+    charged.count(app)
     return msg_id
 
 
@@ -108,10 +128,10 @@ def count_and_record(
     message: OutgoingMessage,
     msg_id: str,
     now: int,
-) -> None:
+) -> Charged:
     """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows."""
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
-    _record(ctx.server_key, conn, app, message, msg_id, now)
+    return _record(ctx.server_key, conn, app, message, msg_id, now)
 
 
 def _record(
@@ -121,7 +141,7 @@ def _record(
     message: OutgoingMessage,
     msg_id: str,
     now: int,
-) -> None:
+) -> Charged:
     channel = "voice" if message.kind == "voice_code" else "sms"
     units = 1 if channel == "voice" else count_segments(message.text)
     category = debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
@@ -159,8 +179,10 @@ def _record(
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
+    return Charged(message.kind, channel, message.template_id, units, category)
 
 
+@metrics.counting_refusals("sms", "template")
 async def send_template_message(
     ctx: Context,
     app: AppAccount,
@@ -266,6 +288,11 @@ def template_message(
         return message
 
     return build
+
+
+def template_of(conn: Connection, msg_id: str) -> int | None:
+    """The template a message was rendered from (None for voice codes)."""
+    return repository.template_of(conn, msg_id)
 
 
 def last_sender_app(conn: Connection, mobile: str) -> int | None:

@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import refund_quota
 from smsgate.messages import repository
+from smsgate.observability.metrics import Receipt
 from smsgate.reports.service import FinalStatus, record_final_statuses
 
 DELIVERED = 4001
@@ -16,21 +17,25 @@ def mark_submitted(conn: Connection, accepted: list[tuple[str, str | None]], pro
         repository.set_submitted(conn, accepted, provider, clock.now_ms())
 
 
-def record_delivery_reports(conn: Connection, reports: list[tuple[str, int]]) -> None:
+def record_delivery_reports(conn: Connection, reports: list[tuple[str, int]]) -> list[Receipt]:
     """Final statuses from a provider: (msg_id, JSMS report status) pairs. A message that is
-    already final or unknown is left as it is."""
+    already final or unknown is left as it is. Returns the receipts applied, for metrics once
+    the transaction commits."""
     rows = [
         (msg_id, "delivered" if status == DELIVERED else "failed", status)
         for msg_id, status in reports
     ]
-    if rows:
-        final_now = repository.set_final_statuses(conn, rows, clock.now_ms())
-        # The first report of a message is the one applied; later ones find it final.
-        statuses = {msg_id: status for msg_id, status in reversed(reports)}
-        record_final_statuses(
-            conn,
-            [FinalStatus(row.id, row.app_id, row.mobile, statuses[row.id]) for row in final_now],
-        )
+    if not rows:
+        return []
+    now = clock.now_ms()
+    final_now = repository.set_final_statuses(conn, rows, now)
+    # The first report of a message is the one applied; later ones find it final.
+    statuses = {msg_id: status for msg_id, status in reversed(reports)}
+    record_final_statuses(
+        conn,
+        [FinalStatus(row.id, row.app_id, row.mobile, statuses[row.id]) for row in final_now],
+    )
+    return [Receipt(row.provider, statuses[row.id], row.submitted_at, now) for row in final_now]
 
 
 def fail_before_provider(conn: Connection, msg_id: str, report_status: int) -> None:

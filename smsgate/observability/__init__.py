@@ -1,2 +1,2 @@
-"""What an operator sees of a running smsgate: the access log, and the redaction every log line
-passes on its way out."""
+"""What an operator sees of a running smsgate: the access log and the redaction every log line
+passes on its way out, Prometheus metrics, health and readiness."""

@@ -27,6 +27,7 @@ from smsgate.apps.credentials import secret_matches
 from smsgate.apps.service import UnknownApp
 from smsgate.context import Context
 from smsgate.db.engine import Database
+from smsgate.observability import metrics
 from smsgate.reports import repository
 from smsgate.reports.sealing import UnreadableSecret, open_secret, seal_secret
 from smsgate.reports.service import prune_records
@@ -34,6 +35,7 @@ from smsgate.settings import Settings
 
 log = structlog.get_logger(__name__)
 PRUNE_EVERY_MS = 600_000
+HEARTBEAT = "callbacks"
 _ECHOSTR_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -156,19 +158,21 @@ class CallbackSender:
         self._last_prune = 0
 
     async def run(self) -> None:
-        settings = self._ctx.settings
+        """Post until the process stops (the pass in progress finishes) or until cancelled."""
+        settings, process = self._ctx.settings, self._ctx.process
         timeout = httpx.Timeout(settings.callback_timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             self._client = client
-            while True:
+            while not process.stopping.is_set():
                 try:
                     sent = await self.send_due()
                     await self.prune()
                 except Exception:
                     log.exception("callback pass failed")
                     sent = 0
+                process.heartbeats.beat(HEARTBEAT)
                 if sent < settings.callback_batch:
-                    await asyncio.sleep(settings.callback_poll_seconds)
+                    await process.pause(settings.callback_poll_seconds)
 
     async def send_due(self) -> int:
         """One pass: lease due entries, post them concurrently, record every outcome."""
@@ -182,7 +186,9 @@ class CallbackSender:
             return 0
         outcomes = await asyncio.gather(*(self._post(entry) for entry in entries))
         delays = retry_delays(settings)
-        await self._ctx.db.write(lambda conn: _record_outcomes(conn, outcomes, delays))
+        results = await self._ctx.db.write(lambda conn: _record_outcomes(conn, outcomes, delays))
+        for entry, result in zip(entries, results, strict=True):
+            metrics.callback_posted(entry.event, result)
         return len(entries)
 
     async def prune(self) -> None:
@@ -217,14 +223,22 @@ class CallbackSender:
         return Outcome(entry.id, entry.attempts, f"HTTP {answer.status_code}")
 
 
-def _record_outcomes(conn: Connection, outcomes: list[Outcome], delays: tuple[int, ...]) -> None:
+def _record_outcomes(
+    conn: Connection, outcomes: list[Outcome], delays: tuple[int, ...]
+) -> list[str]:
+    """Each outcome stored; returns what became of each: sent, failed (tried again) or dead."""
     now = clock.now_ms()
+    results: list[str] = []
     for outcome in outcomes:
         if outcome.error is None:
             repository.remove_entry(conn, outcome.entry_id)
+            results.append("sent")
         elif outcome.final or outcome.attempts > len(delays):
             repository.bury(conn, outcome.entry_id, now, outcome.error)
             log.warning("callback dead", entry=outcome.entry_id, error=outcome.error)
+            results.append("dead")
         else:
             due = now + delays[outcome.attempts - 1] * 1000
             repository.reschedule(conn, outcome.entry_id, due, outcome.error)
+            results.append("failed")
+    return results

@@ -62,6 +62,8 @@ class SmsgateServer:
         self.data_dir = data_dir
         self.env = env
         self.port = free_port()
+        # Each server its own metrics port, so servers of parallel runs never collide.
+        self.env.setdefault("SMSGATE_METRICS_PORT", str(free_port()))
         self.log_path = data_dir / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._restarted = False
@@ -69,6 +71,11 @@ class SmsgateServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """The metrics port: /metrics, /healthz, /readyz."""
+        return f"http://127.0.0.1:{self.env['SMSGATE_METRICS_PORT']}"
 
     def start(self) -> None:
         """Start the server and return once it serves; fail with its log if it dies. When the
@@ -138,6 +145,16 @@ class SmsgateServer:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+
+    def terminate(self) -> None:
+        """SIGTERM, as an operator or a supervisor stops the server; returns at once."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_exited(self, timeout: float = 60.0) -> int:
+        """Wait for the process to end by itself; its exit status (negative: a signal)."""
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
 
     def restart(self) -> None:
         """Kill (if running) and start again on the same port, data directory and database."""

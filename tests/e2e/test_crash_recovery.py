@@ -13,6 +13,7 @@ import socket
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -85,11 +86,16 @@ class Attempt:
 
 
 def send_burst(
-    server: SmsgateServer, authorization: str, temp_id: int, attempts: list[Attempt]
+    server: SmsgateServer,
+    authorization: str,
+    temp_id: int,
+    attempts: list[Attempt],
+    stop: Callable[[], None] | None = None,
 ) -> int:
     """Write all sends on connections of their own, read answers as they come, and SIGKILL the
-    server once KILL_AFTER_ACCEPTED are answered 200 while at least MIN_UNANSWERED_AT_KILL
-    connections have not received a single byte. Returns how many were unanswered then.
+    server (or call `stop`) once KILL_AFTER_ACCEPTED are answered 200 while at least
+    MIN_UNANSWERED_AT_KILL connections have not received a single byte. Returns how many were
+    unanswered then.
 
     Raw non-blocking sockets keep the client faster than the server, so "unanswered" means
     the server had not answered, not that the client had not looked yet (an HTTP client
@@ -107,6 +113,7 @@ def send_burst(
 
     unanswered_at_kill = 0
     accepted = 0
+    stopped = False
     deadline = time.monotonic() + BURST_TIMEOUT_SECONDS
     while open_attempts and time.monotonic() < deadline:
         for key, _events in selector.select(timeout=0.5):
@@ -125,12 +132,13 @@ def send_burst(
             del open_attempts[sock]
             attempt.finish()
             accepted += attempt.msg_id is not None
-            if server.is_running() and accepted >= KILL_AFTER_ACCEPTED:
+            if not stopped and server.is_running() and accepted >= KILL_AFTER_ACCEPTED:
                 silent = [s for s, a in open_attempts.items() if not a.received]
                 readable = select.select(silent, [], [], 0)[0] if silent else []
                 if len(silent) - len(readable) >= MIN_UNANSWERED_AT_KILL:
                     unanswered_at_kill = len(silent) - len(readable)
-                    server.kill()
+                    stopped = True
+                    (stop or server.kill)()
     for sock, attempt in open_attempts.items():
         attempt.failure = "still open at the deadline"
         sock.close()

@@ -6,11 +6,13 @@ is set), two competing workers deliver every message exactly once, and a code se
 server verifies through the other (they share SMSGATE_SECRET_KEY).
 """
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,7 @@ import httpx
 import pytest
 
 from .conftest import POSTGRES_URL_ENV, fresh_database, running_server
-from .server import SmsgateServer, clean_environment
+from .server import SmsgateServer, clean_environment, free_port
 
 REDIS_URL_ENV = "SMSGATE_TEST_REDIS_URL"
 BURST = 50
@@ -41,6 +43,7 @@ class Cluster:
     first: SmsgateServer
     second: SmsgateServer
     worker: subprocess.Popen[bytes]
+    worker_metrics_url: str  # the worker's metrics port: /metrics, /healthz, /readyz
 
     @property
     def servers(self) -> tuple[SmsgateServer, SmsgateServer]:
@@ -74,16 +77,21 @@ def cluster(
                 {**shared, "SMSGATE_EMBEDDED_WORKER": "false"},
             ) as second,
         ):
-            worker = _start_worker(first.env, tmp_path_factory.mktemp("worker"))
+            port = free_port()
+            worker = _start_worker(first.env, tmp_path_factory.mktemp("worker"), port)
             try:
-                yield Cluster(first, second, worker)
+                yield Cluster(first, second, worker, f"http://127.0.0.1:{port}")
             finally:
-                os.killpg(worker.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
 
 
-def _start_worker(env: dict[str, str], directory: Path) -> subprocess.Popen[bytes]:
+def _start_worker(
+    env: dict[str, str], directory: Path, metrics_port: int
+) -> subprocess.Popen[bytes]:
     worker_env = {**clean_environment(), **{k: v for k, v in env.items() if "SMSGATE" in k}}
+    worker_env["SMSGATE_METRICS_PORT"] = str(metrics_port)  # not the first server's
     with (directory / "worker.log").open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "smsgate", "worker"],
@@ -165,3 +173,29 @@ def test_a_code_sent_through_one_server_verifies_through_the_other(
     assert first.json() == {"is_valid": True}
     again = _post(cluster.first.base_url, path, {"code": code.group()}, auth)
     assert again.json()["error"]["code"] == 50012
+
+
+def _wait_until_answering(url: str, timeout: float = 30.0) -> httpx.Response:
+    """Poll with a deadline until the worker's port answers (it migrates and binds first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=2.0)
+        except httpx.TransportError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_the_worker_shows_health_and_metrics_and_stops_on_sigterm(cluster: Cluster) -> None:
+    """Last in the module: it stops the worker."""
+    ready = _wait_until_answering(f"{cluster.worker_metrics_url}/readyz")
+    assert ready.status_code == 200, ready.text
+    checks = ready.json()["checks"]
+    assert checks["providers"] == {"ok": True, "delivering": True, "names": ["sandbox"]}
+    assert set(checks["loops"]["age_seconds"]) == {"delivery", "callbacks", "scheduler", "gauges"}
+    scraped = httpx.get(f"{cluster.worker_metrics_url}/metrics", timeout=10)
+    assert "smsgate_outbox_depth " in scraped.text
+    assert "smsgate_api_requests_total{" not in scraped.text  # a worker answers no API
+    cluster.worker.send_signal(signal.SIGTERM)
+    assert cluster.worker.wait(timeout=60) == 0

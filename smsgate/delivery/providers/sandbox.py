@@ -25,6 +25,8 @@ from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected,
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.observability import metrics
+from smsgate.observability.metrics import Receipt
 from smsgate.settings import Settings
 
 if TYPE_CHECKING:
@@ -147,16 +149,18 @@ class SandboxProvider:
 
     async def send_due_reports(self) -> float:
         """Report what is due; returns seconds until the next report (at most one)."""
-        upcoming = await self._db.write(lambda conn: _report_due(conn, clock.now_ms()))
+        upcoming, receipts = await self._db.write(lambda conn: _report_due(conn, clock.now_ms()))
+        metrics.receipts_recorded(receipts)
         if upcoming is None:
             return 1.0
         return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
 
 
-def _report_due(conn: Connection, now: int) -> int | None:
-    """Report what is due; returns when the next report falls due, if any is waiting."""
+def _report_due(conn: Connection, now: int) -> tuple[int | None, list[Receipt]]:
+    """Report what is due; returns when the next report falls due, if any is waiting, and the
+    receipts applied."""
     due = conn.execute(_DUE_REPORTS, {"now": now}).all()
-    record_delivery_reports(conn, [(msg_id, status) for msg_id, status in due])
+    receipts = record_delivery_reports(conn, [(msg_id, status) for msg_id, status in due])
     if due:
         conn.execute(
             update(INBOX)
@@ -164,7 +168,7 @@ def _report_due(conn: Connection, now: int) -> int | None:
             .values(report_due_at=None)
         )
     upcoming: int | None = conn.execute(_NEXT_REPORT).scalar()
-    return upcoming
+    return upcoming, receipts
 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:

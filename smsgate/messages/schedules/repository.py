@@ -135,6 +135,17 @@ def next_due_at(conn: Connection) -> int | None:
     return None if value is None else int(value)
 
 
+def count_due(conn: Connection, now_ms: int, late_before_ms: int) -> tuple[int, int]:
+    """Pending schedules due now, and those due since before `late_before_ms` (for metrics)."""
+    due_at = SCHEDULES.c.send_at
+    row = conn.execute(
+        select(
+            func.count().filter(due_at <= now_ms), func.count().filter(due_at <= late_before_ms)
+        ).where(SCHEDULES.c.status == PENDING, due_at <= now_ms)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def release_all_leases(conn: Connection) -> int:
     """For the only scheduler there is (SQLite): what a killed predecessor held is due now."""
     statement = (

@@ -26,6 +26,7 @@ from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
 
 log = structlog.get_logger(__name__)
+HEARTBEAT = "scheduler"
 # Never look again sooner than this, whatever the database says is due.
 MIN_WAIT_SECONDS = 0.05
 
@@ -35,22 +36,25 @@ class ScheduleChanged(Exception):
 
 
 async def run_scheduler(ctx: Context) -> None:
-    """Send due schedules until cancelled; sleep until the next one is due, a schedule is
-    created or changed in this process, or `schedule_poll_seconds` passed (other processes)."""
+    """Send due schedules until the process stops or until cancelled; sleep until the next one
+    is due, a schedule is created or changed in this process, or `schedule_poll_seconds`
+    passed (other processes)."""
     if ctx.db.is_sqlite:  # SQLite runs one scheduler: a lease can only be a dead predecessor's
         released = await ctx.db.write(repository.release_all_leases)
         if released:
             log.info("resuming schedules claimed before a restart", count=released)
-    while True:
+    while not ctx.process.stopping.is_set():
         ctx.schedule_wakeup.clear()
         try:
             sent = await send_due_schedules(ctx)
+            ctx.process.heartbeats.beat(HEARTBEAT)
             if sent >= ctx.settings.schedule_batch:
                 continue  # more may be due at once
             next_due = await ctx.db.read(repository.next_due_at)
         except Exception:
             log.exception("scheduler pass failed")
             next_due = None
+        ctx.process.heartbeats.beat(HEARTBEAT)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ctx.schedule_wakeup.wait(), _wait_seconds(ctx, next_due))
 

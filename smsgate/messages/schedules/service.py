@@ -189,3 +189,11 @@ def _stored(
 
 def _outcomes(planned: list[Planned]) -> list[BatchOutcome]:
     return [p if isinstance(p, JsmsError) else str(p["msg_id"]) for p in planned]
+
+
+async def due_schedule_counts(ctx: Context, late_after_seconds: float) -> tuple[int, int]:
+    """(due, late): pending schedules whose send time has come, and those of them that have
+    waited more than `late_after_seconds` (a scheduler should have taken them by then)."""
+    now = clock.now_ms()
+    late_before = now - int(late_after_seconds * 1000)
+    return await ctx.db.read(lambda conn: repository.count_due(conn, now, late_before))

@@ -56,6 +56,11 @@ class Bind:
         self._next_send = 0.0
         self.times_bound = 0  # successful binds so far, for status and tests
 
+    @property
+    def window_in_use(self) -> int:
+        """Window slots taken: submit_sm sent or about to be, without their submit_sm_resp."""
+        return self._config.window - self._window._value
+
     async def run(self) -> None:
         """Bind, read until the bind drops, rebind after a backoff; unbind when cancelled."""
         delay = self._config.reconnect_min_seconds
