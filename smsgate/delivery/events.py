@@ -10,7 +10,6 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import InboundSms, ProviderReport
-from smsgate.messages.status import record_delivery_reports
 from smsgate.reports.service import record_replies
 
 
@@ -22,10 +21,6 @@ class DatabaseEvents:
         if reports:
             now = clock.now_ms()
             await self._db.write(lambda conn: apply_reports(conn, provider, reports, now))
-
-    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
-        if reports:
-            await self._db.write(lambda conn: record_delivery_reports(conn, list(reports)))
 
     async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None:
         if messages:

@@ -90,18 +90,23 @@ def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str,
     return {"app_id": app_id, "kind": kind, "data": _json(data), "received_at": now}
 
 
-def record_replies(conn: Connection, provider: str, replies: Sequence[InboundSms]) -> None:
+def record_replies(
+    conn: Connection, provider: str, replies: Sequence[InboundSms], *, any_carrier: bool = False
+) -> None:
     """Store replies (MO) for the apps they were sent to and offer them by pull and callback.
 
     The app is the one whose reply number is the longest prefix of the number the reply was
     sent to (a long code plus the app's extension); failing that, the app that last sent to the
-    replying number. A reply that matches no app is logged and dropped. "TD" or "退订"
-    also unsubscribes the number from the app's marketing (smsgate.content).
+    replying number through this provider (a provider's reply answers what it carried; only the
+    operator's `any_carrier` injection looks at every provider). A reply that matches no app is
+    logged and dropped. "TD" or "退订" also unsubscribes the number from the app's marketing
+    (smsgate.content).
     """
     now = clock.now_ms()
+    carrier = None if any_carrier else provider
     for reply in replies:
         mobile = _normalised_sender(reply.mobile)
-        app_id = _reply_app(conn, reply.to, mobile)
+        app_id = _reply_app(conn, reply.to, mobile, carrier)
         if app_id is None:
             log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
             continue
@@ -127,7 +132,7 @@ def _masked(mobile: str) -> str:
         return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
 
 
-def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
+def _reply_app(conn: Connection, to: str, mobile: str, carrier: str | None) -> int | None:
     digits = "".join(c for c in to if c.isdigit())
     prefixes = [digits[:n] for n in range(len(digits), 0, -1)]
     owners = repository.reply_number_owners(conn, prefixes) if prefixes else {}
@@ -137,14 +142,15 @@ def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
     # Imported here: messages and templates import this module for reports and callbacks.
     from smsgate.messages.service import last_sender_app
 
-    return last_sender_app(conn, mobile)
+    return last_sender_app(conn, mobile, carrier)
 
 
 async def inject_reply(db: Database, to: str, mobile: str, text: str) -> None:
-    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`)."""
+    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`);
+    the operator's own injection, so it may answer a message any provider carried."""
     sender = normalise_mobile(mobile)
     reply = InboundSms(to=to, mobile=sender, text=text)
-    await db.write(lambda conn: record_replies(conn, "sandbox", [reply]))
+    await db.write(lambda conn: record_replies(conn, "sandbox", [reply], any_carrier=True))
 
 
 # --- pulls -------------------------------------------------------------------------------------
