@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite in data_dir"
     )
+    sqlite_lock_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a write waits for another process's SQLite write lock (50019 after)",
+    )
     redis_url: str | None = Field(
         default=None, description="Redis for frequency-limit counters; default: the database"
     )
