@@ -42,10 +42,12 @@ class FinalStatus:
 
 @dataclass(frozen=True, slots=True)
 class LeasedPull:
-    """The records one pull answers with; they are deleted by `confirm_pull(token)` once the
-    answer was written to the client, and offered again after `lease` otherwise."""
+    """The records one pull answers with: `settle_pull` deletes them once the client took the
+    answer, or hands them back for the next pull. Until then (and, should the process die, until
+    the lease ends) no other pull gets them."""
 
     token: str
+    kind: str
     records: list[str]  # JSON objects, oldest first
 
     def body(self) -> bytes:
@@ -160,11 +162,12 @@ async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
     """One GET /v1/report or /v1/reply: at most one per `report_pull_interval_seconds` per app
     and kind (else 50009), the oldest unread records up to `report_pull_max_records`.
 
-    The records are leased for one interval: a pull whose answer never reached the client
-    leaves them to the next pull, which may come no sooner.
+    The records are leased for one interval plus the grace in which the answer's fate is
+    watched; `settle_pull` ends the lease sooner, either way.
     """
     settings = ctx.settings
     every = int(settings.report_pull_interval_seconds * 1000)
+    lease_ms = every + int(settings.report_pull_grace_seconds * 1000)
     now = clock.now_ms()
     oldest = now - settings.report_keep_seconds * 1000
     token = secrets.token_hex(16)
@@ -173,17 +176,24 @@ async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
         if not repository.take_pull_turn(conn, app_id, kind, now, every):
             raise JsmsError(50009)
         records = repository.lease_records(
-            conn, app_id, kind, settings.report_pull_max_records, token, now, now + every, oldest
+            conn, app_id, kind, settings.report_pull_max_records, token, now, now + lease_ms, oldest
         )
-        return LeasedPull(token, records)
+        return LeasedPull(token, kind, records)
 
     return await ctx.db.write(lease)
 
 
-async def confirm_pull(db: Database, pull: LeasedPull) -> None:
-    """The answer was written to the client: its records are read."""
-    if pull.records:
-        await db.write(lambda conn: repository.delete_leased(conn, pull.token))
+async def settle_pull(db: Database, pull: LeasedPull, received: bool) -> None:
+    """The client took the answer: its records are read and gone. It did not: they go back,
+    oldest first as before, to the app's next pull."""
+    if not pull.records:
+        return
+    settle = repository.delete_leased if received else repository.release_leased
+    await db.write(lambda conn: settle(conn, pull.token))
+    if not received:
+        log.info(
+            "pull answer not taken: records offered again", kind=pull.kind, count=len(pull.records)
+        )
 
 
 async def prune_records(db: Database, keep_seconds: int) -> int:
