@@ -43,7 +43,7 @@ def open_context(settings: Settings) -> Context:
         redis = RedisLimiter(Redis.from_url(settings.redis_url), settings.redis_prefix)
     return Context(
         settings=settings,
-        db=Database(settings.resolved_database_url),
+        db=Database(settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds),
         limiter=Limiter(redis),
         server_key=load_server_key(settings),
     )

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite in data_dir"
     )
+    sqlite_lock_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a write waits for another process's SQLite write lock (50019 after)",
+    )
     redis_url: str | None = Field(
         default=None, description="Redis for frequency-limit counters; default: the database"
     )
@@ -92,6 +97,9 @@ class Settings(BaseSettings):
     # the callback outbox (seconds between tries after each failure, then the dead-letter list).
     report_pull_interval_seconds: float = 5.0
     report_pull_max_records: int = 500
+    # After a pull's answer is written: how long a quiet, still open connection is watched for
+    # a reset before its records count as read (smsgate/connection_watch.py).
+    report_pull_grace_seconds: float = Field(default=2.0, ge=0)
     report_keep_seconds: int = 3 * 24 * 3600
     callback_retry_delays: str = Field(
         default="180,3600,43200", description="comma-separated seconds: the retry schedule"

@@ -1,19 +1,29 @@
 """Group commit on SQLite: transactions that queue up together commit together, and one that
-fails takes nothing of the others with it, whether it failed before writing or half-way."""
+fails takes nothing of the others with it, whether it failed before writing or half-way. And
+another process holding the write lock: reads go on, writes wait without stopping the loop, for
+a bounded time."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
 
-from smsgate.db.engine import Database
+from smsgate.db import engine
+from smsgate.db.engine import Database, DatabaseBusy
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'engine.db'}")
+def lock_wait() -> float:
+    return 5.0
+
+
+@pytest.fixture
+async def db(tmp_path: Path, lock_wait: float) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'engine.db'}", lock_wait=lock_wait)
     await database.write(lambda c: c.exec_driver_sql("CREATE TABLE t (v INTEGER UNIQUE)"))
     yield database
     await database.dispose()
@@ -105,3 +115,72 @@ def test_fast_insert_refuses_a_column_default_it_would_not_know() -> None:
 
     with pytest.raises(ValueError, match="default"):
         FastInsert(table(Message), ("id", "app_id"))  # quota_units has a default
+
+
+# --- another process holds the write lock -------------------------------------------------------
+
+
+@pytest.fixture
+def other_writer(db: Database, tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection (as another process would be) that holds the write lock, with a row
+    of its own not yet committed."""
+    other = sqlite3.connect(tmp_path / "engine.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t (v) VALUES (42)")
+    try:
+        yield other
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            other.execute("ROLLBACK")
+        other.close()
+
+
+@pytest.fixture
+def refusals(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Set when a transaction of ours found the write lock taken."""
+    refused = asyncio.Event()
+    begin = engine._begin_immediate
+
+    def watched(conn: Connection) -> None:
+        try:
+            begin(conn)
+        except Exception:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(engine, "_begin_immediate", watched)
+    return refused
+
+
+async def test_reads_answer_and_writes_wait_while_another_process_holds_the_lock(
+    db: Database, other_writer: sqlite3.Connection, refusals: asyncio.Event
+) -> None:
+    write = asyncio.create_task(db.write(insert(1)))
+    await refusals.wait()  # our write has met the lock (and the loop goes on)
+    assert await stored(db) == []  # a read answers now, the lock still held
+    assert not write.done()
+    other_writer.execute("COMMIT")  # the lock goes
+    assert await write == 1
+    assert await stored(db) == [1, 42]
+
+
+@pytest.mark.parametrize("lock_wait", [0.05])
+async def test_a_write_that_waits_past_the_bound_fails_cleanly(
+    db: Database, other_writer: sqlite3.Connection, refusals: asyncio.Event
+) -> None:
+    """The bound is 50 ms here; the write gives up with 50019 and leaves nothing behind, and
+    the next one goes through once the lock is free."""
+    with pytest.raises(DatabaseBusy) as refused:
+        await db.write(insert(7))
+    assert refused.value.code == 50019
+    assert refusals.is_set()
+    assert await stored(db) == []  # while the lock is still held
+    other_writer.execute("ROLLBACK")
+    assert await db.write(insert(8)) == 8
+    assert await stored(db) == [8]
+
+
+async def test_a_read_cannot_write(db: Database) -> None:
+    with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+        await db.read(insert(3))
+    assert await stored(db) == []

@@ -29,6 +29,7 @@ def serve(
     import uvicorn  # the server and the web app load only for the commands that need them
 
     from smsgate.app import create_app
+    from smsgate.connection_watch import WatchedHttpToolsProtocol
 
     settings = Settings()
     settings = settings.model_copy(
@@ -56,6 +57,8 @@ def serve(
         forwarded_allow_ips="",
         # SIGTERM: answer the requests in flight (for at most this long), then stop the loops.
         timeout_graceful_shutdown=math.ceil(settings.stop_timeout_seconds),
+        # Pulls hand records out once: this protocol tells them whether the client took the answer.
+        http=WatchedHttpToolsProtocol,
     )
 
 

@@ -21,8 +21,14 @@ class Base(DeclarativeBase):
     pass
 
 
+# Ids handed out once, never again after a delete (migration 0009): SQLite's AUTOINCREMENT.
+# PostgreSQL's sequences never go back anyway.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class App(Base):
     __tablename__ = "apps"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_key: Mapped[str] = mapped_column(String(24), unique=True)
@@ -48,6 +54,7 @@ class App(Base):
 
 class Sign(Base):
     __tablename__ = "signs"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
@@ -63,6 +70,7 @@ class Sign(Base):
 
 class Template(Base):
     __tablename__ = "templates"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
@@ -207,6 +215,7 @@ class SignImage(Base):
     """A proof document of a signature, stored as a file under the data dir."""
 
     __tablename__ = "sign_images"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sign_id: Mapped[int] = mapped_column(ForeignKey("signs.id", ondelete="CASCADE"), index=True)
@@ -222,6 +231,7 @@ class Dev(Base):
     is moved to its apps (smsgate/devs)."""
 
     __tablename__ = "devs"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dev_key: Mapped[str] = mapped_column(String(24), unique=True)
@@ -277,7 +287,7 @@ class PullRecord(Base):
     """
 
     __tablename__ = "pull_records"
-    __table_args__ = (Index("ix_pull_records_app_kind_id", "app_id", "kind", "id"),)
+    __table_args__ = (Index("ix_pull_records_app_kind_id", "app_id", "kind", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
@@ -302,7 +312,7 @@ class CallbackEntry(Base):
     """A callback to post; retried on a schedule, then kept as dead (dead_at set) for replay."""
 
     __tablename__ = "callback_outbox"
-    __table_args__ = (Index("ix_callback_outbox_dead_due", "dead_at", "due_at"),)
+    __table_args__ = (Index("ix_callback_outbox_dead_due", "dead_at", "due_at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)

@@ -10,7 +10,6 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import InboundSms, ProviderReport
-from smsgate.messages.status import record_delivery_reports
 from smsgate.observability import metrics
 from smsgate.reports.service import record_replies
 
@@ -24,13 +23,6 @@ class DatabaseEvents:
             now = clock.now_ms()
             receipts = await self._db.write(
                 lambda conn: apply_reports(conn, provider, reports, now)
-            )
-            metrics.receipts_recorded(receipts)
-
-    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
-        if reports:
-            receipts = await self._db.write(
-                lambda conn: record_delivery_reports(conn, list(reports))
             )
             metrics.receipts_recorded(receipts)
 

@@ -1,14 +1,18 @@
 """Matching a provider's delivery reports to messages by the provider's own message ids.
 
-Every id a provider returned for a message (one per SMS part) is remembered with its msg_id. A
-report names one of those ids, perhaps spelled differently (the report's aliases). A message is
-final once every part has a report: delivered when all were, else the first failure's status.
-A report that arrives before its submit answer was recorded waits in `pending_reports`.
+Every id a provider returned for a message (one per SMS part) is remembered with its msg_id and
+the provider's name; providers that know smsgate's own msg_id (the sandbox, Kannel's dlr-url,
+voice calls) return it as their id, so their reports go the same way. A report is looked up only
+among the ids of the provider it came from: it can never touch a message another provider
+carried. A report names one of those ids, perhaps spelled differently (the report's aliases).
+A message is final once every part has a report: delivered when all were, else the first
+failure's status. A report that arrives before its submit answer was recorded waits in
+`pending_reports`.
 """
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy import Connection, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.models import PendingReport, ProviderMessageId, table
@@ -66,37 +70,46 @@ def remember_provider_ids(
 def apply_reports(
     conn: Connection, provider: str, reports: Sequence[ProviderReport], now: int
 ) -> list[Receipt]:
-    """Record each report against its message part, or keep it until its id is known; returns
-    the receipts of the messages that became final."""
+    """Record each report against the message part `provider` carried under that id, or keep
+    it until such an id is known. Only ids this provider's own submits recorded are looked at,
+    so no report can touch a message another provider carried (whatever msg_id it names).
+    Returns the receipts of the messages that became final."""
     serialise_with_reports(conn, [provider])
+    readings = [tuple(dict.fromkeys((r.provider_message_id, *r.aliases))) for r in reports]
+    every = sorted({pid for spellings in readings for pid in spellings})
+    found = dict(
+        conn.execute(
+            select(IDS.c.provider_message_id, IDS.c.msg_id).where(
+                IDS.c.provider == provider, IDS.c.provider_message_id.in_(every)
+            )
+        ).all()
+    )
     touched: dict[str, None] = {}
-    for report in reports:
-        spellings = tuple(dict.fromkeys((report.provider_message_id, *report.aliases)))
-        found = dict(
-            conn.execute(
-                select(IDS.c.provider_message_id, IDS.c.msg_id).where(
-                    IDS.c.provider == provider, IDS.c.provider_message_id.in_(spellings)
-                )
-            ).all()
-        )
+    matched: dict[str, int] = {}
+    answered: list[str] = []
+    for report, spellings in zip(reports, readings, strict=True):
         # The id as the report spells it first, then the other readings in the given order.
         match = next((pid for pid in spellings if pid in found), None)
         if match is None:
             _keep_for_later(conn, provider, spellings, report.report_status, now)
             continue
-        conn.execute(
-            update(IDS)
-            .where(IDS.c.provider == provider, IDS.c.provider_message_id == match)
-            .values(report_status=report.report_status)
-        )
-        conn.execute(
-            delete(PENDING).where(
-                PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(spellings)
-            )
-        )
+        matched[match] = report.report_status
+        answered.extend(spellings)
         touched[found[match]] = None
-    finals = [(msg_id, status) for msg_id in touched if (status := _final_status(conn, msg_id))]
-    return record_delivery_reports(conn, finals)
+    if not matched:
+        return []
+    conn.execute(
+        update(IDS)
+        .where(IDS.c.provider == provider, IDS.c.provider_message_id == bindparam("pid"))
+        .values(report_status=bindparam("status")),
+        [{"pid": pid, "status": status} for pid, status in matched.items()],
+    )
+    conn.execute(
+        delete(PENDING).where(
+            PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(answered)
+        )
+    )
+    return record_delivery_reports(conn, _final_statuses(conn, list(touched)))
 
 
 def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:
@@ -112,13 +125,21 @@ def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:
             )
 
 
-def _final_status(conn: Connection, msg_id: str) -> int | None:
-    statuses = conn.execute(select(IDS.c.report_status).where(IDS.c.msg_id == msg_id)).scalars()
-    parts = list(statuses)
-    if any(status is None for status in parts):
-        return None
-    failures = [status for status in parts if status != DELIVERED]
-    return failures[0] if failures else DELIVERED
+def _final_statuses(conn: Connection, msg_ids: list[str]) -> list[tuple[str, int]]:
+    """(msg_id, status) of the messages whose every part has a report now."""
+    parts: dict[str, list[int | None]] = {msg_id: [] for msg_id in msg_ids}
+    for msg_id, status in conn.execute(
+        select(IDS.c.msg_id, IDS.c.report_status).where(IDS.c.msg_id.in_(msg_ids))
+    ):
+        parts[msg_id].append(status)
+    finals: list[tuple[str, int]] = []
+    for msg_id, statuses in parts.items():
+        reported = [status for status in statuses if status is not None]
+        if not reported or len(reported) != len(statuses):
+            continue
+        failures = [status for status in reported if status != DELIVERED]
+        finals.append((msg_id, failures[0] if failures else DELIVERED))
+    return finals
 
 
 def _keep_for_later(

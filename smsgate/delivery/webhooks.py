@@ -68,7 +68,6 @@ async def _callback(request: Request, kind: CallbackKind) -> Response:
 
 async def hand_over(events: DeliveryEvents, provider: str, outcome: CallbackOutcome) -> None:
     await events.reports(provider, outcome.reports)
-    await events.reports_by_msg_id(outcome.reports_by_msg_id)
     await events.inbound(provider, outcome.inbound)
 
 

@@ -194,6 +194,6 @@ def record_outcomes(
 
 
 def _report_ids(entry: ClaimedEntry, result: Accepted) -> tuple[str, ...]:
-    """The ids reports will name; none when the provider reports by smsgate's own msg_id."""
+    """The ids reports will name (smsgate's own msg_id for providers that report by it)."""
     ids = result.part_ids or (result.provider_message_id or "",)
-    return tuple(i for i in ids if i and i != entry.msg_id)
+    return tuple(i for i in ids if i)

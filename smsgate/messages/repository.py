@@ -74,6 +74,7 @@ _LAST_SENDER = (
     .order_by(MESSAGES.c.created_at.desc())
     .limit(1)
 )
+_LAST_SENDER_THROUGH = _LAST_SENDER.where(MESSAGES.c.provider == bindparam("provider"))
 
 
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
@@ -128,8 +129,9 @@ def set_final_statuses(
     return list(changing)
 
 
-def last_sender_app(conn: Connection, mobile: str) -> int | None:
-    found: int | None = conn.execute(_LAST_SENDER, {"mobile": mobile}).scalar()
+def last_sender_app(conn: Connection, mobile: str, provider: str | None) -> int | None:
+    query = _LAST_SENDER if provider is None else _LAST_SENDER_THROUGH
+    found: int | None = conn.execute(query, {"mobile": mobile, "provider": provider}).scalar()
     return found
 
 

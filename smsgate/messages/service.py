@@ -295,6 +295,7 @@ def template_of(conn: Connection, msg_id: str) -> int | None:
     return repository.template_of(conn, msg_id)
 
 
-def last_sender_app(conn: Connection, mobile: str) -> int | None:
-    """The app that most recently sent to this number (replies without a reply number)."""
-    return repository.last_sender_app(conn, mobile)
+def last_sender_app(conn: Connection, mobile: str, provider: str | None) -> int | None:
+    """The app that most recently sent to this number through `provider` (any provider when
+    None): where a reply without a reply number goes."""
+    return repository.last_sender_app(conn, mobile, provider)

@@ -91,6 +91,12 @@ def delete_leased(conn: Connection, token: str) -> int:
     return conn.execute(delete(RECORDS).where(RECORDS.c.lease_token == token)).rowcount
 
 
+def release_leased(conn: Connection, token: str) -> int:
+    """The pull's answer did not reach its client: the next pull hands the records out."""
+    released = update(RECORDS).where(RECORDS.c.lease_token == token)
+    return conn.execute(released.values(lease_token=None, lease_until=None)).rowcount
+
+
 def prune_records(conn: Connection, before_ms: int) -> int:
     return conn.execute(delete(RECORDS).where(RECORDS.c.received_at < before_ms)).rowcount
 

@@ -42,10 +42,12 @@ class FinalStatus:
 
 @dataclass(frozen=True, slots=True)
 class LeasedPull:
-    """The records one pull answers with; they are deleted by `confirm_pull(token)` once the
-    answer was written to the client, and offered again after `lease` otherwise."""
+    """The records one pull answers with: `settle_pull` deletes them once the client took the
+    answer, or hands them back for the next pull. Until then (and, should the process die, until
+    the lease ends) no other pull gets them."""
 
     token: str
+    kind: str
     records: list[str]  # JSON objects, oldest first
 
     def body(self) -> bytes:
@@ -91,21 +93,23 @@ def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str,
 
 
 def record_replies(
-    conn: Connection, provider: str, replies: Sequence[InboundSms]
+    conn: Connection, provider: str, replies: Sequence[InboundSms], *, any_carrier: bool = False
 ) -> list[int | None]:
     """Store replies (MO) for the apps they were sent to and offer them by pull and callback.
 
     The app is the one whose reply number is the longest prefix of the number the reply was
     sent to (a long code plus the app's extension); failing that, the app that last sent to the
-    replying number. A reply that matches no app is logged and dropped. "TD" or "退订"
-    also unsubscribes the number from the app's marketing (smsgate.content). Returns, per
-    reply, the app it went to (None: dropped).
+    replying number through this provider (a provider's reply answers what it carried; only the
+    operator's `any_carrier` injection looks at every provider). A reply that matches no app is
+    logged and dropped. "TD" or "退订" also unsubscribes the number from the app's marketing
+    (smsgate.content). Returns, per reply, the app it went to (None: dropped).
     """
     now = clock.now_ms()
+    carrier = None if any_carrier else provider
     matched: list[int | None] = []
     for reply in replies:
         mobile = _normalised_sender(reply.mobile)
-        app_id = _reply_app(conn, reply.to, mobile)
+        app_id = _reply_app(conn, reply.to, mobile, carrier)
         matched.append(app_id)
         if app_id is None:
             log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
@@ -133,7 +137,7 @@ def _masked(mobile: str) -> str:
         return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
 
 
-def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
+def _reply_app(conn: Connection, to: str, mobile: str, carrier: str | None) -> int | None:
     digits = "".join(c for c in to if c.isdigit())
     prefixes = [digits[:n] for n in range(len(digits), 0, -1)]
     owners = repository.reply_number_owners(conn, prefixes) if prefixes else {}
@@ -143,17 +147,18 @@ def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
     # Imported here: messages and templates import this module for reports and callbacks.
     from smsgate.messages.service import last_sender_app
 
-    return last_sender_app(conn, mobile)
+    return last_sender_app(conn, mobile, carrier)
 
 
 async def inject_reply(db: Database, to: str, mobile: str, text: str) -> str | None:
     """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`);
-    the appKey of the app it went to, or None when it matched no app and was dropped."""
+    the operator's own injection, so it may answer a message any provider carried. Returns the
+    appKey of the app it went to, or None when it matched no app and was dropped."""
     sender = normalise_mobile(mobile)
     reply = InboundSms(to=to, mobile=sender, text=text)
 
     def record(conn: Connection) -> str | None:
-        [app_id] = record_replies(conn, "sandbox", [reply])
+        [app_id] = record_replies(conn, "sandbox", [reply], any_carrier=True)
         app = None if app_id is None else app_by_id(conn, app_id)
         return None if app is None else app.app_key
 
@@ -167,11 +172,12 @@ async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
     """One GET /v1/report or /v1/reply: at most one per `report_pull_interval_seconds` per app
     and kind (else 50009), the oldest unread records up to `report_pull_max_records`.
 
-    The records are leased for one interval: a pull whose answer never reached the client
-    leaves them to the next pull, which may come no sooner.
+    The records are leased for one interval plus the grace in which the answer's fate is
+    watched; `settle_pull` ends the lease sooner, either way.
     """
     settings = ctx.settings
     every = int(settings.report_pull_interval_seconds * 1000)
+    lease_ms = every + int(settings.report_pull_grace_seconds * 1000)
     now = clock.now_ms()
     oldest = now - settings.report_keep_seconds * 1000
     token = secrets.token_hex(16)
@@ -180,17 +186,24 @@ async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
         if not repository.take_pull_turn(conn, app_id, kind, now, every):
             raise JsmsError(50009)
         records = repository.lease_records(
-            conn, app_id, kind, settings.report_pull_max_records, token, now, now + every, oldest
+            conn, app_id, kind, settings.report_pull_max_records, token, now, now + lease_ms, oldest
         )
-        return LeasedPull(token, records)
+        return LeasedPull(token, kind, records)
 
     return await ctx.db.write(lease)
 
 
-async def confirm_pull(db: Database, pull: LeasedPull) -> None:
-    """The answer was written to the client: its records are read."""
-    if pull.records:
-        await db.write(lambda conn: repository.delete_leased(conn, pull.token))
+async def settle_pull(db: Database, pull: LeasedPull, received: bool) -> None:
+    """The client took the answer: its records are read and gone. It did not: they go back,
+    oldest first as before, to the app's next pull."""
+    if not pull.records:
+        return
+    settle = repository.delete_leased if received else repository.release_leased
+    await db.write(lambda conn: settle(conn, pull.token))
+    if not received:
+        log.info(
+            "pull answer not taken: records offered again", kind=pull.kind, count=len(pull.records)
+        )
 
 
 async def prune_records(db: Database, keep_seconds: int) -> int:

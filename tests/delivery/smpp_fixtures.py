@@ -21,9 +21,6 @@ class RecordingEvents:
         self.replies: list[InboundSms] = []
         self._changed = asyncio.Condition()
 
-    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
-        raise AssertionError("an SMPP provider names messages by the SMSC's ids")
-
     async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
         async with self._changed:
             self.received.extend(reports)

@@ -203,3 +203,36 @@ async def test_the_id_as_the_report_spells_it_wins_over_its_other_readings(
     await DatabaseEvents(ctx.db).reports("c", [ProviderReport("1f00", 4003, aliases=("1f0",))])
     assert (await message(ctx, second))[:2] == ("failed", 4003)
     assert (await message(ctx, first))[:2] == ("submitted", None)
+
+
+class ByMsgId(Carrier):
+    """Names each message by smsgate's msg_id, as the sandbox, Kannel and voice calls do."""
+
+    async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        return [Accepted(message.msg_id) for message in messages]
+
+
+async def test_a_report_by_msg_id_touches_only_a_message_that_provider_carried(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    msg_id = await send(api, tenant)
+    await worker_for(ctx, ByMsgId("kan2")).deliver_due()
+    events = DatabaseEvents(ctx.db)
+    await events.reports("kan", [ProviderReport(msg_id, 4001)])
+    assert (await message(ctx, msg_id))[:2] == ("submitted", None)
+    await events.reports("kan2", [ProviderReport(msg_id, 4006)])
+    assert (await message(ctx, msg_id))[:2] == ("failed", 4006)
+
+
+async def test_a_report_by_msg_id_before_the_submit_answer_waits_for_its_provider(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    """A call can end before the worker recorded that its trunk took it; another provider's
+    report for the same msg_id, early too, never applies."""
+    msg_id = await send(api, tenant)
+    events = DatabaseEvents(ctx.db)
+    await events.reports("trunk-b", [ProviderReport(msg_id, 4001)])
+    await events.reports("trunk-a", [ProviderReport(msg_id, 4007)])
+    assert (await message(ctx, msg_id))[:2] == ("accepted", None)
+    await worker_for(ctx, ByMsgId("trunk-a")).deliver_due()
+    assert (await message(ctx, msg_id))[:2] == ("failed", 4007)

@@ -27,6 +27,7 @@ from tests.conftest import Tenant
 from tests.delivery.vendor_server import Answer, VendorServer, run_vendor_server
 
 TOKEN = "kT9v2QmX4pL8sN3wR6yB"
+OTHER_TOKEN = "Zp4cW8nY2rT6vB1xQ5mJ"  # a second provider of each type, with its own secret
 BASE = "https://sms.example.com"
 
 
@@ -41,25 +42,34 @@ def vendor() -> Iterator[VendorServer]:
 
 
 def configs(vendor: VendorServer) -> dict[str, ProviderConfig]:
-    common = {"callback_base_url": BASE, "callback_token": TOKEN}
+    """One provider of each type, and a twin of each (name + "-b") with secrets of its own."""
+    return one_of_each(vendor, "", TOKEN, "12345") | one_of_each(vendor, "-b", OTHER_TOKEN, "678")
+
+
+def one_of_each(
+    vendor: VendorServer, suffix: str, token: str, twilio_token: str
+) -> dict[str, ProviderConfig]:
+    common = {"callback_base_url": BASE, "callback_token": token}
+    kannel = "kannel-a" if not suffix else "kannel-b"
+    ali, tc, tw = (f"{name}{suffix}" for name in ("ali", "tc", "tw"))
     return {
-        "kannel-a": KannelConfig(
-            name="kannel-a",
+        kannel: KannelConfig(
+            name=kannel,
             url=f"{vendor.url}/cgi-bin/sendsms",
             username="u",
             password="p",
             **common,
         ),
-        "ali": AliyunConfig(
-            name="ali",
+        ali: AliyunConfig(
+            name=ali,
             access_key_id="i",
             access_key_secret="s",
             endpoint=f"{vendor.url}/",
             text_template="SMS_1",
             **common,
         ),
-        "tc": TencentConfig(
-            name="tc",
+        tc: TencentConfig(
+            name=tc,
             secret_id="i",
             secret_key="s",
             sdk_app_id="1400006666",
@@ -67,10 +77,10 @@ def configs(vendor: VendorServer) -> dict[str, ProviderConfig]:
             text_template="1",
             **common,
         ),
-        "tw": TwilioConfig(
-            name="tw",
+        tw: TwilioConfig(
+            name=tw,
             account_sid="AC1",
-            auth_token="12345",
+            auth_token=twilio_token,
             from_number="+15017122661",
             endpoint=vendor.url,
             callback_base_url=BASE,
@@ -213,3 +223,81 @@ async def test_unknown_providers_and_bad_bodies_get_jsms_errors(client) -> None:
     assert_error(await client.post(f"/providers/nobody/report?token={TOKEN}", json=[]), 404, 50016)
     bad = await client.post(f"/providers/ali/report?token={TOKEN}", content=b"{not json")
     assert_error(bad, 403, 50007)
+
+
+# --- a provider's callbacks touch only what that provider carried ------------------------------
+
+SID = "SM0123456789abcdef0123456789abcdef"
+SUBMIT_ANSWERS = {
+    "kannel": Answer(202, b"0: Accepted for delivery", "text/html"),
+    "ali": Answer(200, b'{"Message":"OK","RequestId":"R","Code":"OK","BizId":"9006^0"}'),
+    "tc": Answer(
+        200, b'{"Response":{"SendStatusSet":[{"SerialNo":"5000:1","Code":"Ok"}],"RequestId":"R"}}'
+    ),
+    "tw": Answer(201, json.dumps({"sid": SID, "status": "queued"}).encode()),
+}
+
+
+def delivered_report(kind: str, name: str, msg_id: str) -> dict[str, Any]:
+    """The request provider `name` (of `kind`) makes to say it delivered the message, naming it
+    the way its submit answer did (Kannel: our msg_id; the vendors: their own ids)."""
+    token = OTHER_TOKEN if name.endswith("-b") else TOKEN
+    path = f"/providers/{name}/report"
+    if kind == "kannel":
+        return {"method": "GET", "url": f"{path}?token={token}&msg_id={msg_id}&type=1"}
+    if kind == "ali":
+        item = {"success": True, "biz_id": "9006^0", "out_id": msg_id, "phone_number": "1"}
+        return {"method": "POST", "url": f"{path}?token={token}", "json": [item]}
+    if kind == "tc":
+        item = {"sid": "5000:1", "report_status": "SUCCESS", "mobile": "13800138000"}
+        return {"method": "POST", "url": f"{path}?token={token}", "json": [item]}
+    form = {"MessageSid": SID, "MessageStatus": "delivered", "AccountSid": "AC1"}
+    secret = "678" if name.endswith("-b") else "12345"
+    signature = twilio_signature(secret, f"{BASE}{path}", form)
+    return {
+        "method": "POST",
+        "url": path,
+        "data": form,
+        "headers": {"X-Twilio-Signature": signature},
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "carrier", "other"),
+    [
+        ("kannel", "kannel-a", "kannel-b"),
+        ("ali", "ali", "ali-b"),
+        ("tc", "tc", "tc-b"),
+        ("tw", "tw", "tw-b"),
+    ],
+)
+async def test_a_report_from_another_provider_never_finishes_the_message(
+    ctx, app, client, tenant, vendor, kind, carrier, other
+) -> None:
+    """Provider `other` holds a valid secret of its own and names the message exactly as its
+    carrier did: the report is taken (200) but touches nothing; the carrier's own report does."""
+    vendor.answer(SUBMIT_ANSWERS[kind])
+    msg_id = await send_through(ctx, app, client, tenant, carrier)
+    response = await client.request(**delivered_report(kind, other, msg_id))
+    assert response.status_code == 200, response.text
+    assert (await status_of(ctx, msg_id))[:2] == ("submitted", None)
+    assert await rows(ctx, select(PullRecord.id)) == []  # no report for the app either
+    response = await client.request(**delivered_report(kind, carrier, msg_id))
+    assert response.status_code == 200, response.text
+    assert (await status_of(ctx, msg_id))[:2] == ("delivered", 4001)
+
+
+@pytest.mark.parametrize("carrier", ["tc", "tc-b"])
+async def test_a_reply_goes_to_the_app_that_sent_through_the_same_provider(
+    ctx, app, client, tenant, vendor, carrier
+) -> None:
+    """Without a reply number, a reply belongs to the app that last sent to the number through
+    the provider the reply came from; through any other provider it matches no app."""
+    vendor.answer(SUBMIT_ANSWERS["tc"])
+    await send_through(ctx, app, client, tenant, "tc")
+    reply = {"extend": "", "mobile": "13800138000", "nationcode": "86", "text": "TD"}
+    token = OTHER_TOKEN if carrier.endswith("-b") else TOKEN
+    response = await client.post(f"/providers/{carrier}/inbound?token={token}", json=reply)
+    assert response.status_code == 200, response.text
+    records = await rows(ctx, select(PullRecord.app_id).where(PullRecord.kind == "reply"))
+    assert [r.app_id for r in records] == ([tenant.app_id] if carrier == "tc" else [])

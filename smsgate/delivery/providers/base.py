@@ -48,7 +48,8 @@ SubmitResult = Accepted | Rejected | TryLater
 
 @dataclass(frozen=True, slots=True)
 class ProviderReport:
-    """A delivery report as the provider names the message: by its own message id."""
+    """A delivery report as the provider names the message: by the id its submit returned
+    (its own message id, or smsgate's msg_id for providers that know it)."""
 
     provider_message_id: str
     report_status: int  # JSMS report status, 4001 delivered ... 4100 other error
@@ -72,10 +73,8 @@ class DeliveryEvents(Protocol):
     can overtake its submit_sm_resp); such reports are kept and applied when it is.
     """
 
-    async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None: ...
-
-    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
-        """Reports for providers that know smsgate's own msg_id (sandbox, voice calls)."""
+    async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
+        """Reports by the ids `provider`'s submits returned; they touch only its messages."""
         ...
 
     async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None: ...

@@ -81,7 +81,6 @@ class CallbackOutcome:
     """What a callback told smsgate, and what the vendor expects as the answer."""
 
     reports: list[ProviderReport] = field(default_factory=list)
-    reports_by_msg_id: list[tuple[str, int]] = field(default_factory=list)
     inbound: list[InboundSms] = field(default_factory=list)
     answer: bytes = b""
     media_type: str = "text/plain"

@@ -4,7 +4,7 @@
     dlr-url  {callback_base_url}/providers/{name}/report?token=..&msg_id=..&type=%d
     get-url  {callback_base_url}/providers/{name}/inbound?token=..&from=%p&to=%P&text=%a&charset=%C
 
-Kannel knows smsgate's own msg_id from the dlr-url, so reports go by msg_id.
+Kannel knows smsgate's own msg_id from the dlr-url, so the msg_id is this provider's message id.
 """
 
 from typing import Literal
@@ -18,6 +18,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderReport,
     Rejected,
     SubmitResult,
     TryLater,
@@ -132,7 +133,7 @@ def kannel_callback(config: KannelConfig, request: CallbackRequest) -> CallbackO
     check_callback_token(config, request)
     params = request.params()
     if request.kind == "report":
-        return CallbackOutcome(reports_by_msg_id=kannel_report(params))
+        return CallbackOutcome(reports=kannel_report(params))
     return CallbackOutcome(inbound=[kannel_inbound(params, _raw_text(request))])
 
 
@@ -145,13 +146,14 @@ def _raw_text(request: CallbackRequest) -> bytes | None:
     return texts[0].encode("latin-1") if texts else None
 
 
-def kannel_report(params: dict[str, str]) -> list[tuple[str, int]]:
-    """A dlr-url call: the final status of msg_id, or nothing for an intermediate report."""
+def kannel_report(params: dict[str, str]) -> list[ProviderReport]:
+    """A dlr-url call: the final status of msg_id, or nothing for an intermediate report. The
+    msg_id is the id this provider's submit returned, so it matches only messages it carried."""
     msg_id, dlr_type = params.get("msg_id"), params.get("type", "")
     if not msg_id or not dlr_type.isdigit():
         raise CallbackInvalid("a Kannel report needs msg_id and a numeric type")
     status = DLR_FINAL_STATUS.get(int(dlr_type))
-    return [] if status is None else [(msg_id, status)]
+    return [] if status is None else [ProviderReport(msg_id, status)]
 
 
 def kannel_inbound(params: dict[str, str], raw_text: bytes | None = None) -> InboundSms:

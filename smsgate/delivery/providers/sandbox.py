@@ -21,10 +21,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.db.models import SandboxDelivery, table
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
+from smsgate.delivery.provider_ids import apply_reports
+from smsgate.delivery.providers.base import (
+    Accepted,
+    OutboundMessage,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+)
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
-from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.messages.status import DELIVERED
 from smsgate.observability import metrics
 from smsgate.observability.metrics import Receipt
 from smsgate.settings import Settings
@@ -149,19 +156,23 @@ class SandboxProvider:
 
     async def send_due_reports(self) -> float:
         """Report what is due; returns seconds until the next report (at most one)."""
-        upcoming, receipts = await self._db.write(lambda conn: _report_due(conn, clock.now_ms()))
+        upcoming, receipts = await self._db.write(
+            lambda conn: _report_due(conn, self.name, clock.now_ms())
+        )
         metrics.receipts_recorded(receipts)
         if upcoming is None:
             return 1.0
         return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
 
 
-def _report_due(conn: Connection, now: int) -> tuple[int | None, list[Receipt]]:
+def _report_due(conn: Connection, provider: str, now: int) -> tuple[int | None, list[Receipt]]:
     """Report what is due; returns when the next report falls due, if any is waiting, and the
     receipts applied."""
     due = conn.execute(_DUE_REPORTS, {"now": now}).all()
-    receipts = record_delivery_reports(conn, [(msg_id, status) for msg_id, status in due])
+    receipts: list[Receipt] = []
     if due:
+        reports = [ProviderReport(msg_id, status) for msg_id, status in due]
+        receipts = apply_reports(conn, provider, reports, now)
         conn.execute(
             update(INBOX)
             .where(INBOX.c.msg_id.in_([msg_id for msg_id, _ in due]))

@@ -2,9 +2,9 @@
 
 `submit_many` answers Accepted once the trunk has answered the INVITE (any response but an
 authentication challenge), TryLater when the trunk cannot be reached at all (so routing tries the
-next trunk), and the call's outcome later through `DeliveryEvents.reports_by_msg_id` (table in
-outcomes.py). A call in progress lives in this process: if it dies mid-call, that message gets
-no final report.
+next trunk), and the call's outcome later through `DeliveryEvents.reports`, by the msg_id its
+submit returned (table in outcomes.py). A call in progress lives in this process: if it dies
+mid-call, that message gets no final report.
 """
 
 import asyncio
@@ -19,6 +19,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     DeliveryEvents,
     OutboundMessage,
+    ProviderReport,
     Rejected,
     SubmitResult,
     TryLater,
@@ -180,7 +181,7 @@ class SipProvider:
             rtp_packets=outcome.packets_sent,
         )
         try:
-            await self._events.reports_by_msg_id([(message.msg_id, outcome.status)])
+            await self._events.reports(self.name, [ProviderReport(message.msg_id, outcome.status)])
         except Exception:
             log.exception("call report not recorded", provider=self.name, msg_id=message.msg_id)
 

@@ -24,11 +24,16 @@ from smsgate.messages import service
 from smsgate.messages.batch import BatchItem, BatchOutcome, accept_batch
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
+from smsgate.reports.service import FinalStatus, record_final_statuses
 
 log = structlog.get_logger(__name__)
 HEARTBEAT = "scheduler"
 # Never look again sooner than this, whatever the database says is due.
 MIN_WAIT_SECONDS = 0.05
+# The report status of a recipient refused at sending time: 4005 balance exhausted for 50014,
+# else 4100 other error (jsms-api.md §4.3 has nothing closer).
+OTHER_ERROR = 4100
+REFUSAL_STATUS = {50014: 4005}
 
 
 class ScheduleChanged(Exception):
@@ -107,6 +112,7 @@ async def send_schedule(ctx: Context, schedule: DueSchedule) -> None:
             for r, o in zip(schedule.recipients, outcomes, strict=True)
         ]
         repository.set_recipients(conn, schedule.id, recipients)
+        report_refusals(conn, app.id, schedule.recipients, outcomes)
 
     outcomes = await accept_batch(ctx, app, items, claim=claim, finish=finish)
     refusals = sum(isinstance(outcome, JsmsError) for outcome in outcomes)
@@ -116,6 +122,23 @@ async def send_schedule(ctx: Context, schedule: DueSchedule) -> None:
         accepted=len(outcomes) - refusals,
         refused=refusals,
     )
+
+
+def report_refusals(
+    conn: Connection,
+    app_id: int,
+    recipients: list[dict[str, Any]],
+    outcomes: list[BatchOutcome],
+) -> None:
+    """The app was given each recipient's msg_id when it scheduled: one refused when its time
+    came (its template or signature deleted, quota, limits ...) is reported as failed under
+    that msg_id (/v1/report and SMS_REPORT), so the app is not left waiting for it."""
+    finals = [
+        FinalStatus(r["msg_id"], app_id, r["number"], REFUSAL_STATUS.get(o.code, OTHER_ERROR))
+        for r, o in zip(recipients, outcomes, strict=True)
+        if isinstance(o, JsmsError)
+    ]
+    record_final_statuses(conn, finals)
 
 
 def _recipient_message(

@@ -46,10 +46,8 @@ class RecordingEvents:
         self.arrived = asyncio.Event()
 
     async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
-        raise AssertionError("a SIP provider reports by msg_id")
-
-    async def reports_by_msg_id(self, reports: Sequence[tuple[str, int]]) -> None:
-        self.by_msg_id.extend(reports)
+        assert provider == "trunk-a" and all(not r.aliases for r in reports)  # by msg_id
+        self.by_msg_id.extend((r.provider_message_id, r.report_status) for r in reports)
         self.arrived.set()
 
     async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None:

@@ -1,7 +1,7 @@
 """provider availability: since when a provider is in its state (down, open, ...)
 
-Revision ID: 0009_provider_availability
-Revises: 0008_delivery_routing
+Revision ID: 0010_provider_availability
+Revises: 0009_ids_never_reused
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_provider_availability"
-down_revision: str | None = "0008_delivery_routing"
+revision: str = "0010_provider_availability"
+down_revision: str | None = "0009_ids_never_reused"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
