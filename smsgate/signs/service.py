@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 
 from smsgate import clock
 from smsgate.context import Context
+from smsgate.control_characters import refuse_control_characters
 from smsgate.db.engine import Database
 from smsgate.db.models import Sign, table
 from smsgate.errors import JsmsError
@@ -64,7 +65,7 @@ def _check_draft(draft: SignDraft) -> _CheckedDraft:
         sign_type = whole_number(draft.sign_type)
         if sign_type not in SIGN_TYPES:
             raise JsmsError(50007, "sign type must be 1-7")
-    remark = (draft.remark or "").strip()
+    remark = refuse_control_characters((draft.remark or "").strip(), 50007)
     if len(remark) > MAX_SIGN_REMARK:
         raise JsmsError(50045)
     return _CheckedDraft(sign, sign_type, remark)

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 
+from smsgate.control_characters import refuse_control_characters
 from smsgate.errors import JsmsError
 
 MAX_TEMPLATE_LENGTH = 350
@@ -26,6 +27,8 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         raise JsmsError(50043)
     if any(bracket in template for bracket in _SPECIAL_BRACKETS):
         raise JsmsError(50052)
+    refuse_control_characters(template, 50052)
+    refuse_control_characters(remark, 50007)
     names = placeholders(template)
     leftover = _PLACEHOLDER.sub("", template)
     if "{{" in leftover or "}}" in leftover or "{{{" in template or "}}}" in template:
