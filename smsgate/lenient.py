@@ -71,13 +71,17 @@ class JsonNumber(float):
 
 
 def _holds_float(value: object) -> bool:
-    """Whether orjson read some number as a float (the only numbers it does not keep exactly)."""
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_float(item) for item in value)
+    """Whether orjson read some number as a float (the only numbers it does not keep exactly).
+    A loop, not a recursion: it runs on every body and costs about what orjson's parse does."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is float:
+            return True
+        if type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
     return False
 
 
