@@ -10,6 +10,8 @@ MAX_TEMPLATE_LENGTH = 350
 _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]*[A-Za-z0-9])?")
 _SPECIAL_BRACKETS = ("【", "】")
+_LINK_WORDS = ("url", "link", "href")
+_REMARK_LINK = re.compile(r"https?://", re.IGNORECASE)
 
 
 def placeholders(template: str) -> list[str]:
@@ -39,8 +41,15 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         return
     if any(not _NAME.fullmatch(name) for name in names):
         raise JsmsError(50044)
-    if "url" in names and not re.search(r"https?://", remark, re.IGNORECASE):
+    if any(is_link_placeholder(name) for name in names) and not _REMARK_LINK.search(remark):
         raise JsmsError(50053)
+
+
+def is_link_placeholder(name: str) -> bool:
+    """Whether a placeholder carries a link (§5.1 names it `url`): any spelling of url, link or
+    href in its name, in any case (`URL`, `Link`, `shortUrl`, `pay_link`)."""
+    folded = name.casefold()
+    return any(word in folded for word in _LINK_WORDS)
 
 
 def render_template(template: str, params: Mapping[str, str | None]) -> str:
