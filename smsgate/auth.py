@@ -39,9 +39,10 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 def _could_be_key(user: str) -> bool:
-    """App and developer keys are short printable ASCII: any other user names no account, and
-    is refused without asking the database (which could not even store a NUL)."""
-    return 0 < len(user) <= MAX_KEY_LENGTH and user.isascii() and user.isprintable()
+    """App and developer keys are short printable text: a longer user, or one with a control
+    character, names no account and is refused without asking the database (which could not
+    even store a NUL)."""
+    return 0 < len(user) <= MAX_KEY_LENGTH and user.isprintable()
 
 
 class AppAuthenticator:

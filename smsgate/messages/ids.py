@@ -10,7 +10,6 @@ import uuid
 
 from smsgate import clock
 
-
 MSG_ID_LENGTH = 36
 
 

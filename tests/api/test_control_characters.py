@@ -115,10 +115,8 @@ async def test_credentials_that_no_app_has(api: AsyncClient, user: str) -> None:
 async def test_lone_surrogates_are_an_invalid_body(
     api: AsyncClient, ctx: Context, tenant: Tenant
 ) -> None:
-    body = (
-        '{"mobile": "13800138000", "temp_id": %d, "temp_para": {"name": "\\ud800", "order": "1"}}'
-        % tenant.notify_temp
-    )
+    para = '{"name": "\\ud800", "order": "1"}'
+    body = f'{{"mobile": "13800138000", "temp_id": {tenant.notify_temp}, "temp_para": {para}}}'
     response = await api.post("/v1/messages", content=body.encode(), auth=tenant.auth)
     assert_error(response, 403, 50007)
     await nothing_written(ctx)

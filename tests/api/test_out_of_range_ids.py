@@ -4,7 +4,6 @@ reaches the database, and none gives a 500."""
 
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 
 from smsgate.context import Context

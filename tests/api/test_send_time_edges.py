@@ -60,7 +60,9 @@ async def test_the_last_second_of_year_9999_is_kept_and_shown(
         assert shown.json()["send_time"] == "9999-12-31 23:59:59"
     existing = (await api.post("/v1/schedule", json=single, auth=tenant.auth)).json()
     single["send_time"] = "0001-01-01 00:00:00"
-    changed = await api.put(f"/v1/schedule/{existing['schedule_id']}", json=single, auth=tenant.auth)
+    changed = await api.put(
+        f"/v1/schedule/{existing['schedule_id']}", json=single, auth=tenant.auth
+    )
     assert_error(changed, 403, 50027)
 
 

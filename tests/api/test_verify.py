@@ -139,7 +139,9 @@ async def test_a_value_no_code_can_be_is_a_wrong_code_after_the_msg_id(
     msg_id = await send_code(api, tenant)
     code = await delivered_code(ctx, worker, msg_id)
     for value in NOT_A_CODE[:4]:
-        response = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": value}, auth=tenant.auth)
+        response = await api.post(
+            f"/v1/codes/{msg_id}/valid", json={"code": value}, auth=tenant.auth
+        )
         assert_error(response, 403, 50010)
         assert response.json()["is_valid"] is False
     right = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)

@@ -98,8 +98,22 @@ def test_defaults_are_not_empty_and_distinct() -> None:
     assert len(set(DEFAULT_SENSITIVE_WORDS)) == len(DEFAULT_SENSITIVE_WORDS) > 10
 
 
-HIDDEN = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200c", "\u200d", "\u202e", "\u180e", "\ufe0f",
-          "\u3164", "\U000e0041", "\x00", "\x1f", "\x85"]
+HIDDEN = [
+    "\u200b",
+    "\u00ad",
+    "\u2060",
+    "\ufeff",
+    "\u200c",
+    "\u200d",
+    "\u202e",
+    "\u180e",
+    "\ufe0f",
+    "\u3164",
+    "\U000e0041",
+    "\x00",
+    "\x1f",
+    "\x85",
+]
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
