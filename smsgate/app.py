@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smsgate.apps.endpoints import router as apps_router
 from smsgate.auth import AppAuthenticator, DevAuthenticator
@@ -74,6 +74,7 @@ def create_app(
         app.add_middleware(AccessLog)
     app.add_middleware(RequestMetrics, routes=[r for router in routers for r in router.routes])
     app.add_middleware(IgnoreTrailingSlash)
+    app.add_middleware(AnswerUnexpectedErrors, handler=unexpected_error)
     return app
 
 
@@ -120,13 +121,46 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(_request: Request, _error: RequestValidationError) -> Response:
         return error_response(50007)
 
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, error: Exception) -> Response:
-        # The route template, not the raw path: a path is client text and can hold anything.
-        log.error("unhandled error", route=route_template(request.scope), exc_info=error)
-        response = error_response(50019)
-        answer_request_id(response)
-        return response
+    app.add_exception_handler(Exception, unexpected_error)
+
+
+async def unexpected_error(request: Request, error: Exception) -> Response:
+    # The route template, not the raw path: a path is client text and can hold anything.
+    log.error("unhandled error", route=route_template(request.scope), exc_info=error)
+    response = error_response(50019)
+    answer_request_id(response)
+    return response
+
+
+class AnswerUnexpectedErrors:
+    """Any exception a request raises is answered 500 with the JSMS envelope (50019), and goes
+    no further. Starlette's last-resort handler answers too, but then re-raises, and uvicorn
+    closes the keep-alive connection after the answer without `Connection: close`: an SDK's
+    next call on it would fail as well. Only an answer already under way is left to the server.
+    """
+
+    def __init__(self, app: ASGIApp, handler: Callable[[Request, Exception], Awaitable[Response]]):
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as error:
+            if started:
+                raise
+            response = await self.handler(Request(scope), error)
+            await response(scope, receive, send)
 
 
 class IgnoreTrailingSlash:

@@ -18,6 +18,8 @@ from smsgate.db.engine import Database
 from smsgate.devs.service import DevAccount, authenticate_dev
 from smsgate.errors import JsmsError
 
+MAX_KEY_LENGTH = 64
+
 
 def parse_basic(header: str | None) -> tuple[str, str]:
     """(user, password) from a Basic header; 50001 when absent, 50002 when malformed."""
@@ -31,9 +33,16 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError):
         raise JsmsError(50002) from None
     user, sep, password = decoded.partition(":")
-    if not sep or not user or not password:
+    if not sep or not password or not _could_be_key(user):
         raise JsmsError(50002)
     return user, password
+
+
+def _could_be_key(user: str) -> bool:
+    """App and developer keys are short printable text: a longer user, or one with a control
+    character, names no account and is refused without asking the database (which could not
+    even store a NUL)."""
+    return 0 < len(user) <= MAX_KEY_LENGTH and user.isprintable()
 
 
 class AppAuthenticator:

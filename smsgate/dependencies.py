@@ -13,7 +13,8 @@ from smsgate.apps.service import AppAccount
 from smsgate.content.service import check_app_access
 from smsgate.context import Context
 from smsgate.errors import JsmsError
-from smsgate.lenient import read_json_object
+from smsgate.lenient import read_json_object, row_id
+from smsgate.messages.ids import could_be_msg_id
 from smsgate.observability.access_log import note_caller
 
 
@@ -52,9 +53,19 @@ async def json_call(request: Request) -> JsonCall:
 
 
 def path_id(request: Request, name: str, unknown_code: int) -> int:
-    """A numeric id in the path; anything but digits (at most 18, so it fits a BIGINT) names
-    no object, which is JSMS error `unknown_code`."""
+    """A numeric id in the path; anything but digits names no object, which is JSMS error
+    `unknown_code`, and so does a number beyond the id columns (see lenient.row_id)."""
     text: str = request.path_params[name]
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    if not (text.isascii() and text.isdigit()):
         raise JsmsError(unknown_code)
-    return int(text)
+    return row_id(text, unknown_code)
+
+
+def path_key(request: Request, name: str, unknown_code: int) -> str:
+    """A string id in the path (a msg_id, a schedule_id): smsgate makes them all 36 printable
+    ASCII characters, so anything else (longer, a NUL, other scripts) names no object and never
+    reaches the database."""
+    text: str = request.path_params[name]
+    if not could_be_msg_id(text):
+        raise JsmsError(unknown_code)
+    return text

@@ -1,7 +1,9 @@
 """The one table of JSMS error codes, and the exception that carries one.
 
-Codes 50000-50023 come verbatim (HTTP status and message) from the original JSMS document; the
-later ones from the complete JSMS v1 reference. Every error smsgate answers comes from this table.
+Codes 50000-50023 come verbatim (HTTP status and message) from the original JSMS document, but
+50020, whose message the later documentation and service changed to "template auditing"; the
+later codes come from the complete JSMS v1 reference. Every error smsgate answers comes from this
+table.
 """
 
 from typing import Any, NamedTuple
@@ -32,7 +34,7 @@ ERRORS: dict[int, ErrorSpec] = {
     50017: ErrorSpec(415, "media not supported"),
     50018: ErrorSpec(405, "request method not support"),
     50019: ErrorSpec(500, "server error"),
-    50020: ErrorSpec(403, "template audited"),
+    50020: ErrorSpec(403, "template auditing"),
     50021: ErrorSpec(403, "template not pass"),
     50022: ErrorSpec(403, "parameters not all replaced"),
     50023: ErrorSpec(403, "parameters is empty"),

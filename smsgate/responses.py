@@ -10,7 +10,14 @@ from smsgate.errors import ERRORS, error_envelope
 
 class JsmsJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, default=_number_as_sent)
+
+
+def _number_as_sent(value: object) -> float:
+    """A number echoed from a request (lenient.JsonNumber) goes back as a number."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def error_response(code: int, extra: dict[str, Any] | None = None) -> JsmsJSONResponse:

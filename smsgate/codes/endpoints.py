@@ -6,17 +6,18 @@ parsing) cost a tenth of a send and gave handlers that read their own lenient JS
 app, its error handlers and middleware stay FastAPI's.
 """
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.requests import Request
 
 from smsgate.codes import service
-from smsgate.dependencies import json_call
+from smsgate.dependencies import json_call, path_key
 from smsgate.errors import JsmsError
-from smsgate.lenient import optional_int, optional_text
+from smsgate.lenient import optional_id, optional_int, optional_text
 from smsgate.responses import JsmsJSONResponse, error_response
 
 router = APIRouter()
-_VERIFY_FAILURES = {50010, 50011, 50012, 50026}
 
 
 async def send_code(request: Request) -> JsmsJSONResponse:
@@ -25,8 +26,8 @@ async def send_code(request: Request) -> JsmsJSONResponse:
         call.ctx,
         call.app,
         mobile=call.body.get("mobile"),
-        temp_id=optional_int(call.body, "temp_id", 50013),
-        sign_id=optional_int(call.body, "sign_id", 50102),
+        temp_id=optional_id(call.body, "temp_id", 50013),
+        sign_id=optional_id(call.body, "sign_id", 50102),
     )
     return JsmsJSONResponse({"msg_id": msg_id})
 
@@ -45,15 +46,27 @@ async def send_voice_code(request: Request) -> JsmsJSONResponse:
 
 
 async def verify_code(request: Request) -> JsmsJSONResponse:
-    call = await json_call(request)
-    code = optional_text(call.body, "code", 50010)
+    """Every failed check answers `is_valid: false` beside its error (jsms-api.md §2.3, §7 A2),
+    whatever failed: credentials, body, code or msg_id."""
     try:
-        await service.verify_code(call.ctx, call.app, request.path_params["msg_id"], code)
+        call = await json_call(request)
+        code = submitted_code(call.body)
+        if code is None:
+            raise JsmsError(50015)
+        msg_id = path_key(request, "msg_id", 50026)
+        await service.verify_code(call.ctx, call.app, msg_id, code)
     except JsmsError as error:
-        if error.code in _VERIFY_FAILURES:
-            return error_response(error.code, {"is_valid": False})
-        raise
+        return error_response(error.code, {"is_valid": False})
     return JsmsJSONResponse({"is_valid": True})
+
+
+def submitted_code(body: dict[str, Any]) -> str | None:
+    """The `code` as text; null or blank is missing. A value no code can be (`[]`, `{}`,
+    `true`, `576741.0`) is kept as written: it is then checked like any wrong code, after the
+    msg_id (an unknown msg_id is 50026 whatever the code)."""
+    value = body.get("code")
+    text = value.strip() if isinstance(value, str) else str(value)
+    return None if value is None or not text else text
 
 
 router.add_route("/v1/codes", send_code, methods=["POST"])

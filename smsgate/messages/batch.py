@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
+from smsgate.control_characters import refuse_control_characters
 from smsgate.errors import JsmsError
 from smsgate.lenient import string_map
 from smsgate.messages import service
@@ -224,6 +225,7 @@ def check_tag(value: object) -> None:
         return
     if not isinstance(value, str) or len(value) > MAX_TAG_LENGTH:
         raise JsmsError(50007)
+    refuse_control_characters(value, 50007)
 
 
 def check_template(

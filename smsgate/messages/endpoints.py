@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from smsgate.dependencies import JsonCall, app_call, json_call
-from smsgate.lenient import optional_int, read_json_object, string_map
+from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages import batch, service
 from smsgate.messages.batch import batch_answer, check_tag, parse_recipients
 from smsgate.responses import JsmsJSONResponse
@@ -19,8 +19,8 @@ async def send_message(request: Request) -> JsmsJSONResponse:
         call.ctx,
         call.app,
         mobile=call.body.get("mobile"),
-        temp_id=optional_int(call.body, "temp_id", 50013),
-        sign_id=optional_int(call.body, "sign_id", 50102),
+        temp_id=optional_id(call.body, "temp_id", 50013),
+        sign_id=optional_id(call.body, "sign_id", 50102),
         temp_para=string_map(call.body.get("temp_para")),
     )
     return JsmsJSONResponse({"msg_id": msg_id})
@@ -40,8 +40,8 @@ async def send_batch(request: Request) -> JsmsJSONResponse:
     outcomes = await batch.send_batch(
         call.ctx,
         call.app,
-        temp_id=optional_int(call.body, "temp_id", 50013),
-        sign_id=optional_int(call.body, "sign_id", 50102),
+        temp_id=optional_id(call.body, "temp_id", 50013),
+        sign_id=optional_id(call.body, "sign_id", 50102),
         recipients=recipients,
     )
     return JsmsJSONResponse(batch_answer(recipients, outcomes))

@@ -10,6 +10,14 @@ import uuid
 
 from smsgate import clock
 
+MSG_ID_LENGTH = 36
+
+
+def could_be_msg_id(text: str) -> bool:
+    """Whether `text` may be an id smsgate made (a msg_id or schedule_id): at most 36 printable
+    ASCII characters. Anything else is unknown without asking the database."""
+    return len(text) <= MSG_ID_LENGTH and text.isascii() and text.isprintable()
+
 
 def new_msg_id() -> str:
     millis = clock.now_ms() & ((1 << 48) - 1)

@@ -16,6 +16,7 @@ from smsgate.apps.service import AppAccount, debit_quota
 from smsgate.codes.secrets import hash_code
 from smsgate.content.service import screen_message
 from smsgate.context import Context
+from smsgate.control_characters import has_control_characters
 from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
 from smsgate.limits.rules import RateRule
@@ -88,8 +89,9 @@ def require_sms(app: AppAccount) -> None:
 
 
 def compose_sms(sign: str, body: str, suffix: str = "") -> str:
-    """`【sign】body[suffix]`: 50054 for brackets in the body, 50038 beyond 350 characters."""
-    if has_special_brackets(body):
+    """`【sign】body[suffix]`: 50054 for brackets or control characters in the body (a parameter
+    may carry them), 50038 beyond 350 characters."""
+    if has_special_brackets(body) or has_control_characters(body):
         raise JsmsError(50054)
     text = f"【{sign}】{body}{suffix}"
     if len(text) > MAX_CONTENT_LENGTH:

@@ -11,9 +11,11 @@ from sqlalchemy import Connection, bindparam, insert, select
 
 from smsgate import clock
 from smsgate.context import Context
+from smsgate.control_characters import refuse_control_characters
 from smsgate.db.engine import Database
 from smsgate.db.models import Sign, table
 from smsgate.errors import JsmsError
+from smsgate.lenient import whole_number
 from smsgate.signs import repository
 from smsgate.signs.images import StoredImage, check_images, remove_images, store_images
 
@@ -60,11 +62,10 @@ def _check_draft(draft: SignDraft) -> _CheckedDraft:
     sign = check_sign_text(draft.sign or "")
     sign_type = None
     if draft.sign_type:
-        text = draft.sign_type.strip()
-        if not (text.isascii() and text.isdigit() and int(text) in SIGN_TYPES):
+        sign_type = whole_number(draft.sign_type)
+        if sign_type not in SIGN_TYPES:
             raise JsmsError(50007, "sign type must be 1-7")
-        sign_type = int(text)
-    remark = (draft.remark or "").strip()
+    remark = refuse_control_characters((draft.remark or "").strip(), 50007)
     if len(remark) > MAX_SIGN_REMARK:
         raise JsmsError(50045)
     return _CheckedDraft(sign, sign_type, remark)

@@ -3,12 +3,15 @@
 import re
 from collections.abc import Mapping
 
+from smsgate.control_characters import refuse_control_characters
 from smsgate.errors import JsmsError
 
 MAX_TEMPLATE_LENGTH = 350
 _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]*[A-Za-z0-9])?")
 _SPECIAL_BRACKETS = ("【", "】")
+_LINK_WORDS = ("url", "link", "href")
+_REMARK_LINK = re.compile(r"https?://", re.IGNORECASE)
 
 
 def placeholders(template: str) -> list[str]:
@@ -26,6 +29,8 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         raise JsmsError(50043)
     if any(bracket in template for bracket in _SPECIAL_BRACKETS):
         raise JsmsError(50052)
+    refuse_control_characters(template, 50052)
+    refuse_control_characters(remark, 50007)
     names = placeholders(template)
     leftover = _PLACEHOLDER.sub("", template)
     if "{{" in leftover or "}}" in leftover or "{{{" in template or "}}}" in template:
@@ -36,8 +41,15 @@ def lint_template(template: str, template_type: int, remark: str) -> None:
         return
     if any(not _NAME.fullmatch(name) for name in names):
         raise JsmsError(50044)
-    if "url" in names and not re.search(r"https?://", remark, re.IGNORECASE):
+    if any(is_link_placeholder(name) for name in names) and not _REMARK_LINK.search(remark):
         raise JsmsError(50053)
+
+
+def is_link_placeholder(name: str) -> bool:
+    """Whether a placeholder carries a link (§5.1 names it `url`): any spelling of url, link or
+    href in its name, in any case (`URL`, `Link`, `shortUrl`, `pay_link`)."""
+    folded = name.casefold()
+    return any(word in folded for word in _LINK_WORDS)
 
 
 def render_template(template: str, params: Mapping[str, str | None]) -> str:

@@ -70,6 +70,29 @@ async def test_sensitive_word_in_parameters_is_refused(
     ).status_code == 200
 
 
+HIDDEN = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d", "\ufe0f", "\U000e0041"]
+
+
+async def test_sensitive_words_hidden_by_invisible_characters_are_refused(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    """A handset shows `发\u200b票` as 发票: parameters, batch recipients and templates."""
+    for hidden in HIDDEN:
+        single = notify(tenant, order=f"代开发{hidden}票")
+        assert_error(await api.post("/v1/messages", json=single, auth=tenant.auth), 403, 50037)
+        recipients = [{"mobile": MOBILE, "temp_para": {**PARAMS, "name": f"赌{hidden}博"}}]
+        body = {"temp_id": tenant.notify_temp, "recipients": recipients}
+        batch = await api.post("/v1/messages/batch", json=body, auth=tenant.auth)
+        assert batch.json()["failure_recipients"][0]["error_code"] == "50037", batch.text
+        template = {"type": 2, "template": f"可开发{hidden}票，联系{{{{name}}}}"}
+        created = await api.post("/v1/templates", json=template, auth=tenant.auth)
+        assert_error(created, 403, 50037)
+    compatibility = {"type": 2, "template": "拒绝\uf912聊，联系{{name}}"}  # 裸聊
+    answer = await api.post("/v1/templates", json=compatibility, auth=tenant.auth)
+    assert_error(answer, 403, 50037)
+    assert await message_count(ctx) == 0
+
+
 async def test_operator_word_file_applies_to_approved_code_templates(
     api: AsyncClient, ctx: Context, tenant: Tenant, tmp_path: Path
 ) -> None:

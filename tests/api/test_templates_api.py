@@ -97,6 +97,8 @@ async def test_the_python_sdk_style_body_without_content_type(
         ({"type": 1, "template": "没有验证码", "ttl": 60}, 50044),
         ({"type": 2, "template": "详情见{{url}}"}, 50053),
         ({"type": 2, "template": "详情见{{url}}", "remark": "订单详情页"}, 50053),
+        ({"type": 2, "template": "详情见{{URL}}"}, 50053),
+        ({"type": 3, "template": "详情见{{Link}}", "remark": "活动页"}, 50053),
         ({"type": 2, "template": "代开发票，联系{{name}}"}, 50037),
         ({"type": 1, "template": "验证码{{code}}"}, 50041),
         ({"type": 1, "template": "验证码{{code}}", "ttl": 0}, 50041),

@@ -121,3 +121,43 @@ async def test_code_sent_as_number_is_compared_as_text(
     msg_id = response.json()["msg_id"]
     verify = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": 48213}, auth=tenant.auth)
     assert verify.json() == {"is_valid": True}
+
+
+NOT_A_CODE: list[object] = [[], {}, True, False, 576741.0, [576741], {"code": "576741"}]
+
+
+async def test_a_value_no_code_can_be_is_a_wrong_code_after_the_msg_id(
+    api: AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery
+) -> None:
+    unknown = "06890980-6789-4054-bba9-90fb66ab2fce"
+    for value in NOT_A_CODE:
+        response = await api.post(
+            f"/v1/codes/{unknown}/valid", json={"code": value}, auth=tenant.auth
+        )
+        assert_error(response, 403, 50026)
+        assert response.json()["is_valid"] is False
+    msg_id = await send_code(api, tenant)
+    code = await delivered_code(ctx, worker, msg_id)
+    for value in NOT_A_CODE[:4]:
+        response = await api.post(
+            f"/v1/codes/{msg_id}/valid", json={"code": value}, auth=tenant.auth
+        )
+        assert_error(response, 403, 50010)
+        assert response.json()["is_valid"] is False
+    right = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
+    assert right.json() == {"is_valid": True}
+
+
+async def test_every_failed_verify_says_is_valid_false(api: AsyncClient, tenant: Tenant) -> None:
+    msg_id = await send_code(api, tenant)
+    url = f"/v1/codes/{msg_id}/valid"
+    answers = {
+        50001: await api.post(url, json={"code": "123456"}),
+        50002: await api.post(url, json={"code": "123456"}, auth=(tenant.app_key, "x" * 24)),
+        50003: await api.post(url, content=b"", auth=tenant.auth),
+        50007: await api.post(url, content=b"[1]", auth=tenant.auth),
+        50015: await api.post(url, json={"code": ""}, auth=tenant.auth),
+    }
+    for code, response in answers.items():
+        assert response.json()["error"]["code"] == code, response.text
+        assert response.json()["is_valid"] is False, response.text

@@ -3,7 +3,15 @@
 import pytest
 
 from smsgate.errors import JsmsError
-from smsgate.lenient import optional_int, optional_text, required_int, string_map
+from smsgate.lenient import (
+    NO_ROW,
+    JsonNumber,
+    optional_int,
+    optional_text,
+    required_int,
+    row_id,
+    string_map,
+)
 
 INVALID = 50007
 
@@ -166,3 +174,45 @@ def test_string_map_rejects_nested_and_non_objects_with_50007(value: object) -> 
     with pytest.raises(JsmsError) as caught:
         string_map(value)
     assert caught.value.code == 50007
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        ("0042", 42),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, NO_ROW),
+        (0, NO_ROW),
+        (-1, NO_ROW),
+        (2**64, NO_ROW),
+        ("9" * 5000, NO_ROW),
+        ("-" + "9" * 5000, NO_ROW),
+        ("0" * 5000 + "7", 7),
+        (1e30, NO_ROW),
+        (JsonNumber("9" * 5000), NO_ROW),
+        (JsonNumber("12.0"), 12),
+    ],
+)
+def test_row_id_maps_what_no_row_can_have_to_no_row(value: object, expected: int) -> None:
+    assert row_id(value, 50013) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", 1.5, True, [], {}, "1e3", float("inf")])
+def test_row_id_refuses_what_is_no_integer(value: object) -> None:
+    with pytest.raises(JsmsError) as caught:
+        row_id(value, 50102)
+    assert caught.value.code == 50102
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, "9" * 5000, "9" * 20, 1e19])
+def test_optional_int_refuses_what_64_bits_cannot_hold(value: object) -> None:
+    with pytest.raises(JsmsError) as caught:
+        optional_int({"k": value}, "k", 50041)
+    assert caught.value.code == 50041
+
+
+def test_json_numbers_keep_their_literal() -> None:
+    number = JsonNumber("1.10")
+    assert str(number) == "1.10" and number == 1.1
+    assert string_map({"a": number, "b": JsonNumber("-0")}) == {"a": "1.10", "b": "-0"}

@@ -180,6 +180,15 @@ def test_url_placeholder_with_link_in_remark_is_accepted(remark: str, template_t
     assert lint_error("详情见{{url}}", template_type, remark) is None
 
 
+@pytest.mark.parametrize(
+    "name", ["URL", "Url", "uRl", "Link", "LINK", "link", "href", "shortUrl", "pay_link", "url2"]
+)
+def test_every_spelling_of_a_link_placeholder_needs_the_link(name: str) -> None:
+    assert lint_error(f"详情见{{{{{name}}}}}", NOTIFICATION, "") == 50053
+    assert lint_error(f"详情见{{{{{name}}}}}", MARKETING, "订单详情页") == 50053
+    assert lint_error(f"详情见{{{{{name}}}}}", NOTIFICATION, "HTTPS://example.com/x") is None
+
+
 def test_remark_link_is_only_required_for_url_placeholders() -> None:
     assert lint_error("尊敬的{{name}}，您好", NOTIFICATION, "") is None
     assert lint_error("访问 https://example.com 了解详情", MARKETING, "") is None

@@ -96,3 +96,56 @@ def test_word_file_reader(tmp_path: Path) -> None:
 
 def test_defaults_are_not_empty_and_distinct() -> None:
     assert len(set(DEFAULT_SENSITIVE_WORDS)) == len(DEFAULT_SENSITIVE_WORDS) > 10
+
+
+HIDDEN = [
+    "\u200b",
+    "\u00ad",
+    "\u2060",
+    "\ufeff",
+    "\u200c",
+    "\u200d",
+    "\u202e",
+    "\u180e",
+    "\ufe0f",
+    "\u3164",
+    "\U000e0041",
+    "\x00",
+    "\x1f",
+    "\x85",
+]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_words_hidden_by_invisible_characters_are_found(hidden: str) -> None:
+    assert find_sensitive_words(f"开具发{hidden}票", settings()) == ["发票"]
+    assert find_sensitive_words(f"赌{hidden}{hidden}博网站", settings()) == ["赌博"]
+
+
+def test_every_format_and_control_character_is_invisible_to_matching() -> None:
+    import sys
+    import unicodedata
+
+    matcher = build_matcher(["ab"])
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        if unicodedata.category(char) in ("Cf", "Cc"):
+            assert matcher.find(f"a{char}b") == ["ab"], hex(point)
+
+
+def test_compatibility_forms_and_case_are_folded(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("spam\nＷＩＮ\n", encoding="utf-8")
+    configured = settings(sensitive_words_file=words)
+    assert find_sensitive_words("ＳＰＡＭ and 𝐬𝐩𝐚𝐦", configured) == ["spam"]
+    assert find_sensitive_words("you win", configured) == ["win"]
+    # A CJK compatibility ideograph is the same character on a handset.
+    assert find_sensitive_words("\uf912聊", settings()) == ["裸聊"]
+    assert find_sensitive_words("\u2f8a情网站", settings()) == ["色情"]  # a Kangxi radical
+    assert find_sensitive_words("您的订单，已发货！", configured) == []
+
+
+def test_a_word_file_with_hidden_characters_matches_the_visible_word(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("秒\u200b杀\n", encoding="utf-8")
+    assert find_sensitive_words("限时秒杀", settings(sensitive_words_file=words)) == ["秒杀"]

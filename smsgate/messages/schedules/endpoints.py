@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsgate.dependencies import AppCall, app_call
-from smsgate.lenient import optional_int, read_json_object, string_map
+from smsgate.dependencies import AppCall, app_call, path_key
+from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages.batch import Recipient, batch_answer, check_tag, parse_recipients
 from smsgate.messages.schedules import service
 from smsgate.messages.schedules.service import BATCH, SINGLE, ScheduleRequest
@@ -22,14 +22,18 @@ async def _body(request: Request) -> tuple[AppCall, dict[str, Any]]:
     return call, body
 
 
+def _schedule_id(request: Request) -> str:
+    return path_key(request, "schedule_id", 50028)
+
+
 def _single_request(body: dict[str, Any]) -> ScheduleRequest:
     check_tag(body.get("tag"))
     recipient = Recipient(body.get("mobile"), string_map(body.get("temp_para")))
     return ScheduleRequest(
         kind=SINGLE,
         send_time=body.get("send_time"),
-        temp_id=optional_int(body, "temp_id", 50013),
-        sign_id=optional_int(body, "sign_id", 50102),
+        temp_id=optional_id(body, "temp_id", 50013),
+        sign_id=optional_id(body, "sign_id", 50102),
         recipients=[recipient],
         tag=body.get("tag"),
     )
@@ -40,8 +44,8 @@ def _batch_request(body: dict[str, Any]) -> ScheduleRequest:
     return ScheduleRequest(
         kind=BATCH,
         send_time=body.get("send_time"),
-        temp_id=optional_int(body, "temp_id", 50013),
-        sign_id=optional_int(body, "sign_id", 50102),
+        temp_id=optional_id(body, "temp_id", 50013),
+        sign_id=optional_id(body, "sign_id", 50102),
         recipients=parse_recipients(body.get("recipients")),
         tag=body.get("tag"),
     )
@@ -74,7 +78,7 @@ async def create_batch(request: Request) -> JsmsJSONResponse:
 
 async def update_single(request: Request) -> JsmsJSONResponse:
     call, body = await _body(request)
-    schedule_id = request.path_params["schedule_id"]
+    schedule_id = _schedule_id(request)
     change = _single_request(body)
     scheduled = await service.update_schedule(call.ctx, call.app, schedule_id, change)
     return JsmsJSONResponse({"schedule_id": scheduled.schedule_id})
@@ -82,7 +86,7 @@ async def update_single(request: Request) -> JsmsJSONResponse:
 
 async def update_batch(request: Request) -> JsmsJSONResponse:
     call, body = await _body(request)
-    schedule_id = request.path_params["schedule_id"]
+    schedule_id = _schedule_id(request)
     change = _batch_request(body)
     scheduled = await service.update_schedule(call.ctx, call.app, schedule_id, change)
     return _batch_answer(change, scheduled)
@@ -90,7 +94,7 @@ async def update_batch(request: Request) -> JsmsJSONResponse:
 
 async def show(request: Request) -> JsmsJSONResponse:
     call = await app_call(request)
-    view = await service.show_schedule(call.ctx, call.app, request.path_params["schedule_id"])
+    view = await service.show_schedule(call.ctx, call.app, _schedule_id(request))
     return JsmsJSONResponse(
         {
             "schedule_id": view.schedule_id,
@@ -103,7 +107,7 @@ async def show(request: Request) -> JsmsJSONResponse:
 
 async def delete(request: Request) -> Response:
     call = await app_call(request)
-    await service.delete_schedule(call.ctx, call.app, request.path_params["schedule_id"])
+    await service.delete_schedule(call.ctx, call.app, _schedule_id(request))
     return empty_response()
 
 

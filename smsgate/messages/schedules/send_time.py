@@ -18,16 +18,19 @@ def schedule_zone(settings: Settings) -> ZoneInfo:
 
 def parse_send_time(value: object, zone: ZoneInfo, now_ms: int) -> int:
     """Epoch milliseconds of a future `send_time`; 50027 when missing, malformed, a wall-clock
-    time the zone skips (a daylight-saving gap), or not after now."""
+    time the zone skips (a daylight-saving gap), beyond what a date can hold, or not after now."""
     if not isinstance(value, str) or not _SHAPE.fullmatch(value.strip()):
         raise JsmsError(50027)
     text = value.strip()
     try:
         local = datetime.strptime(text, _FORMAT).replace(tzinfo=zone)
-    except ValueError:
+        send_at = int(local.timestamp()) * 1000
+        shown = format_send_time(send_at, zone)
+    except (ValueError, OverflowError):
+        # Not a date, or one whose UTC time falls outside years 1-9999 (0001-01-01 east of
+        # Greenwich, 9999-12-31 west of it): no schedule can be kept for it.
         raise JsmsError(50027) from None
-    send_at = int(local.timestamp()) * 1000
-    if format_send_time(send_at, zone) != text:  # fell into a gap: the zone never shows it
+    if shown != text:  # fell into a gap: the zone never shows it
         raise JsmsError(50027)
     if send_at <= now_ms:
         raise JsmsError(50027)
