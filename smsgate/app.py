@@ -23,6 +23,7 @@ from smsgate.devs.endpoints import router as devs_router
 from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
+from smsgate.observability.docs_page import router as docs_router
 from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
 from smsgate.settings import Settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(signs_router)
     app.include_router(schedules_router)
     app.include_router(reports_router)
+    app.include_router(docs_router)  # /openapi.json and /docs, outside /v1/
     _install_error_handlers(app)
     app.add_middleware(IgnoreTrailingSlash)
     return app
