@@ -6,6 +6,7 @@ those codes by HTTP status from the one code table in errors.py. The prose refer
 docs/api.md.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -253,7 +254,7 @@ def _operation(operation: Operation) -> Schema:
     entry: Schema = {
         "tags": [operation.tag],
         "summary": operation.summary,
-        "operationId": f"{operation.method}_{operation.path}",
+        "operationId": re.sub(r"[^a-z0-9]+", "_", f"{operation.method}{operation.path}").strip("_"),
         "responses": _responses(operation),
     }
     if operation.description:
