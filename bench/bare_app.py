@@ -48,8 +48,16 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
-    # The same uvicorn.run call as `smsgate serve` (smsgate/cli.py), with the same defaults.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    # The same uvicorn.run call as `smsgate serve` (smsgate/cli/server.py), with the same defaults.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=False,
+        forwarded_allow_ips="",
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from smsgate.devs.endpoints import router as devs_router
 from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
+from smsgate.observability.access_log import AccessLog, answer_request_id, route_template
 from smsgate.observability.docs_page import router as docs_router
 from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
@@ -57,6 +58,8 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(docs_router)  # /openapi.json and /docs, outside /v1/
     _install_error_handlers(app)
+    if settings.access_log:  # inside IgnoreTrailingSlash, which copies the scope it changes
+        app.add_middleware(AccessLog)
     app.add_middleware(IgnoreTrailingSlash)
     return app
 
@@ -101,8 +104,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> Response:
-        log.error("unhandled error", path=request.url.path, exc_info=error)
-        return error_response(50019)
+        # The route template, not the raw path: a path is client text and can hold anything.
+        log.error("unhandled error", route=route_template(request.scope), exc_info=error)
+        response = error_response(50019)
+        answer_request_id(response)
+        return response
 
 
 class IgnoreTrailingSlash:

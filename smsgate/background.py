@@ -43,7 +43,10 @@ def background_loops(ctx: Context) -> list[Coroutine[Any, Any, None]]:
     worker = build_worker(ctx)
     loops = [worker.run()]
     if isinstance(worker.provider, Router):
-        loops.append(report_health(ctx.db, worker.provider.breakers, HEALTH_EVERY_SECONDS))
+        router = worker.provider
+        loops.append(
+            report_health(ctx.db, router.breakers, router.health_changed, HEALTH_EVERY_SECONDS)
+        )
     loops.append(CallbackSender(ctx).run())  # callbacks out, expired pull records pruned
     loops.append(run_scheduler(ctx))  # due scheduled SMS into the outbox
     return loops

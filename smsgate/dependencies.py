@@ -14,6 +14,7 @@ from smsgate.content.service import check_app_access
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.lenient import read_json_object
+from smsgate.observability.access_log import note_caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,11 @@ class JsonCall:
 async def app_call(request: Request) -> AppCall:
     ctx: Context = request.app.state.ctx
     app: AppAccount = await request.app.state.authenticator(request)
+    note_caller(request.scope, app.app_key)
     if app.blocked or app.allowed_networks:  # the content policy's access checks (50036, 50035)
         peer = request.client.host if request.client else None
-        forwarded = request.headers.get("x-forwarded-for")
-        check_app_access(app, peer, forwarded, ctx.settings)
+        claimed = request.headers.getlist(ctx.settings.trusted_proxy_header)
+        check_app_access(app, peer, claimed, ctx.settings)
     return AppCall(ctx, app)
 
 

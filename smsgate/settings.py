@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from smsgate.apps.networks import ProxyHeader, parse_networks
 from smsgate.limits.rules import RateRule, parse_rules
 
 DEFAULT_CONFIG_FILE = "smsgate.toml"
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     create_demo: bool = True
     log_level: str = "info"
     log_format: Literal["console", "json"] = "console"
+    access_log: bool = Field(default=True, description="one log line per HTTP request")
 
     max_body_bytes: int = 64 * 1024
     auth_cache_seconds: float = 5.0
@@ -118,7 +120,11 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(
         default="",
-        description="comma-separated CIDRs whose X-Forwarded-For names the real client",
+        description="comma-separated CIDRs of reverse proxies whose proxy header names the client",
+    )
+    trusted_proxy_header: ProxyHeader = Field(
+        default="x-forwarded-for",
+        description="the header the trusted proxies write: x-forwarded-for, forwarded, x-real-ip",
     )
 
     @classmethod
@@ -137,6 +143,12 @@ class Settings(BaseSettings):
     @classmethod
     def _rules_parse(cls, value: str) -> str:
         parse_rules(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @property

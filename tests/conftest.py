@@ -288,16 +288,33 @@ class CliRun(Protocol):
 def run(tmp_path: Path) -> CliRun:
     """`smsgate ...` in-process on a SQLite database in tmp_path; unless `ok=False`, the command
     must exit 0."""
+    return _invoker({"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""})
+
+
+@pytest.fixture
+def run_on(database_url: str, tmp_path: Path) -> CliRun:
+    """`run`, on each backend the `backend` fixture gives (SQLite and PostgreSQL)."""
+    return _invoker({"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": database_url})
+
+
+def _invoker(env: dict[str, str]) -> CliRun:
     runner = CliRunner()
-    env = {"SMSGATE_DATA_DIR": str(tmp_path), "SMSGATE_DATABASE_URL": ""}
 
     def invoke(*args: str, ok: bool = True) -> Result:
-        result = runner.invoke(cli, list(args), env=env)
+        result = runner.invoke(cli, list(args), env=env, prog_name="smsgate")
         if ok:
             assert result.exit_code == 0, result.output
         return result
 
     return invoke
+
+
+def failure_line(result: Result, exit_code: int) -> str:
+    """A failed command: the exit code, nothing on stdout, exactly one line on stderr."""
+    assert result.exit_code == exit_code, result.output
+    assert result.stdout == "", result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n"), result.stderr
+    return result.stderr.strip()
 
 
 def as_json(result: Result) -> Any:

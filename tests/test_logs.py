@@ -1,14 +1,21 @@
-"""Logs never carry codes, secrets or whole numbers, not even inside a traceback."""
+"""Logs never carry codes, secrets or whole numbers, not even inside a traceback or a database
+driver's own message."""
 
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 import structlog
 from httpx import AsyncClient
+from sqlalchemy import text
 
+from smsgate.context import Context
+from smsgate.db.engine import Database
 from smsgate.logs import configure_logging
 from tests.api.helpers import assert_error, code_in, inbox
 from tests.conftest import Delivery, Tenant
+from tests.db_refusal import refusal, tomorrow_in_shanghai
+from tests.log_capture import fresh_loggers
 
 
 @pytest.mark.parametrize("fmt", ["console", "json"])
@@ -42,6 +49,57 @@ async def test_a_crash_while_verifying_does_not_log_the_code(
         assert code not in output  # ...without the local variables that hold the code
         assert tenant.secret not in output
         assert "13800138000" not in output
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
+
+
+async def _execute(db: Database, statements: list[str]) -> None:
+    def run(conn: object) -> None:
+        for statement in statements:
+            conn.execute(text(statement))  # type: ignore[attr-defined]
+
+    await db.write(run)
+
+
+@pytest.fixture
+async def refusing_outbox(ctx: Context) -> AsyncIterator[None]:
+    install, clean_up = refusal(ctx.db.is_sqlite)
+    await _execute(ctx.db, install)
+    yield
+    await _execute(ctx.db, clean_up)
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+async def test_a_database_error_logs_no_number_text_or_code(
+    api: AsyncClient,
+    tenant: Tenant,
+    refusing_outbox: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    """A failing INSERT of a code, a template SMS and a schedule: the 500 is logged with its
+    traceback, but neither SQLAlchemy's parameter list nor the driver's message reaches the log."""
+    configure_logging("info", fmt)
+    fresh_loggers(monkeypatch)
+    monkeypatch.setattr("smsgate.codes.service.generate_code", lambda _length: "924517")
+    try:
+        code = {"mobile": "13800138000", "temp_id": tenant.code_temp}
+        assert_error(await api.post("/v1/codes", json=code, auth=tenant.auth), 500, 50019)
+        para = {"name": "Zhang Wei", "order": "ORDER-SECRET-77"}
+        notify = {"mobile": "13900139000", "temp_id": tenant.notify_temp, "temp_para": para}
+        assert_error(await api.post("/v1/messages", json=notify, auth=tenant.auth), 500, 50019)
+        schedule = {**notify, "send_time": tomorrow_in_shanghai()}
+        assert_error(await api.post("/v1/schedule", json=schedule, auth=tenant.auth), 500, 50019)
+
+        logged = capsys.readouterr()
+        output = logged.out + logged.err
+        assert output.count("unhandled error") == 3, output  # the failures were logged...
+        assert "Error" in output and "outbox" in output  # ...with the error and where it was
+        for leak in ("13800138000", "13900139000", "924517", "Zhang Wei", "ORDER-SECRET-77"):
+            assert leak not in output, leak
+        assert tenant.secret not in output
     finally:
         structlog.reset_defaults()
         logging.getLogger().handlers.clear()

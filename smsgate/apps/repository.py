@@ -61,12 +61,9 @@ def stored_policies(conn: Connection) -> list[str]:
     return list(conn.execute(select(APPS.c.policy).where(APPS.c.policy.is_not(None))).scalars())
 
 
-def set_quota(conn: Connection, app_id: int, category: str, value: int | None) -> None:
-    conn.execute(update(APPS).where(APPS.c.id == app_id).values({category: value}))
-
-
 _CREDIT = credit_statements(APPS, "app_id")
 
 
-def credit_units(conn: Connection, app_id: int, category: str, units: int) -> None:
-    conn.execute(_CREDIT[category], {"app_id": app_id, "units": units})
+def credit_units(conn: Connection, app_id: int, category: str, units: int) -> bool:
+    """Atomically add units; False when the category would pass MAX_UNITS."""
+    return conn.execute(_CREDIT[category], {"app_id": app_id, "units": units}).rowcount == 1

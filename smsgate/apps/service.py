@@ -18,7 +18,7 @@ from smsgate.apps.policy import (
     merge_policy,
 )
 from smsgate.db.engine import Database
-from smsgate.db.quotas import QUOTA_CATEGORIES
+from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
 from smsgate.errors import JsmsError
 
 
@@ -68,7 +68,9 @@ async def create_app(
     dev_id: int | None = None,
 ) -> NewApp:
     """A new app with fresh credentials; a quota category not given is unmetered, a limit not
-    given follows the server's default."""
+    given follows the server's default. QuotaRefused for a quota outside 0..MAX_UNITS."""
+    chosen = {k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES}
+    check_amounts(chosen)
     policy = merge_policy(None, limits or {})
     app_key, secret = new_credential(), new_credential()
     values: dict[str, object] = {
@@ -80,7 +82,7 @@ async def create_app(
         "created_at": clock.now_ms(),
         "dev_id": dev_id,
     }
-    values.update({k: v for k, v in (quotas or {}).items() if k in QUOTA_CATEGORIES})
+    values.update(chosen)
     app_id = await db.write(lambda conn: repository.insert_app(conn, values))
     account = AppAccount(app_id, app_key, name, sms_enabled, load_policy(policy), dev_id=dev_id)
     return NewApp(account, secret)
@@ -148,14 +150,16 @@ async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:
 
 
 async def top_up(db: Database, app_key: str, amounts: dict[str, int]) -> dict[str, int | None]:
-    """Add units to categories; a category that was unmetered starts metered at the amount."""
+    """Add units to categories, each in one UPDATE (concurrent top-ups add up exactly); a
+    category that was unmetered starts metered at the amount. QuotaRefused, and nothing changes,
+    for a negative amount or a category that would hold more than MAX_UNITS."""
+    check_amounts(amounts)
     app = await find_app(db, app_key)
 
     def add(conn: Connection) -> dict[str, int | None]:
-        current = repository.quotas(conn, app.id)
         for category, amount in amounts.items():
-            value = (current[category] or 0) + amount
-            repository.set_quota(conn, app.id, category, max(value, 0))
+            if not repository.credit_units(conn, app.id, category, amount):
+                raise QuotaRefused(f"the {category} quota would pass {MAX_UNITS} units")
         return repository.quotas(conn, app.id)
 
     return await db.write(add)
@@ -205,9 +209,10 @@ async def set_access(
     return await db.write(change)
 
 
-def credit_quota(conn: Connection, app_id: int, category: str, units: int) -> None:
-    """Add units in one UPDATE (concurrent credits never lose one); unmetered becomes metered."""
-    repository.credit_units(conn, app_id, category, units)
+def credit_quota(conn: Connection, app_id: int, category: str, units: int) -> bool:
+    """Add units in one UPDATE (concurrent credits never lose one); unmetered becomes metered.
+    False, and nothing added, when the category would pass MAX_UNITS."""
+    return repository.credit_units(conn, app_id, category, units)
 
 
 def app_quotas(conn: Connection, app_id: int) -> dict[str, int | None]:

@@ -1,8 +1,9 @@
 """The `smsgate` command: serve, worker, migrate, and administration of apps and templates.
 
 Every command reads the same settings (SMSGATE_DATA_DIR, SMSGATE_DATABASE_URL, ...) as `serve`
-and goes through the same services as the API. `--json` output is for scripts. Each group of
-commands lives in its own module and is added here.
+and goes through the same services as the API. `--json` output is for scripts; a failure is one
+line on stderr and an exit code (smsgate/cli/failures.py). Each group of commands lives in its
+own module and is added here.
 """
 
 import typer
@@ -12,12 +13,18 @@ from smsgate.cli.app_policy import add_policy_commands
 from smsgate.cli.apps import app_cli
 from smsgate.cli.callbacks import callbacks_cli
 from smsgate.cli.devs import dev_cli
+from smsgate.cli.failures import OneLineErrors
 from smsgate.cli.providers import providers_cli
 from smsgate.cli.sandbox import sandbox_cli
 from smsgate.cli.signs import sign_cli
 from smsgate.cli.templates import template_cli
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="smsgate: JSMS-compatible SMS.")
+cli = typer.Typer(
+    cls=OneLineErrors,
+    no_args_is_help=True,
+    add_completion=False,
+    help="smsgate: JSMS-compatible SMS.",
+)
 cli.command()(server.serve)
 cli.command("migrate")(server.migrate_command)
 cli.command()(server.worker)

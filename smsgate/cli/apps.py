@@ -5,17 +5,23 @@ from typing import Annotated
 import typer
 
 from smsgate.apps import service as app_service
+from smsgate.apps.policy import merge_policy
 from smsgate.cli.callbacks import (
     CallbackUrl,
     MasterSecret,
     ReplyNumbers,
     apply_reply_options,
+    check_app_options,
+    check_reply_options,
     verify_callback_url,
 )
+from smsgate.cli.failures import Refused, describe
+from smsgate.cli.options import MAX_NAME, text_up_to, units
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.devs import service as dev_service
-from smsgate.signs.service import create_default_sign
+from smsgate.reports.service import check_reply_numbers_free
+from smsgate.signs.service import check_sign_text, create_default_sign
 
 app_cli = typer.Typer(no_args_is_help=True, help="Apps: credentials and quotas.")
 _LIMIT_HELP = 'COUNT/SECONDS[,COUNT/SECONDS...] for this app; "" for no limit'
@@ -25,6 +31,10 @@ NotifyLimits = Annotated[
     str | None, typer.Option(help=f"Identical notifications per number: {_LIMIT_HELP}.")
 ]
 MarketLimits = Annotated[str | None, typer.Option(help=f"Marketing per number: {_LIMIT_HELP}.")]
+Balance = Annotated[int | None, units("All-purpose units")]
+Voice = Annotated[int | None, units("Voice-code units")]
+Industry = Annotated[int | None, units("Code and notification units")]
+Market = Annotated[int | None, units("Marketing units")]
 
 
 def _limit_changes(
@@ -43,12 +53,12 @@ def _limit_changes(
 
 @app_cli.command("create")
 def app_create(
-    name: Annotated[str, typer.Option(help="A name for people.")],
+    name: Annotated[str, text_up_to(MAX_NAME, "A name for people.")],
     sign: Annotated[str | None, typer.Option(help="Default signature, approved.")] = None,
-    balance: Annotated[int | None, typer.Option(help="All-purpose units.")] = None,
-    voice: Annotated[int | None, typer.Option(help="Voice-code units.")] = None,
-    industry: Annotated[int | None, typer.Option(help="Code and notification units.")] = None,
-    market: Annotated[int | None, typer.Option(help="Marketing units.")] = None,
+    balance: Balance = None,
+    voice: Voice = None,
+    industry: Industry = None,
+    market: Market = None,
     no_sms: Annotated[bool, typer.Option("--no-sms", help="Without SMS permission.")] = False,
     code_limits: CodeLimits = None,
     voice_code_limits: VoiceLimits = None,
@@ -65,20 +75,31 @@ def app_create(
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
 
     async def work(ctx: Context) -> app_service.NewApp:
+        # Everything that can be refused is checked first: a refused command creates no app.
         dev_id = (await dev_service.find_dev(ctx.db, dev)).id if dev else None
+        signature = check_sign_text(sign) if sign is not None else None
+        if reply_numbers:
+            await check_reply_numbers_free(ctx.db, reply_numbers)
         await verify_callback_url(ctx, callback_url)
         new = await app_service.create_app(
             ctx.db, name, sms_enabled=not no_sms, quotas=quotas, limits=limits, dev_id=dev_id
         )
-        if sign:
-            await create_default_sign(ctx.db, new.account.id, sign)
         key, secret = new.account.app_key, new.master_secret
-        await apply_reply_options(
-            ctx, key, callback_url, secret, reply_numbers, check_echostr=False
-        )
+        try:
+            if signature is not None:
+                await create_default_sign(ctx.db, new.account.id, signature)
+            await apply_reply_options(
+                ctx, key, callback_url, secret, reply_numbers, check_echostr=False
+            )
+        except Exception as error:  # lost a race: say so, and keep the credentials
+            _show_credentials(new, as_json)
+            raise Refused(f"app {key} was created, but: {describe(error)[0]}") from error
         return new
 
-    new = run_job(work)
+    _show_credentials(run_job(work), as_json)
+
+
+def _show_credentials(new: app_service.NewApp, as_json: bool) -> None:
     data = {"app_key": new.account.app_key, "master_secret": new.master_secret}
     emit(data, as_json, f"appKey: {data['app_key']}\nmasterSecret: {data['master_secret']}")
 
@@ -86,7 +107,7 @@ def app_create(
 @app_cli.command("update")
 def app_update(
     app_key: str,
-    name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    name: Annotated[str | None, text_up_to(MAX_NAME, "A new name.")] = None,
     sms: Annotated[bool | None, typer.Option("--sms/--no-sms", help="SMS permission.")] = None,
     code_limits: CodeLimits = None,
     voice_code_limits: VoiceLimits = None,
@@ -102,15 +123,20 @@ def app_update(
 ) -> None:
     """Change an app; a limit set to "default" follows the server's setting again."""
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
-
+    # Malformed values are refused before anything changes.
+    merge_policy(None, limits)
+    check_reply_options(callback_url, master_secret)
+    check_app_options(allow_ip, reply_numbers)
     reply_changes: dict[str, object] = {}
 
     async def work(ctx: Context) -> app_service.AppAccount:
-        if allow_ip is not None:  # first: a malformed list is refused before anything changes
-            await app_service.set_access(ctx.db, app_key, allowed_ips=allow_ip)
+        # First what can still be refused (a taken reply number, a callback URL that fails
+        # its check, a wrong master secret), then what cannot.
         reply_changes.update(
             await apply_reply_options(ctx, app_key, callback_url, master_secret, reply_numbers)
         )
+        if allow_ip is not None:
+            await app_service.set_access(ctx.db, app_key, allowed_ips=allow_ip)
         return await app_service.update_app(
             ctx.db, app_key, name=name, sms_enabled=sms, limits=limits
         )
@@ -130,18 +156,19 @@ def app_update(
 @app_cli.command("topup")
 def app_topup(
     app_key: str,
-    balance: Annotated[int, typer.Option()] = 0,
-    voice: Annotated[int, typer.Option()] = 0,
-    industry: Annotated[int, typer.Option()] = 0,
-    market: Annotated[int, typer.Option()] = 0,
+    balance: Balance = None,
+    voice: Voice = None,
+    industry: Industry = None,
+    market: Market = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add units to an app's quotas."""
+    """Add units to an app's quotas (an unmetered category becomes metered at the amount);
+    with no amount, show them."""
     amounts = {"balance": balance, "voice": voice, "industry": industry, "market": market}
-    amounts = {category: amount for category, amount in amounts.items() if amount}
+    given = {category: amount for category, amount in amounts.items() if amount}  # 0 adds none
 
     async def work(ctx: Context) -> dict[str, int | None]:
-        return await app_service.top_up(ctx.db, app_key, amounts)
+        return await app_service.top_up(ctx.db, app_key, given)
 
     quotas = run_job(work)
     emit(

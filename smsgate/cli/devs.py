@@ -1,26 +1,16 @@
 """`smsgate dev`: developer accounts, their pools, and moving quota to their apps."""
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
+from smsgate.cli.options import MAX_NAME, text_up_to, units
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.devs import service as dev_service
 
-T = TypeVar("T")
 dev_cli = typer.Typer(no_args_is_help=True, help="Developer accounts: credentials and pools.")
-Units = Annotated[int, typer.Option(min=0, help="Units to add or move.")]
-
-
-def _run(work: Callable[[Context], Awaitable[T]]) -> T:
-    """run_job, with a refused move as exit code 1."""
-    try:
-        return run_job(work)
-    except dev_service.TransferRefused as error:
-        typer.echo(f"refused: {error}", err=True)
-        raise typer.Exit(1) from None
+Units = Annotated[int, units("Units to add or move")]
 
 
 def _show(quotas: dict[str, int | None]) -> str:
@@ -34,7 +24,7 @@ def _amounts(balance: int, voice: int, industry: int, market: int) -> dict[str, 
 
 @dev_cli.command("create")
 def dev_create(
-    name: Annotated[str, typer.Option(help="A name for people.")],
+    name: Annotated[str, text_up_to(MAX_NAME, "A name for people.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Create a developer account; its secret is printed once and stored only hashed."""
@@ -42,7 +32,7 @@ def dev_create(
     async def work(ctx: Context) -> dev_service.NewDev:
         return await dev_service.create_dev(ctx.db, name)
 
-    new = _run(work)
+    new = run_job(work)
     data = {"dev_key": new.account.dev_key, "dev_secret": new.dev_secret}
     emit(data, as_json, f"devKey: {data['dev_key']}\ndevSecret: {data['dev_secret']}")
 
@@ -62,7 +52,7 @@ def dev_topup(
     async def work(ctx: Context) -> dict[str, int | None]:
         return await dev_service.top_up(ctx.db, dev_key, amounts)
 
-    quotas = _run(work)
+    quotas = run_job(work)
     emit(quotas, as_json, _show(quotas))
 
 
@@ -82,6 +72,6 @@ def dev_transfer(
     async def work(ctx: Context) -> dev_service.Transfer:
         return await dev_service.transfer(ctx.db, dev_key, app_key, amounts)
 
-    moved = _run(work)
+    moved = run_job(work)
     data = {"dev": moved.dev, "app": moved.app}
     emit(data, as_json, f"dev  {_show(moved.dev)}\napp  {_show(moved.app)}")

@@ -1,35 +1,29 @@
-"""What every command shares: a migrated database for one async job, and JSON or text output."""
+"""What every command shares: a migrated database for one async job, and JSON or text output.
+
+Whatever a job raises is left to the one place that turns failures into a line and an exit
+code (smsgate/cli/failures.py).
+"""
 
 import asyncio
 import json
+import logging
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
+import structlog
 import typer
 
-from smsgate.apps.policy import InvalidPolicy
-from smsgate.apps.service import UnknownApp
 from smsgate.context import Context, open_context
 from smsgate.db.migrate import migrate
-from smsgate.devs.service import UnknownDev
-from smsgate.errors import JsmsError
 from smsgate.settings import Settings
-from smsgate.signs.review import UnknownSign
-from smsgate.templates import service as template_service
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-# What a command reports as "not found" (exit code 1) rather than a traceback.
-NOT_FOUND: tuple[type[Exception], ...] = (
-    UnknownApp,
-    template_service.UnknownTemplate,
-    UnknownDev,
-    UnknownSign,
-)
 
 
 def run_job(work: Callable[[Context], Awaitable[T]], settings: Settings | None = None) -> T:
-    """Run one async job against a migrated database; JSMS errors become exit code 1."""
+    """Run one async job against a migrated database."""
     settings = settings or Settings()
 
     async def job() -> T:
@@ -40,18 +34,24 @@ def run_job(work: Callable[[Context], Awaitable[T]], settings: Settings | None =
         finally:
             await ctx.close()
 
-    try:
-        return asyncio.run(job())
-    except JsmsError as error:
-        typer.echo(f"error {error.code}: {error.message}", err=True)
-        raise typer.Exit(1) from None
-    except NOT_FOUND as error:
-        typer.echo(f"not found: {error}", err=True)
-        raise typer.Exit(1) from None
-    except InvalidPolicy as error:
-        typer.echo(f"invalid: {error}", err=True)
-        raise typer.Exit(1) from None
+    return asyncio.run(job())
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+def quiet_logs(debug: bool) -> None:
+    """For the commands that report their own outcome: only errors are logged (a service's
+    warning, such as a dropped reply, is already in the command's line), all of it with
+    `debug`; and on stderr (the one open when a line is written), so stdout carries only what
+    the command prints and `--json` output stays parseable. `serve` and `worker` configure
+    logging again for themselves."""
+    level = logging.DEBUG if debug else logging.ERROR
+    structlog.configure(
+        logger_factory=_stderr_logger, wrapper_class=structlog.make_filtering_bound_logger(level)
+    )
+
+
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
+from smsgate.cli.failures import Refused
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.delivery.providers.sandbox import sandbox_inbox
@@ -53,10 +54,17 @@ def sandbox_reply_command(
     text: Annotated[str, typer.Option(help="What the handset wrote.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """A reply (MO) as the sandbox provider would report it."""
+    """A reply (MO) as the sandbox provider would report it: recorded for the app whose reply
+    number it was sent to, else for the app that last sent to the handset; one that matches no
+    app is dropped, as a provider's would be, and the exit code is 1."""
 
-    async def work(ctx: Context) -> None:
-        await inject_reply(ctx.db, to, sender, text)
+    async def work(ctx: Context) -> str | None:
+        return await inject_reply(ctx.db, to, sender, text)
 
-    run_job(work)
-    emit({"recorded": True}, as_json, "reply recorded")
+    app_key = run_job(work)
+    if app_key is None:
+        raise Refused(
+            f"reply dropped: no app has a reply number that {to!r} starts with, "
+            "and no app has sent to this handset"
+        )
+    emit({"recorded": True, "app_key": app_key}, as_json, f"reply recorded for app {app_key}")

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from smsgate.cli.failures import Refused
+from smsgate.cli.options import port_number
 from smsgate.cli.providers import checked_delivery_config
 from smsgate.cli.running import run_job
 from smsgate.context import Context
@@ -16,16 +18,21 @@ from smsgate.settings import Settings
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (SMSGATE_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (SMSGATE_PORT).")] = None,
+    port: Annotated[int | None, port_number("Listen port (SMSGATE_PORT)")] = None,
 ) -> None:
     """Migrate the database and serve the JSMS API with the delivery worker."""
+    if host is not None and not host.strip():
+        raise Refused("--host needs an address, such as 127.0.0.1 or 0.0.0.0")
     import uvicorn  # the server and the web app load only for the commands that need them
 
     from smsgate.app import create_app
 
     settings = Settings()
     settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
+        update={
+            "host": settings.host if host is None else host,
+            "port": settings.port if port is None else port,
+        }
     )
     configure_logging(settings.log_level, settings.log_format)
     checked_delivery_config(settings)
@@ -38,7 +45,12 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        access_log=False,
+        log_config=None,  # uvicorn's lines go through smsgate's logging (logs.py), redacted
+        access_log=False,  # smsgate writes its own (smsgate/observability/access_log.py)
+        # smsgate alone decides which proxy headers name the client (SMSGATE_TRUSTED_PROXIES):
+        # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from smsgate.cli.options import MAX_REASON, record_id, text_up_to
 from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
@@ -14,6 +15,7 @@ from smsgate.signs.service import APPROVED, IN_REVIEW, REJECTED
 sign_cli = typer.Typer(no_args_is_help=True, help="Signatures: list and review.")
 STATUSES = {"review": IN_REVIEW, "approved": APPROVED, "rejected": REJECTED}
 STATUS_NAMES = {number: name for name, number in STATUSES.items()}
+SignId = Annotated[int, record_id("The signature's sign_id.")]
 
 
 @sign_cli.command("list")
@@ -45,7 +47,7 @@ def sign_list(
 
 @sign_cli.command("approve")
 def sign_approve(
-    sign_id: int,
+    sign_id: SignId,
     default: Annotated[
         bool, typer.Option("--default", help="Make it the app's default signature.")
     ] = False,
@@ -57,8 +59,8 @@ def sign_approve(
 
 @sign_cli.command("reject")
 def sign_reject(
-    sign_id: int,
-    reason: Annotated[str, typer.Option(help="Why, for the app's developer.")],
+    sign_id: SignId,
+    reason: Annotated[str, text_up_to(MAX_REASON, "Why, for the app's developer.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Reject a signature with a reason; the app may change it and submit it again."""

@@ -6,27 +6,32 @@ from typing import Annotated
 import typer
 
 from smsgate.apps import service as app_service
+from smsgate.cli.failures import Refused
+from smsgate.cli.options import MAX_REASON, record_id, small_number, text_up_to, ttl_seconds
 from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.templates import service as template_service
 
 template_cli = typer.Typer(no_args_is_help=True, help="Templates: create and review.")
+TempId = Annotated[int, record_id("The template's temp_id.")]
 
 
 @template_cli.command("create")
 def template_create(
     app: Annotated[str, typer.Option("--app", help="The owning app's appKey.")],
     template_type: Annotated[
-        int, typer.Option("--type", help="1 code, 2 notification, 3 marketing.")
+        int, small_number(1, 3, "--type", help_text="1 code, 2 notification, 3 marketing.")
     ],
     template: Annotated[str, typer.Option(help="Text with {{name}} placeholders.")],
-    ttl: Annotated[int | None, typer.Option(help="Code lifetime in seconds (type 1).")] = None,
+    ttl: Annotated[int | None, ttl_seconds("Code lifetime in seconds, type 1 only")] = None,
     remark: Annotated[str, typer.Option(help="Use case; links for {{url}}.")] = "",
     approve: Annotated[bool, typer.Option("--approve", help="Approve at once.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a template; it stays in review (status 0) unless --approve."""
+    if ttl is not None and template_type != template_service.CODE:
+        raise Refused("--ttl is the lifetime of a code: only code templates (--type 1) have one")
 
     async def work(ctx: Context) -> int:
         account = await app_service.find_app(ctx.db, app)
@@ -45,15 +50,15 @@ def template_create(
 
 
 @template_cli.command("approve")
-def template_approve(temp_id: int, as_json: JsonFlag = False) -> None:
+def template_approve(temp_id: TempId, as_json: JsonFlag = False) -> None:
     """Approve a template; the app gets an SMS_TEMPLATE callback."""
     _review(temp_id, as_json, approve=True)
 
 
 @template_cli.command("reject")
 def template_reject(
-    temp_id: int,
-    reason: Annotated[str, typer.Option(help="Why, for the app's developer.")],
+    temp_id: TempId,
+    reason: Annotated[str, text_up_to(MAX_REASON, "Why, for the app's developer.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Reject a template with a reason; the app gets an SMS_TEMPLATE callback and may change

@@ -8,6 +8,7 @@ number in the app's unsubscribe list. 【】 (50054), length (50038) and the mar
 suffix stay where the text is composed (smsgate/messages/service.py compose_sms).
 """
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -41,14 +42,17 @@ class ScreenedMessage(Protocol):
 def check_app_access(
     app: app_service.AppAccount,
     peer: str | None,
-    forwarded_for: str | None,
+    claimed: Sequence[str],
     settings: Settings,
 ) -> None:
-    """50036 for a blacklisted app; 50035 when the app has an allowlist the caller is not in."""
+    """50036 for a blacklisted app; 50035 when the app has an allowlist the caller is not in.
+    `claimed`: every line of the proxy header (SMSGATE_TRUSTED_PROXY_HEADER), in order."""
     if app.blocked:
         raise JsmsError(50036)
     if app.allowed_networks:
-        address = client_address(peer, forwarded_for, settings.trusted_proxies)
+        address = client_address(
+            peer, claimed, settings.trusted_proxies, settings.trusted_proxy_header
+        )
         if not address_allowed(address, app.allowed_networks):
             raise JsmsError(50035)
 

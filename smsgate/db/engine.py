@@ -43,7 +43,12 @@ class Database:
             self._sqlite = _SqliteInline(_create_sqlite_engine(database, echo), database)
         else:
             self._async_engine = create_async_engine(
-                self.url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+                self.url,
+                echo=echo,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                hide_parameters=True,  # errors and echo never show numbers, texts or codes
             )
 
     async def write(self, work: Work[T]) -> T:
@@ -246,6 +251,7 @@ def _create_sqlite_engine(database: str | None, echo: bool) -> Engine:
     engine = create_engine(
         f"sqlite:///{database or ':memory:'}",
         echo=echo,
+        hide_parameters=True,  # errors and echo never show numbers, texts or codes
         poolclass=StaticPool,
         connect_args={"check_same_thread": False, "timeout": 5},
     )

@@ -190,7 +190,8 @@ class ProviderHealth(Base):
 
     provider: Mapped[str] = mapped_column(String(64), primary_key=True)
     worker: Mapped[str] = mapped_column(String(64), primary_key=True)
-    state: Mapped[str] = mapped_column(String(12))  # closed, open, half-open
+    state: Mapped[str] = mapped_column(String(12))  # down, open, half-open, closed
+    since: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # in that state since
     submitted: Mapped[int] = mapped_column(BigInteger, default=0)
     accepted: Mapped[int] = mapped_column(BigInteger, default=0)
     rejected: Mapped[int] = mapped_column(BigInteger, default=0)

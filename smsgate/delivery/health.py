@@ -1,6 +1,8 @@
 """Provider health in the database, so `smsgate providers status` can show it from any process.
 
-Each worker process writes its own row per provider every few seconds; the CLI sums them.
+Each worker process writes its own row per provider as soon as a provider's state changes (it
+went down, came back, its breaker opened) and every few seconds for the counters; the CLI sums
+the rows.
 """
 
 import asyncio
@@ -24,6 +26,7 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
 _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 _COLUMNS = (
     "state",
+    "since",
     "submitted",
     "accepted",
     "rejected",
@@ -41,6 +44,7 @@ class HealthRow:
     provider: str
     worker: str
     state: str
+    since: int | None
     submitted: int
     accepted: int
     rejected: int
@@ -70,18 +74,31 @@ def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int)
     )
 
 
-async def report_health(db: Database, breakers: dict[str, CircuitBreaker], every: float) -> None:
-    """Write this worker's view of its providers every `every` seconds until cancelled."""
+async def report_health(
+    db: Database, breakers: dict[str, CircuitBreaker], changed: asyncio.Event, every: float
+) -> None:
+    """Write this worker's view of its providers now, then whenever `changed` is set and at
+    least every `every` seconds, until cancelled."""
+    changed.set()
     try:
         while True:
-            try:
-                await db.write(lambda conn: save_health(conn, breakers, clock.now_ms()))
-            except Exception:  # health is for people; delivery goes on without it
-                log.exception("saving provider health failed")
-            await asyncio.sleep(every)
+            await next_report(db, breakers, changed, every)
     finally:  # the last counts, on the way out
         with contextlib.suppress(Exception):
             await asyncio.shield(db.write(lambda conn: save_health(conn, breakers, clock.now_ms())))
+
+
+async def next_report(
+    db: Database, breakers: dict[str, CircuitBreaker], changed: asyncio.Event, every: float
+) -> None:
+    """One write, as soon as `changed` is set or after `every` seconds."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(changed.wait(), every)
+    changed.clear()
+    try:
+        await db.write(lambda conn: save_health(conn, breakers, clock.now_ms()))
+    except Exception:  # health is for people; delivery goes on without it
+        log.exception("saving provider health failed")
 
 
 async def read_health(db: Database) -> list[HealthRow]:

@@ -1,10 +1,10 @@
 """The router: the provider the worker talks to when providers are configured.
 
 Each message gets a plan: the providers of the most specific route that matches its number and
-channel, the first one picked by weight among those in service, the rest in failover order. A
-transport failure (TryLater, an exception, a timeout) moves the message to the next provider of
-its plan within the same pass; a refusal (Rejected) never does, since another carrier would
-refuse the same message.
+channel, the first one picked by weight among those in service (not down, breaker not open),
+the rest in failover order. A transport failure (TryLater, an exception, a timeout) moves the
+message to the next provider of its plan within the same pass; a refusal (Rejected) never does,
+since another carrier would refuse the same message.
 """
 
 import asyncio
@@ -26,6 +26,7 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
     TryLater,
 )
+from smsgate.delivery.providers.link import Link
 
 NO_ROUTE = 4100
 
@@ -35,9 +36,17 @@ class Router:
 
     def __init__(self, providers: dict[str, Provider], config: DeliveryConfig) -> None:
         self.providers = providers
+        self.link = Link()  # up while any provider is, down when none is
+        for provider in providers.values():
+            provider.link.listen(lambda _: self.link.follow([p.link for p in providers.values()]))
         self._config = config
         self._channels = {name: config.providers[name].channels for name in providers}
-        self.breakers = {name: CircuitBreaker(config.breaker) for name in providers}
+        # Set whenever a provider's state changes (down, open, ...), so it is saved at once.
+        self.health_changed = asyncio.Event()
+        self.breakers = {
+            name: CircuitBreaker(config.breaker, provider.link, self.health_changed.set)
+            for name, provider in providers.items()
+        }
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         results: list[SubmitResult | None] = [None] * len(messages)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from smsgate.context import Context
 from smsgate.devs import service
+from smsgate.observability.access_log import note_caller
 from smsgate.responses import JsmsJSONResponse
 
 router = APIRouter()
@@ -14,6 +15,7 @@ router = APIRouter()
 async def dev_balance(request: Request) -> JsmsJSONResponse:
     ctx: Context = request.app.state.ctx
     dev: service.DevAccount = await request.app.state.dev_authenticator(request)
+    note_caller(request.scope, dev.dev_key)
     return JsmsJSONResponse(await service.dev_balances(ctx.db, dev))
 
 

@@ -34,5 +34,6 @@ def take_units(conn: Connection, dev_id: int, category: str, units: int) -> bool
     return conn.execute(_TAKE[category], {"dev_id": dev_id, "units": units}).rowcount == 1
 
 
-def add_units(conn: Connection, dev_id: int, category: str, units: int) -> None:
-    conn.execute(_ADD[category], {"dev_id": dev_id, "units": units})
+def add_units(conn: Connection, dev_id: int, category: str, units: int) -> bool:
+    """Atomically add units; False when the pool would pass MAX_UNITS."""
+    return conn.execute(_ADD[category], {"dev_id": dev_id, "units": units}).rowcount == 1

@@ -14,7 +14,7 @@ from smsgate import clock
 from smsgate.apps import service as app_service
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
 from smsgate.db.engine import Database
-from smsgate.db.quotas import QUOTA_CATEGORIES
+from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
 from smsgate.devs import repository
 
 
@@ -47,7 +47,7 @@ class UnknownDev(LookupError):
     pass
 
 
-class TransferRefused(ValueError):
+class TransferRefused(QuotaRefused):
     """A move the pool cannot cover, or to an app the developer does not own."""
 
 
@@ -84,14 +84,15 @@ async def dev_balances(db: Database, dev: DevAccount) -> dict[str, int | None]:
 
 
 async def top_up(db: Database, dev_key: str, amounts: dict[str, int]) -> dict[str, int | None]:
-    """Add units to the pool (each one UPDATE, so concurrent top-ups add up exactly)."""
-    if any(amount < 0 for amount in amounts.values()):
-        raise TransferRefused("a top-up adds units; amounts cannot be negative")
+    """Add units to the pool (each one UPDATE, so concurrent top-ups add up exactly); no
+    category may hold more than MAX_UNITS."""
+    check_amounts(amounts)
     dev = await find_dev(db, dev_key)
 
     def add(conn: Connection) -> dict[str, int | None]:
         for category, amount in amounts.items():
-            repository.add_units(conn, dev.id, category, amount)
+            if not repository.add_units(conn, dev.id, category, amount):
+                raise QuotaRefused(f"the {category} pool would pass {MAX_UNITS} units")
         return repository.quotas(conn, dev.id)
 
     return await db.write(add)
@@ -119,7 +120,8 @@ async def transfer(db: Database, dev_key: str, app_key: str, amounts: dict[str, 
         for category, amount in amounts.items():
             if not repository.take_units(conn, dev.id, category, amount):
                 raise TransferRefused(f"the {category} pool no longer has {amount} units")
-            app_service.credit_quota(conn, app.id, category, amount)
+            if not app_service.credit_quota(conn, app.id, category, amount):
+                raise TransferRefused(f"the app's {category} quota would pass {MAX_UNITS} units")
         return Transfer(repository.quotas(conn, dev.id), app_service.app_quotas(conn, app.id))
 
     return await db.write(move)

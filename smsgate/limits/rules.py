@@ -2,6 +2,11 @@
 
 from typing import NamedTuple
 
+# Bounds that keep every rule's numbers inside what SQL and Redis take: a window of at most a
+# year (events are kept that long), a count of at most a million per window.
+MAX_WINDOW_SECONDS = 366 * 24 * 3600
+MAX_COUNT = 1_000_000
+
 
 class RateRule(NamedTuple):
     limit: int
@@ -19,10 +24,20 @@ def parse_rules(text: str) -> tuple[RateRule, ...]:
         if not part:
             continue
         count, sep, window = part.partition("/")
-        if not sep or not count.strip().isdigit() or not window.strip().isdigit():
+        count, window = count.strip(), window.strip()
+        if not sep or not _is_number(count) or not _is_number(window):
             raise ValueError(f"rate rule {part!r} is not COUNT/SECONDS")
         rule = RateRule(int(count), int(window))
-        if rule.limit < 1 or rule.window_seconds < 1:
-            raise ValueError(f"rate rule {part!r} needs a positive count and window")
+        if not 1 <= rule.limit <= MAX_COUNT or not 1 <= rule.window_seconds <= MAX_WINDOW_SECONDS:
+            raise ValueError(
+                f"rate rule {part!r} needs a count of 1 to {MAX_COUNT} "
+                f"and a window of 1 to {MAX_WINDOW_SECONDS} seconds"
+            )
         rules.append(rule)
     return tuple(rules)
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only ("²" and other Unicode digits are not numbers here), and short enough
+    to convert."""
+    return text.isascii() and text.isdigit() and len(text) <= 12

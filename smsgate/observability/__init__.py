@@ -1,1 +1,2 @@
-"""What lets people see into smsgate from outside: the API document and its reading page."""
+"""What an operator sees of a running smsgate: the access log, the redaction every log line
+passes on its way out, and the API document with its reading page."""

@@ -129,8 +129,9 @@ async def list_callbacks(db: Database, *, dead: bool) -> list[dict[str, Any]]:
     ]
 
 
-async def replay_dead(db: Database, entry_ids: list[int] | None) -> int:
-    """Dead entries (all when None) go back to the outbox, due now, with a fresh set of tries."""
+async def replay_dead(db: Database, entry_ids: list[int] | None) -> list[int]:
+    """Dead entries (all when None) go back to the outbox, due now, with a fresh set of tries;
+    the ids that were dead and now are not."""
     now = clock.now_ms()
     return await db.write(lambda conn: repository.revive(conn, entry_ids, now))
 

@@ -238,13 +238,15 @@ def list_entries(conn: Connection, dead: bool) -> list[Any]:
     return list(conn.execute(query).all())
 
 
-def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> int:
-    """Dead entries due again now with a fresh set of tries; None: every dead entry."""
+def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> list[int]:
+    """Dead entries due again now with a fresh set of tries (None: every dead entry); the ids
+    revived."""
     statement = update(OUTBOX).where(OUTBOX.c.dead_at.is_not(None))
     if entry_ids is not None:
         statement = statement.where(OUTBOX.c.id.in_(entry_ids))
     values = {"dead_at": None, "attempts": 0, "due_at": now_ms, "lease_until": None}
-    return conn.execute(statement.values(**values)).rowcount
+    revived = conn.execute(statement.values(**values).returning(OUTBOX.c.id)).scalars()
+    return sorted(revived)
 
 
 def count_live(conn: Connection) -> int:

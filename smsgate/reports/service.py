@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import UnknownApp
+from smsgate.apps.service import UnknownApp, app_by_id
 from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
 from smsgate.context import Context
 from smsgate.db.engine import Database
@@ -90,18 +90,23 @@ def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str,
     return {"app_id": app_id, "kind": kind, "data": _json(data), "received_at": now}
 
 
-def record_replies(conn: Connection, provider: str, replies: Sequence[InboundSms]) -> None:
+def record_replies(
+    conn: Connection, provider: str, replies: Sequence[InboundSms]
+) -> list[int | None]:
     """Store replies (MO) for the apps they were sent to and offer them by pull and callback.
 
     The app is the one whose reply number is the longest prefix of the number the reply was
     sent to (a long code plus the app's extension); failing that, the app that last sent to the
     replying number. A reply that matches no app is logged and dropped. "TD" or "退订"
-    also unsubscribes the number from the app's marketing (smsgate.content).
+    also unsubscribes the number from the app's marketing (smsgate.content). Returns, per
+    reply, the app it went to (None: dropped).
     """
     now = clock.now_ms()
+    matched: list[int | None] = []
     for reply in replies:
         mobile = _normalised_sender(reply.mobile)
         app_id = _reply_app(conn, reply.to, mobile)
+        matched.append(app_id)
         if app_id is None:
             log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
             continue
@@ -111,6 +116,7 @@ def record_replies(conn: Connection, provider: str, replies: Sequence[InboundSms
         repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
         if repository.callback_target(conn, app_id) is not None:
             repository.enqueue(conn, app_id, "SMS_REPLY", _json(data), now)
+    return matched
 
 
 def _normalised_sender(mobile: str) -> str:
@@ -140,11 +146,18 @@ def _reply_app(conn: Connection, to: str, mobile: str) -> int | None:
     return last_sender_app(conn, mobile)
 
 
-async def inject_reply(db: Database, to: str, mobile: str, text: str) -> None:
-    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`)."""
+async def inject_reply(db: Database, to: str, mobile: str, text: str) -> str | None:
+    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`);
+    the appKey of the app it went to, or None when it matched no app and was dropped."""
     sender = normalise_mobile(mobile)
     reply = InboundSms(to=to, mobile=sender, text=text)
-    await db.write(lambda conn: record_replies(conn, "sandbox", [reply]))
+
+    def record(conn: Connection) -> str | None:
+        [app_id] = record_replies(conn, "sandbox", [reply])
+        app = None if app_id is None else app_by_id(conn, app_id)
+        return None if app is None else app.app_key
+
+    return await db.write(record)
 
 
 # --- pulls -------------------------------------------------------------------------------------
@@ -193,9 +206,41 @@ class NumberTaken(ValueError):
     """A reply number belongs to another app."""
 
 
+class InvalidReplyNumber(ValueError):
+    """A reply number that is not a number (digits, with spaces, "+", "-" or brackets)."""
+
+
+def clean_reply_numbers(numbers: Sequence[str]) -> list[str]:
+    """The digits of each number, sorted and without repeats; "" adds none (alone it means no
+    numbers). InvalidReplyNumber for an entry with anything else, rather than dropping it."""
+    cleaned = set()
+    for number in numbers:
+        digits = "".join(c for c in number if c not in " +-()")
+        if digits and not (digits.isascii() and digits.isdigit()):
+            raise InvalidReplyNumber(f"reply number {number!r} is not a number")
+        cleaned.add(digits)
+    return sorted(cleaned - {""})
+
+
+async def check_reply_numbers_free(
+    db: Database, numbers: Sequence[str], app_key: str | None = None
+) -> None:
+    """Before anything else changes: each is a number, and none is another app's (any app's,
+    for an app still to be created)."""
+    cleaned = clean_reply_numbers(numbers)
+
+    def taken(conn: Connection) -> list[str]:
+        own = repository.app_id_by_key(conn, app_key) if app_key else None
+        owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}
+        return sorted(number for number, owner in owners.items() if owner != own)
+
+    if numbers_taken := await db.read(taken):
+        raise NumberTaken(", ".join(numbers_taken))
+
+
 async def set_reply_numbers(db: Database, app_key: str, numbers: Sequence[str]) -> list[str]:
     """Replace the app's reply numbers (digits only; an empty list removes them)."""
-    cleaned = sorted({"".join(c for c in n if c.isdigit()) for n in numbers} - {""})
+    cleaned = clean_reply_numbers(numbers)
 
     def replace(conn: Connection) -> list[str]:
         app_id = repository.app_id_by_key(conn, app_key)

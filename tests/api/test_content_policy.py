@@ -228,6 +228,38 @@ async def test_forwarded_for_counts_only_from_trusted_proxies(ctx: Context, tena
         assert_error(response, 403, 50035)
 
 
+@pytest.mark.parametrize(
+    ("header", "claim"),
+    [
+        ("x-forwarded-for", {"X-Forwarded-For": "203.0.113.7"}),
+        ("x-real-ip", {"X-Real-IP": "203.0.113.7"}),
+        ("forwarded", {"Forwarded": 'for="203.0.113.7:5000"'}),
+    ],
+)
+async def test_a_trusted_proxy_names_the_client_only_in_its_own_header(
+    ctx: Context, tenant: Tenant, header: str, claim: dict[str, str]
+) -> None:
+    """A proxy passes on any header it does not write itself, as the client sent it."""
+    await set_access(ctx.db, tenant.app_key, allowed_ips="203.0.113.7")
+    ctx.settings = ctx.settings.model_copy(
+        update={"trusted_proxies": "10.0.0.0/8", "trusted_proxy_header": header}
+    )
+    every_claim = {
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Real-IP": "203.0.113.7",
+        "Forwarded": "for=203.0.113.7",
+    }
+    others = {name: value for name, value in every_claim.items() if name not in claim}
+    async for proxied in client_from(ctx, "10.1.1.1"):
+        response = await proxied.get("/v1/accounts/app", auth=tenant.auth, headers=claim)
+        assert_error(response, 403, 50033)  # past the allowlist: this app has no quota
+        response = await proxied.get("/v1/accounts/app", auth=tenant.auth, headers=others)
+        assert_error(response, 403, 50035)
+    async for direct in client_from(ctx, "198.51.100.1"):
+        response = await direct.get("/v1/accounts/app", auth=tenant.auth, headers=claim)
+        assert_error(response, 403, 50035)
+
+
 # --- 50034 vs 50009 ----------------------------------------------------------------------------
 
 

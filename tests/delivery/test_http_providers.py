@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import re
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -21,21 +22,38 @@ from smsgate.delivery.providers.base import (
     TryLater,
 )
 from smsgate.delivery.providers.kannel import KannelConfig, KannelProvider
+from smsgate.delivery.providers.link import UP
 from smsgate.delivery.providers.tencent import TencentConfig, TencentProvider
 from smsgate.delivery.providers.tencent_signing import tc3_headers
 from smsgate.delivery.providers.twilio import TwilioConfig, TwilioProvider
-from tests.delivery.vendor_server import Answer, VendorServer, run_vendor_server
+from tests.delivery.vendor_server import Answer, VendorServer, run_vendor_server, unopened_port
 
 TOKEN = "kT9v2QmX4pL8sN3wR6yB"
 CALLBACK_BASE = "https://sms.example.com"
 CODE_TEXT = "【smsgate】您的验证码是123456，5分钟内有效。"
 ASCII_TEXT = "[smsgate] Your code is 123456"
-SLOW = 0.3  # the providers' timeout when the vendor never answers
+# The providers' timeout: where the vendor is to answer, long enough for any loaded machine;
+# where it never answers (Answer(hold=True)), short, since the timeout is what is tested.
+PATIENT = 30.0
+SLOW = 0.3
+WAIT_SECONDS = 30.0  # only a broken provider makes a test wait this long, and then fail
 
 
 @pytest.fixture
 def vendor() -> Iterator[VendorServer]:
     yield from run_vendor_server()
+
+
+@pytest.fixture
+def unopened() -> Iterator[socket.socket]:
+    with unopened_port() as sock:
+        yield sock
+
+
+@pytest.fixture
+def refusing_port(unopened: socket.socket) -> int:
+    """A port that refuses connections, owned by the test (not a port assumed to be closed)."""
+    return int(unopened.getsockname()[1])
 
 
 def message(text: str = CODE_TEXT, code: str | None = "123456", mobile: str = "+8613800138000"):
@@ -76,7 +94,7 @@ def kannel(vendor: VendorServer, closing: list[Any], **keys: Any) -> KannelProvi
             "smsc": "carrier-a",
             "callback_base_url": CALLBACK_BASE,
             "callback_token": TOKEN,
-            "timeout": SLOW,
+            "timeout": PATIENT,
             **keys,
         }
     )
@@ -135,12 +153,41 @@ async def test_kannel_answers_map_to_results(vendor, closing, status, body, expe
         assert result == Rejected(4002, f"kannel 403: {body.decode()}")
 
 
-async def test_kannel_timeout_and_refused_connection_are_try_later(vendor, closing) -> None:
+async def test_kannel_timeout_and_refused_connection_are_try_later(
+    vendor, closing, refusing_port: int
+) -> None:
     vendor.answer(Answer(hold=True))
-    result = await submit_one(kannel(vendor, closing), message())
+    result = await submit_one(kannel(vendor, closing, timeout=SLOW), message())
     assert isinstance(result, TryLater) and "Timeout" in result.reason
-    nobody = kannel(vendor, closing, url="http://127.0.0.1:9/cgi-bin/sendsms")
+    nobody = kannel(vendor, closing, url=f"http://127.0.0.1:{refusing_port}/cgi-bin/sendsms")
     assert isinstance(await submit_one(nobody, message()), TryLater)
+
+
+async def test_a_vendor_refusing_connections_is_down_until_it_answers_again(
+    closing, unopened: socket.socket, refusing_port: int
+) -> None:
+    """Down from the first refused connection; then smsgate probes the vendor's server (the
+    router sends it nothing) and it is up with the first answer, whatever the answer."""
+    url = f"http://127.0.0.1:{refusing_port}/cgi-bin/sendsms"
+    keys = {"url": url, "reconnect_min_seconds": 0.01, "reconnect_max_seconds": 0.05}
+    provider = kannel(VendorServer(), closing, **keys)
+    running = asyncio.create_task(provider.run())
+    try:
+        result = await submit_one(provider, message())
+        assert isinstance(result, TryLater) and "ConnectError" in result.reason
+        assert provider.link.is_down and provider.link.current.error == result.reason
+        reopened = run_vendor_server(on=unopened)  # the vendor is back, on the same port
+        vendor = next(reopened)
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                await provider.link.until(UP)
+            assert [(r.method, r.path) for r in vendor.requests] == [("HEAD", "/")]
+        finally:
+            reopened.close()
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
 
 
 # --- Alibaba Cloud -----------------------------------------------------------------------------
@@ -164,7 +211,7 @@ def aliyun(vendor: VendorServer, closing: list[Any], **keys: Any) -> AliyunProvi
             "access_key_secret": "testSecret",
             "endpoint": f"{vendor.url}/",
             "code_template": "SMS_71390007",
-            "timeout": SLOW,
+            "timeout": PATIENT,
             **keys,
         }
     )
@@ -241,7 +288,7 @@ async def test_aliyun_error_codes_map_to_results(vendor, closing, status, code, 
 
 async def test_aliyun_5xx_page_and_timeout_are_try_later(vendor, closing) -> None:
     vendor.answer(Answer(502, b"<html>Bad Gateway</html>", "text/html"), Answer(hold=True))
-    provider = aliyun(vendor, closing)
+    provider = aliyun(vendor, closing, timeout=SLOW)
     assert isinstance(await submit_one(provider, message()), TryLater)
     assert isinstance(await submit_one(provider, message()), TryLater)
     assert len(vendor.requests) == 2
@@ -260,7 +307,7 @@ def tencent(vendor: VendorServer, closing: list[Any], **keys: Any) -> TencentPro
             "sdk_app_id": "1400006666",
             "endpoint": f"{vendor.url}/",
             "code_template": "449739",
-            "timeout": SLOW,
+            "timeout": PATIENT,
             **keys,
         }
     )
@@ -351,7 +398,8 @@ def tencent_error(code: str) -> bytes:
 )
 async def test_tencent_request_errors_5xx_and_timeouts_are_try_later(vendor, closing, answer):
     vendor.answer(answer)
-    assert isinstance(await submit_one(tencent(vendor, closing), message()), TryLater)
+    provider = tencent(vendor, closing, timeout=SLOW if answer.hold else PATIENT)
+    assert isinstance(await submit_one(provider, message()), TryLater)
 
 
 async def test_tencent_request_level_refusal_is_final(vendor, closing) -> None:
@@ -376,7 +424,7 @@ def twilio(vendor: VendorServer, closing: list[Any], **keys: Any) -> TwilioProvi
             "from_number": "+15017122661",
             "endpoint": vendor.url,
             "callback_base_url": CALLBACK_BASE,
-            "timeout": SLOW,
+            "timeout": PATIENT,
             **keys,
         }
     )
@@ -440,7 +488,7 @@ async def test_twilio_errors_map_to_results(vendor, closing, status, code, expec
 
 async def test_twilio_timeout_is_try_later(vendor, closing) -> None:
     vendor.answer(Answer(hold=True))
-    assert isinstance(await submit_one(twilio(vendor, closing), message()), TryLater)
+    assert isinstance(await submit_one(twilio(vendor, closing, timeout=SLOW), message()), TryLater)
 
 
 async def test_a_batch_gets_one_result_per_message_in_order(vendor, closing) -> None:

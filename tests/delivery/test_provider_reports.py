@@ -1,6 +1,7 @@
 """Reports that name the provider's own ids: parts, spellings, reports before the submit answer,
 and what the worker records about the provider that took each message."""
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -11,18 +12,21 @@ from smsgate.context import Context
 from smsgate.db.models import Message, PendingReport, ProviderHealth, ProviderMessageId
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
 from smsgate.delivery.events import DatabaseEvents
-from smsgate.delivery.health import read_health, save_health
+from smsgate.delivery.health import next_report, read_health, save_health
 from smsgate.delivery.providers.base import (
     Accepted,
     OutboundMessage,
     ProviderReport,
     SubmitResult,
 )
+from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import rows
 from tests.conftest import FrozenClock, Tenant
+
+WAIT = 10.0  # seconds; only a broken signal waits this long, and then fails
 
 
 @pytest.fixture
@@ -35,6 +39,7 @@ class Carrier:
 
     def __init__(self, name: str, parts: int = 1) -> None:
         self.name = name
+        self.link = Link(UP)
         self.parts = parts
         self.next_id = 0x1F0
 
@@ -155,6 +160,34 @@ async def test_health_is_saved_per_worker_and_read_back(ctx: Context) -> None:
     assert sum(row.accepted for row in health.values()) == 1
     assert {row.updated_at for row in health.values()} == {2000}
     assert len(await rows(ctx, select(ProviderHealth.provider))) == 2
+
+
+async def test_a_change_of_state_is_saved_at_once_with_since_and_the_error(
+    ctx: Context, frozen_clock: FrozenClock
+) -> None:
+    """The periodic write is an hour away here: only the change itself can bring the write."""
+    a, b = Carrier("a"), Carrier("b")
+    router = worker_for(ctx, a, b).provider
+    assert isinstance(router, Router)
+    changed, every = router.health_changed, 3600.0
+    changed.set()  # as report_health starts: the first write at once
+    await asyncio.wait_for(next_report(ctx.db, router.breakers, changed, every), WAIT)
+    frozen_clock.advance(2_000)
+    went_down = frozen_clock.now
+    a.link.down("a#1: bind failed: ConnectionRefusedError")
+    await asyncio.wait_for(next_report(ctx.db, router.breakers, changed, every), WAIT)
+    health = {row.provider: row for row in await read_health(ctx.db)}
+    assert (health["a"].state, health["a"].since) == ("down", went_down)
+    assert health["a"].last_error == "a#1: bind failed: ConnectionRefusedError"
+    assert (health["a"].last_error_at, health["a"].updated_at) == (went_down, went_down)
+    assert health["b"].state == "closed"
+
+    frozen_clock.advance(3_000)
+    a.link.up()
+    await asyncio.wait_for(next_report(ctx.db, router.breakers, changed, every), WAIT)
+    [row] = [row for row in await read_health(ctx.db) if row.provider == "a"]
+    assert (row.state, row.since) == ("closed", frozen_clock.now)
+    assert row.last_error == "a#1: bind failed: ConnectionRefusedError"  # what happened last
 
 
 async def test_the_id_as_the_report_spells_it_wins_over_its_other_readings(

@@ -5,6 +5,7 @@ import asyncio
 from collections import Counter
 
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, TryLater
+from smsgate.delivery.providers.link import DOWN
 from smsgate.delivery.providers.smpp.provider import SmppProvider
 from tests.delivery.smpp_fixtures import RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
@@ -18,8 +19,7 @@ async def crash_and_restart(simulator: SmscSimulator, provider: SmppProvider) ->
     await simulator.until(lambda: len(simulator.accepted()) >= BURST * 3 // 10)  # mid-batch
     simulator.kill()
     async with asyncio.timeout(30):
-        while any(bind.ready.is_set() for bind in provider.binds):
-            await asyncio.sleep(0.01)
+        await provider.link.until(DOWN)  # no bind up
     simulator.start()
 
 

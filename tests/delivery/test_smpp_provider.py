@@ -6,10 +6,14 @@ from typing import Any
 
 import pytest
 
+from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, TryLater
+from smsgate.delivery.providers.link import DOWN, UP
 from smsgate.delivery.providers.smpp.encoding import decode_gsm7
 from smsgate.delivery.providers.smpp.provider import SmppProvider
-from tests.delivery.smpp_fixtures import RecordingEvents, running, smpp_config
+from smsgate.delivery.routing import Router
+from tests.conftest import FrozenClock
+from tests.delivery.smpp_fixtures import WAIT_SECONDS, RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
 
 MOBILE = "+8613800138000"
@@ -207,19 +211,46 @@ async def test_the_bind_comes_back_after_the_smsc_restarts(simulator: SmscSimula
     async with running(SmppProvider(config, RecordingEvents())) as provider:
         [bind] = provider.binds
         simulator.kill()
-        async with asyncio.timeout(30):
-            while bind.ready.is_set():
-                await asyncio.sleep(0.01)
+        async with asyncio.timeout(WAIT_SECONDS):
+            await bind.link.until(DOWN)
         [down] = await provider.submit_many([sms("while down")])
         assert isinstance(down, TryLater)
         simulator.start()
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(WAIT_SECONDS):
             await bind.ready.wait()
         [result] = await provider.submit_many([sms("after restart")])
         await simulator.until(lambda: len(simulator.accepted()) == 1)
     assert isinstance(result, Accepted)
     assert bind.times_bound == 2
     assert [submitted_text(e) for e in simulator.accepted()] == ["after restart"]
+
+
+async def test_a_dead_smsc_shows_the_provider_down_without_a_message_sent(
+    simulator: SmscSimulator, frozen_clock: FrozenClock
+) -> None:
+    """Down as soon as no bind is up, with since and the error, and back in service when a bind
+    is up again; the router's view follows without a single submit."""
+    config = smpp_config(simulator, binds=2)
+    provider = SmppProvider(config, RecordingEvents())
+    route = RouteConfig(providers=(config.name,))
+    routing = DeliveryConfig({config.name: config}, (route,), BreakerConfig(), None)
+    health = Router({config.name: provider}, routing).breakers[config.name].health
+    async with running(provider):
+        assert provider.link.current.state == UP and health.state == "closed"
+        frozen_clock.advance(1_000)
+        simulator.kill()
+        async with asyncio.timeout(WAIT_SECONDS):
+            await provider.link.until(DOWN)
+        assert not any(bind.ready.is_set() for bind in provider.binds)  # down: none is up
+        assert (health.state, health.since) == ("down", frozen_clock.now)
+        assert health.last_error is not None and "carrier-a#" in health.last_error
+        assert health.submitted == 0 and not simulator.of_kind("submit")
+
+        frozen_clock.advance(1_000)
+        simulator.start()
+        async with asyncio.timeout(WAIT_SECONDS):
+            await provider.link.until(UP)
+        assert (health.state, health.since) == ("closed", frozen_clock.now)
 
 
 async def test_stopping_the_provider_unbinds(simulator: SmscSimulator) -> None:

@@ -16,6 +16,7 @@ from smsgate.delivery.providers.base import (
     TryLater,
     submit_each,
 )
+from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import inbox, rows, scalar
 from tests.conftest import Delivery, FrozenClock, Tenant
@@ -104,6 +105,7 @@ class FlakyProvider:
     name = "flaky"
 
     def __init__(self, failures: int) -> None:
+        self.link = Link(UP)
         self.failures = failures
         self.calls = 0
 
@@ -173,6 +175,9 @@ async def test_embedded_worker_on_sqlite_resumes_claimed_rows_at_once(
 
 class ExplodingProvider:
     name = "exploding"
+
+    def __init__(self) -> None:
+        self.link = Link(UP)
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         raise RuntimeError("provider bug")

@@ -5,6 +5,7 @@ The cloud vendors cannot be reached from here, so each provider test checks the 
 request against the vendor's documented one and answers with the vendor's documented bodies.
 """
 
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ def _handler(vendor: VendorServer) -> type[BaseHTTPRequestHandler]:
                     body,
                 )
             )
+            if self.command == "HEAD":  # a probe of the server, not a call of the API
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             answer = vendor.next_answer()
             if answer.hold:
                 vendor.released.wait(HOLD_LIMIT_SECONDS)
@@ -79,7 +85,7 @@ def _handler(vendor: VendorServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(answer.body)
 
-        do_GET = do_POST = _serve
+        do_GET = do_POST = do_HEAD = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -87,10 +93,25 @@ def _handler(vendor: VendorServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def run_vendor_server() -> Iterator[VendorServer]:
-    """Serve until the generator is closed (use it from a fixture)."""
+def unopened_port() -> socket.socket:
+    """A port this process owns without listening on it: connections to it are refused, and
+    nobody else can take it before a vendor server opens it (`run_vendor_server(on=...)`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def run_vendor_server(on: socket.socket | None = None) -> Iterator[VendorServer]:
+    """Serve until the generator is closed (use it from a fixture); on a new port, or on one
+    from `unopened_port()`."""
     vendor = VendorServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(vendor))
+    if on is None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(vendor))
+    else:
+        server = ThreadingHTTPServer(on.getsockname(), _handler(vendor), bind_and_activate=False)
+        server.socket.close()
+        server.socket, server.server_address = on, on.getsockname()
+        server.server_activate()
     server.daemon_threads = True
     vendor.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

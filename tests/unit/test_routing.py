@@ -13,6 +13,7 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
     TryLater,
 )
+from smsgate.delivery.providers.link import CONNECTING, DOWN, UP, Link, LinkState
 from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import NO_ROUTE, Router
 from tests.conftest import FrozenClock
@@ -23,6 +24,7 @@ class ScriptedProvider:
 
     def __init__(self, name: str, answer: str = "accept") -> None:
         self.name = name
+        self.link = Link()
         self.answer = answer
         self.seen: list[str] = []
         self.running = asyncio.Event()
@@ -201,3 +203,89 @@ async def test_run_runs_every_provider_and_stops_them_all() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert a.stopped and b.stopped
+
+
+async def test_a_provider_whose_link_is_down_gets_nothing_until_it_is_back(
+    frozen_clock: FrozenClock,
+) -> None:
+    carrier, spare = ScriptedProvider("carrier"), ScriptedProvider("spare")
+    r = router([carrier, spare], [RouteConfig(providers=("carrier", "spare"), weights=(1, 0))])
+    frozen_clock.advance(1_000)
+    carrier.link.down("carrier#1: bind failed: ConnectionRefusedError")
+    health = r.breakers["carrier"].health
+    assert (health.state, health.since) == ("down", frozen_clock.now)
+    assert health.last_error == "carrier#1: bind failed: ConnectionRefusedError"
+    assert health.submitted == 0  # down without a single message
+    [result] = await r.submit_many([sms("while-down")])
+    assert isinstance(result, Accepted) and result.provider == "spare"
+    assert carrier.seen == []
+
+    frozen_clock.advance(5_000)
+    carrier.link.up()
+    assert (health.state, health.since) == ("closed", frozen_clock.now)
+    [result] = await r.submit_many([sms("back")])
+    assert isinstance(result, Accepted) and result.provider == "carrier"
+
+
+async def test_a_down_provider_is_down_whatever_its_breaker_says() -> None:
+    carrier = ScriptedProvider("carrier", "accept")
+    r = router([carrier])
+    await r.submit_many([sms("fine")])  # the breaker has only seen successes
+    carrier.link.down("connection refused")
+    assert r.breakers["carrier"].health.state == "down"
+    [result] = await r.submit_many([sms("waits")])
+    assert isinstance(result, TryLater) and "out of service" in result.reason
+    assert carrier.seen == ["fine"]
+
+
+async def test_a_link_coming_back_gives_an_open_breaker_its_trial_at_once(
+    frozen_clock: FrozenClock,
+) -> None:
+    carrier = ScriptedProvider("carrier", "later")
+    r = router([carrier], breaker=BreakerConfig(failures=1, open_seconds=600))
+    await r.submit_many([sms("lost")])  # the outage began with a failed submit
+    health = r.breakers["carrier"].health
+    assert health.state == "open"
+    carrier.link.down("bind dropped by the SMSC")
+    carrier.link.up()
+    assert health.state == "half-open"  # no need to wait the 600 s out
+    carrier.answer = "accept"
+    [result] = await r.submit_many([sms("trial")])
+    assert isinstance(result, Accepted) and health.state == "closed"
+
+
+async def test_every_change_of_state_is_signalled_and_nothing_else() -> None:
+    carrier = ScriptedProvider("carrier")
+    r = router([carrier], breaker=BreakerConfig(failures=1))
+    assert not r.health_changed.is_set()
+    await r.submit_many([sms("counted")])
+    assert not r.health_changed.is_set()  # counters go out with the periodic write
+    carrier.link.down("refused")
+    assert r.health_changed.is_set()
+    r.health_changed.clear()
+    carrier.link.down("refused again")  # a new error, the same state
+    assert not r.health_changed.is_set()
+    assert r.breakers["carrier"].health.last_error == "refused again"
+    carrier.link.up()
+    assert r.health_changed.is_set()
+
+
+async def test_a_link_of_parts_is_up_while_one_is_and_down_when_none_is(
+    frozen_clock: FrozenClock,
+) -> None:
+    first, second, whole = Link(), Link(), Link()
+    for part in (first, second):
+        part.listen(lambda _: whole.follow([first, second]))
+    first.down("first refused")
+    assert whole.current.state == DOWN  # no part up, one failed
+    second.up()
+    assert whole.current.state == UP
+    frozen_clock.advance(1_000)
+    second.down("second dropped")
+    assert whole.current == LinkState(DOWN, frozen_clock.now, "second dropped")
+    waiting = asyncio.create_task(whole.until(UP))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    first.up()
+    await asyncio.wait_for(waiting, 5)
+    assert Link().current.state == CONNECTING  # not tried yet: the router treats it as up

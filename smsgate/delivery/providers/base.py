@@ -5,6 +5,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from smsgate.delivery.providers.link import Link
+
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
@@ -81,6 +83,7 @@ class DeliveryEvents(Protocol):
 
 class Provider(Protocol):
     name: str
+    link: Link  # whether it can reach its carrier; the router hands a down provider nothing
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         """Hand over a batch (a carrier link pipelines it); one result per message, in order."""

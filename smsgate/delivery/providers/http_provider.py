@@ -9,7 +9,7 @@ their callbacks (Twilio) are checked by their signature; the others must carry t
 
 import asyncio
 import hmac
-import re
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,12 +29,14 @@ from smsgate.delivery.providers.base import (
     TryLater,
     submit_each,
 )
-from smsgate.delivery.providers.registry import ProviderConfig
+from smsgate.delivery.providers.link import DOWN, Link
+from smsgate.delivery.providers.registry import LinkedProviderConfig
+from smsgate.observability.redaction import redact_text
 
 CallbackKind = Literal["report", "inbound"]
 
 
-class HttpProviderConfig(ProviderConfig):
+class HttpProviderConfig(LinkedProviderConfig):
     timeout: float = Field(default=10.0, gt=0)  # seconds for one request to the vendor
     # smsgate's address as the vendor reaches it, e.g. "https://sms.example.com"; callback URLs
     # that smsgate hands to the vendor (Kannel's dlr-url, Twilio's StatusCallback) start with it.
@@ -130,20 +132,50 @@ ConfigT = TypeVar("ConfigT", bound=HttpProviderConfig)
 
 class HttpProvider(ABC, Generic[ConfigT]):
     """A provider that sends each message as a request of its own, through one httpx client
-    that is open from construction until `run()` is cancelled."""
+    that is open from construction until `run()` is cancelled.
+
+    Its link is down from a request that could not connect (refused, unreachable, connect
+    timeout) until any request gets an answer; while down, `run()` probes the vendor's server
+    with a HEAD of its root, backing off like an SMPP rebind, since the router sends nothing."""
 
     vendor: ClassVar[str]  # how its refusals and failures are labelled, e.g. "aliyun"
 
     def __init__(self, config: ConfigT) -> None:
         self.name = config.name
         self._config = config
-        self.client = httpx.AsyncClient(timeout=config.timeout, follow_redirects=False)
+        self.link = Link()
+        self._origin: str | None = None  # of the last request: where a probe goes
+        self.client = httpx.AsyncClient(
+            timeout=config.timeout,
+            follow_redirects=False,
+            event_hooks={"request": [self._sending], "response": [self._answered]},
+        )
 
     async def run(self) -> None:
         try:
-            await asyncio.Event().wait()
+            while True:
+                await self.link.until(DOWN)
+                await self._probe_until_up()
         finally:
             await self.client.aclose()
+
+    async def _probe_until_up(self) -> None:
+        delay = self._config.reconnect_min_seconds
+        while self.link.is_down:
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # jitter: workers spread out
+            delay = min(delay * 2, self._config.reconnect_max_seconds)
+            if self._origin is None:  # down before any request: nothing known to probe
+                continue
+            try:
+                await self.client.head(self._origin)  # any answer, even a 404, brings it up
+            except httpx.HTTPError as error:
+                self._unreachable(error)
+
+    async def _sending(self, request: httpx.Request) -> None:
+        self._origin = str(request.url.copy_with(path="/", query=None, fragment=None))
+
+    async def _answered(self, response: httpx.Response) -> None:
+        self.link.up()
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         return await submit_each(self._submit, messages)
@@ -153,8 +185,12 @@ class HttpProvider(ABC, Generic[ConfigT]):
         """One request to the vendor for one message, its answer read as a SubmitResult."""
 
     def _unreachable(self, error: httpx.HTTPError) -> TryLater:
-        """The request did not get an answer: another try, or another provider, may."""
-        return TryLater(f"{self.vendor}: {type(error).__name__}: {error}")
+        """The request did not get an answer: another try, or another provider, may. One that
+        could not even connect takes the provider down."""
+        reason = f"{self.vendor}: {type(error).__name__}: {error}"
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            self.link.down(reason)
+        return TryLater(reason)
 
 
 def split_signature(text: str) -> tuple[str | None, str]:
@@ -201,7 +237,6 @@ def choose_template(
     return TemplateChoice(sign_name, template, value, is_code)
 
 
-_LONG_DIGITS = re.compile(r"\d{7,}")
 REASON_LIMIT = 120
 
 
@@ -209,5 +244,5 @@ def loggable(vendor_text: str) -> str:
     """A vendor's error text fit for logs and the outbox: vendors echo numbers ("The 'To' number
     +1555... is not valid") and Aliyun its whole string to sign (codes included) back."""
     text = vendor_text.split("string to sign", 1)[0]
-    text = _LONG_DIGITS.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
+    text = redact_text(text)
     return text[:REASON_LIMIT]

@@ -6,9 +6,9 @@ bad file stops smsgate at start) and a function that builds the provider from it
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from smsgate.db.engine import Database
 from smsgate.delivery.providers.base import DeliveryEvents, Provider
@@ -26,6 +26,20 @@ class ProviderConfig(BaseModel):
     name: str
     type: str
     channels: tuple[str, ...] = ("sms",)  # "sms", "voice"
+
+
+class LinkedProviderConfig(ProviderConfig):
+    """Keys of a provider that keeps trying to reach its carrier while it cannot (SMPP rebinds,
+    HTTP providers probe): the first try after this long, doubling up to the maximum."""
+
+    reconnect_min_seconds: float = Field(1.0, gt=0, le=3600)
+    reconnect_max_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _backoff_bounds(self) -> Self:
+        if self.reconnect_min_seconds > self.reconnect_max_seconds:
+            raise ValueError("reconnect_min_seconds must not exceed reconnect_max_seconds")
+        return self
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.db.models import SandboxDelivery, table
 from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, SubmitResult
+from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.messages.status import DELIVERED, record_delivery_reports
 from smsgate.settings import Settings
@@ -99,6 +100,7 @@ class SandboxProvider:
         audio: "SandboxAudio | None" = None,
     ) -> None:
         self.name = name
+        self.link = Link(UP)  # nothing to reach: the inbox is smsgate's own database
         self._audio = audio
         self._db = db
         self._report_delay_ms = int(report_delay_seconds * 1000)

@@ -24,6 +24,7 @@ from smsgate.delivery.providers.base import (
     TryLater,
     submit_each,
 )
+from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.delivery.voice import g711
 from smsgate.delivery.voice.espeak import espeak_binary
@@ -92,6 +93,9 @@ class SipProvider:
         max_calls: int = 30,
     ) -> None:
         self.name = name
+        # SIP over UDP keeps no connection to watch: an unreachable trunk shows in its calls
+        # (setup failures), which the router's breaker counts.
+        self.link = Link(UP)
         self._trunk = trunk
         self._renderer = renderer
         self._events = events

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import smpp34
 import structlog
 
+from smsgate.delivery.providers.link import Link
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.encoding import SubmitPart
 
@@ -50,6 +51,7 @@ class Bind:
         self._session: smpp34.Smsc | None = None
         self._client: smpp34.Client | None = None
         self.ready = asyncio.Event()
+        self.link = Link()  # up while bound; down from a failed bind or a drop until rebound
         self._window = asyncio.Semaphore(config.window)
         self._next_send = 0.0
         self.times_bound = 0  # successful binds so far, for status and tests
@@ -64,6 +66,7 @@ class Bind:
                 except Exception as error:  # refused, unreachable, timed out: the same remedy
                     reason = f"{type(error).__name__}: {error}"
                     log.warning("smpp bind failed", bind=self.label, error=reason, retry_in=delay)
+                    self.link.down(f"{self.label}: bind failed: {reason}")
                     await self._stop_client()
                 else:
                     delay = self._config.reconnect_min_seconds
@@ -90,6 +93,7 @@ class Bind:
         self._session = await asyncio.wait_for(client.connect(), config.connect_timeout_seconds)
         self.times_bound += 1
         self.ready.set()
+        self.link.up()
         log.info("smpp bound", bind=self.label, host=config.host, port=config.port)
 
     async def _read_until_dropped(self) -> None:
@@ -97,6 +101,7 @@ class Bind:
         `_close` to unbind."""
         session = self._session
         assert session is not None
+        reason = "bind dropped by the SMSC"
         try:
             while not isinstance(event := await session.next(), smpp34.Disconnected):
                 delivered = Delivered(
@@ -113,11 +118,11 @@ class Bind:
                 except Exception:  # one unreadable deliver_sm must not take the bind down
                     log.exception("smpp deliver_sm not handled", bind=self.label)
         except Exception as error:  # the bind is unusable; rebinding is the way out
-            log.warning(
-                "smpp read failed", bind=self.label, error=f"{type(error).__name__}: {error}"
-            )
+            reason = f"read failed: {type(error).__name__}: {error}"
+            log.warning("smpp read failed", bind=self.label, error=reason)
         self.ready.clear()
         self._session = None
+        self.link.down(f"{self.label}: {reason}")
         await self._stop_client()
 
     async def _close(self) -> None:

@@ -1,16 +1,16 @@
 """The keys of a `type = "smpp"` provider table, checked when the configuration is loaded."""
 
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from smsgate.delivery.providers.registry import ProviderConfig
+from smsgate.delivery.providers.registry import LinkedProviderConfig
 
 # SMPP 3.4 §5.2: C-octet strings with these maximum lengths, terminating NUL excluded.
 SYSTEM_ID_MAX, PASSWORD_MAX, SYSTEM_TYPE_MAX, ADDRESS_MAX = 15, 8, 12, 20
 
 
-class SmppConfig(ProviderConfig):
+class SmppConfig(LinkedProviderConfig):
     type: Literal["smpp"] = "smpp"
     channels: tuple[Literal["sms"], ...] = ("sms",)
     host: str = Field(min_length=1)
@@ -30,17 +30,9 @@ class SmppConfig(ProviderConfig):
     tps: float | None = Field(None, gt=0, le=100_000)  # submit_sm per second per bind; None: no cap
     connect_timeout_seconds: float = Field(10.0, gt=0, le=300)
     submit_timeout_seconds: float = Field(30.0, gt=0, le=600)  # waiting for a submit_sm_resp
-    reconnect_min_seconds: float = Field(1.0, gt=0, le=3600)
-    reconnect_max_seconds: float = Field(60.0, gt=0, le=3600)
     # ESME_RTHROTTLED / ESME_RMSGQFUL: hold that bind back this long (doubling) and submit the
     # part again, for at most throttle_retry_seconds in all before it goes back to the outbox.
     throttle_backoff_seconds: float = Field(0.5, gt=0, le=60)
     throttle_retry_seconds: float = Field(30.0, ge=0, le=600)
     concatenation: Literal["udh", "sar"] = "udh"
     registered_delivery: bool = True  # ask the SMSC for delivery receipts
-
-    @model_validator(mode="after")
-    def _backoff_bounds(self) -> Self:
-        if self.reconnect_min_seconds > self.reconnect_max_seconds:
-            raise ValueError("reconnect_min_seconds must not exceed reconnect_max_seconds")
-        return self

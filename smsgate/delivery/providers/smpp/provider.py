@@ -24,6 +24,7 @@ from smsgate.delivery.providers.base import (
     TryLater,
     submit_each,
 )
+from smsgate.delivery.providers.link import Link
 from smsgate.delivery.providers.registry import ProviderEnv
 from smsgate.delivery.providers.smpp.bind import Bind, BindLost, Delivered
 from smsgate.delivery.providers.smpp.config import SmppConfig
@@ -63,6 +64,9 @@ class SmppProvider:
         self._config = config
         self._events = events
         self.binds = [Bind(config, n, self._on_deliver) for n in range(1, config.binds + 1)]
+        self.link = Link()  # up while any bind is, down when none is and one has failed
+        for bind in self.binds:
+            bind.link.listen(lambda _: self.link.follow([b.link for b in self.binds]))
         self._turn = itertools.cycle(range(config.binds))
         self._references = itertools.count(1)
         self._partial: dict[str, _Partial] = {}

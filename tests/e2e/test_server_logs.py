@@ -1,0 +1,102 @@
+"""What a real `smsgate serve` writes to its log: one access line per request with the request
+id its answer carries, and, when the database refuses a statement, a traceback that names the
+statement but carries no number, text or code (neither SQLAlchemy's parameter list nor the
+driver's own message, which on PostgreSQL quotes the refused row)."""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.db_refusal import refusal, tomorrow_in_shanghai
+
+from .conftest import _postgres_execute, run_apart
+from .server import SmsgateServer
+
+MOBILE = "13800138000"
+OTHER_MOBILE = "13900139000"
+ORDER = "ORDER-SECRET-77"
+
+
+@pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    return {"SMSGATE_LOG_FORMAT": "json"}
+
+
+def _execute(server: SmsgateServer, statements: list[str]) -> None:
+    url = server.env.get("SMSGATE_DATABASE_URL")
+    if url:
+        run_apart(_postgres_execute(url, *statements))
+        return
+    with sqlite3.connect(server.data_dir / "smsgate.db") as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.fixture
+def refusing_inserts(smsgate_server: SmsgateServer) -> Iterator[None]:
+    install, clean_up = refusal(sqlite="SMSGATE_DATABASE_URL" not in smsgate_server.env)
+    _execute(smsgate_server, install)
+    yield
+    _execute(smsgate_server, clean_up)
+
+
+def log_after(server: SmsgateServer, start: int) -> str:
+    return server.log_path.read_bytes()[start:].decode(errors="replace")
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_each_request_is_logged_once_with_the_id_its_answer_carries(
+    smsgate_server: SmsgateServer,
+) -> None:
+    app_key, secret = smsgate_server.create_app("logged", "--sign", "smsgate")
+    start = smsgate_server.log_path.stat().st_size
+    answer = httpx.get(
+        f"{smsgate_server.base_url}/v1/templates/4242",
+        auth=(app_key, secret),
+        headers={"X-Request-ID": "trace-7"},
+        timeout=10.0,
+    )
+    assert answer.status_code == 403 and answer.headers["x-request-id"] == "trace-7"
+
+    [line] = [x for x in json_lines(log_after(smsgate_server, start)) if x["event"] == "request"]
+    assert line["request_id"] == "trace-7" and line["app_key"] == app_key
+    assert (line["method"], line["route"]) == ("GET", "/v1/templates/{temp_id}")
+    assert (line["status"], line["error_code"]) == (403, 50013)
+
+
+def test_a_refused_statement_is_logged_without_numbers_texts_or_codes(
+    smsgate_server: SmsgateServer, refusing_inserts: None
+) -> None:
+    app_key, secret = smsgate_server.create_app("refused", "--sign", "smsgate")
+    code_temp = smsgate_server.create_template(
+        app_key, 1, "您的验证码是{{code}}，请勿泄露。", "--ttl", "300"
+    )
+    notify_temp = smsgate_server.create_template(app_key, 2, "订单{{order}}已发货。")
+    start = smsgate_server.log_path.stat().st_size
+    notify = {"mobile": OTHER_MOBILE, "temp_id": notify_temp, "temp_para": {"order": ORDER}}
+    sends = [
+        ("/v1/codes", {"mobile": MOBILE, "temp_id": code_temp}),
+        ("/v1/messages", notify),
+        ("/v1/schedule", {**notify, "send_time": tomorrow_in_shanghai()}),
+    ]
+    request_ids = []
+    for path, body in sends:
+        answer = httpx.post(
+            smsgate_server.base_url + path, json=body, auth=(app_key, secret), timeout=10.0
+        )
+        assert answer.status_code == 500 and answer.json()["error"]["code"] == 50019
+        request_ids.append(answer.headers["x-request-id"])
+
+    logged = log_after(smsgate_server, start)
+    errors = [x for x in json_lines(logged) if x["event"] == "unhandled error"]
+    assert [x["request_id"] for x in errors] == request_ids, logged
+    assert all("Error" in x["exception"] for x in errors), logged  # the traceback is there
+    for leak in (MOBILE, OTHER_MOBILE, ORDER, "验证码", "已发货", secret):
+        assert leak not in logged, leak

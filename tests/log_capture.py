@@ -1,0 +1,14 @@
+"""Reading smsgate's own log lines in tests."""
+
+import pytest
+import structlog
+
+from smsgate import app as app_module
+from smsgate.observability import access_log
+
+
+def fresh_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """structlog caches a module's logger, with the configuration and output of its first use
+    (maybe another test's): give the modules whose lines are read fresh ones."""
+    for module, name in ((access_log, "smsgate.access"), (app_module, "smsgate.app")):
+        monkeypatch.setattr(module, "log", structlog.get_logger(name))
