@@ -24,6 +24,7 @@ from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
 from smsgate.observability.access_log import AccessLog, answer_request_id, route_template
+from smsgate.observability.docs_page import router as docs_router
 from smsgate.observability.endpoints import router as health_router
 from smsgate.observability.http_metrics import RequestMetrics
 from smsgate.observability.server import SERVE_DEFAULT_PORT, metrics_port, metrics_server
@@ -65,6 +66,7 @@ def create_app(
         schedules_router,
         reports_router,
         health_router,
+        docs_router,  # /openapi.json and /docs, outside /v1/
     )
     for router in routers:
         app.include_router(router)
