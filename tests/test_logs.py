@@ -8,7 +8,8 @@ from httpx import AsyncClient
 
 from smsgate.logs import configure_logging
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.conftest import Delivery, Tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 
 @pytest.mark.parametrize("fmt", ["console", "json"])

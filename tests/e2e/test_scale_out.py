@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import POSTGRES_URL_ENV, fresh_database, running_server
-from .server import SmsgateServer, clean_environment
+from tests.support.databases import POSTGRES_URL_ENV, REDIS_URL_ENV
 
-REDIS_URL_ENV = "SMSGATE_TEST_REDIS_URL"
+from .server import SmsgateServer, clean_environment, fresh_database, running_server
+
 BURST = 50
 CODE_LIMIT = 7
 SPREAD = 120

@@ -11,8 +11,9 @@ from smsgate.delivery.providers.base import Accepted, OutboundMessage
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio, sandbox_inbox
 from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 from smsgate.delivery.voice.speech import SpeechRenderer
-from tests.conftest import Delivery, Tenant
 from tests.delivery.voice.sipp_peer import ESPEAK
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 NUMBER = "+8613800138000"
 
