@@ -27,6 +27,7 @@ from tests.support.clock import FrozenClock
 from tests.support.databases import (
     POSTGRES_URL,
     REDIS_URL,
+    finish_drops,
     migrate_url,
     postgres_execute,
     run_apart,
@@ -146,6 +147,10 @@ def worker(ctx: Context) -> Delivery:
 @pytest.fixture
 async def tenant(ctx: Context) -> Tenant:
     return await make_tenant(ctx)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    finish_drops()  # the e2e servers' databases, dropped in the background
 
 
 # --- reporting ---------------------------------------------------------------------------------
