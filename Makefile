@@ -43,7 +43,7 @@ test-peers:
 # The suite in parallel processes (pytest-xdist); each module stays on one worker, so a module's
 # server is started once. More workers than cores pay off: most tests wait on sockets, child
 # processes and databases. `--durations` prints the slowest tests.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 test: lint speech test-peers
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
