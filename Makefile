@@ -40,8 +40,12 @@ test-peers:
 	@command -v sipp >/dev/null || $(APT_INSTALL) sip-tester \
 		|| echo "SIPp not installed: the SIP call tests will be skipped"
 
+# The suite in parallel processes (pytest-xdist); each module stays on one worker, so a module's
+# server is started once. More workers than cores pay off: most tests wait on sockets, child
+# processes and databases. `--durations` prints the slowest tests.
+TEST_WORKERS ?= 3
 test: lint speech test-peers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix smsgate tests bench

@@ -6,43 +6,38 @@ limit tests also run on Redis when SMSGATE_TEST_REDIS_URL is set. The summary sa
 on each.
 """
 
-import asyncio
-import json
 import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, Protocol
 
-import asyncpg
 import httpx
 import pytest
 from click.testing import Result
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from smsgate.app import create_app
-from smsgate.apps.service import create_app as create_account
 from smsgate.cli import cli
 from smsgate.context import Context, open_context
-from smsgate.db.engine import Database
-from smsgate.db.migrate import migrate
-from smsgate.db.models import Base
-from smsgate.delivery.providers.sandbox import SandboxProvider
-from smsgate.delivery.worker import DeliveryWorker
 from smsgate.settings import Settings
-from smsgate.signs.service import create_default_sign
-from smsgate.templates.service import CODE, MARKETING, NOTIFICATION, create_template
+from tests.support.cli import CliRun
+from tests.support.clock import FrozenClock
+from tests.support.databases import (
+    POSTGRES_URL,
+    REDIS_URL,
+    finish_drops,
+    migrate_url,
+    postgres_execute,
+    run_apart,
+    truncate_all,
+    with_database,
+)
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
-POSTGRES_URL = os.environ.get("SMSGATE_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("SMSGATE_TEST_REDIS_URL")
-CODE_TEMPLATE = "您的验证码是{{code}}，5分钟内有效。"
-NOTIFY_TEMPLATE = "尊敬的{{name}}，您的订单{{order}}已发货。"
-MARKET_TEMPLATE = "双十一大促，全场五折。"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest-xdist
 
 _backend_results: Counter[tuple[str, str]] = Counter()
 
@@ -54,44 +49,22 @@ _backend_results: Counter[tuple[str, str]] = Counter()
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test gets a copy (faster than migrating each time)."""
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    _run_apart(_migrate_url(f"sqlite:///{path}"))
+    run_apart(migrate_url(f"sqlite:///{path}"))
     return path
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
-    """A database of its own for this run, migrated once, dropped at the end."""
+    """A database of its own for this run (for each xdist worker), migrated once, dropped at the
+    end."""
     if not POSTGRES_URL:
         pytest.skip("SMSGATE_TEST_POSTGRES_URL is not set: PostgreSQL runs skipped")
     name = f"smsgate_test_{uuid.uuid4().hex[:12]}"
-    _run_apart(_admin(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    _run_apart(_migrate_url(url.replace("postgresql://", "postgresql+asyncpg://", 1)))
+    run_apart(postgres_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    url = with_database(POSTGRES_URL, name)
+    run_apart(migrate_url(url.replace("postgresql://", "postgresql+asyncpg://", 1)))
     yield url
-    _run_apart(_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run set-up work on a loop of its own: session fixtures may be first asked for from inside
-    a test's running loop."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
-
-
-async def _admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-async def _migrate_url(url: str) -> None:
-    db = Database(url)
-    try:
-        await migrate(db)
-    finally:
-        await db.dispose()
+    run_apart(postgres_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -106,18 +79,8 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgres_database")
-    await _truncate_all(url)
+    await truncate_all(url)
     return url
-
-
-async def _truncate_all(url: str) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    db = Database(url)
-    try:
-        statement = text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        await db.write(lambda conn: conn.execute(statement))
-    finally:
-        await db.dispose()
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -151,7 +114,8 @@ def settings(
         "create_demo": False,
         "sandbox_report_delay": 0.0,
         "redis_url": REDIS_URL if limiter == "redis" else None,
-        "redis_prefix": f"smsgate-test:{uuid.uuid4().hex}:",
+        # a prefix of its own: parallel workers and other runs share the Redis server
+        "redis_prefix": f"smsgate-test:{WORKER}:{uuid.uuid4().hex}:",
     }
     values.update(settings_overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -173,63 +137,11 @@ async def api(ctx: Context) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def worker(ctx: Context) -> "Delivery":
+def worker(ctx: Context) -> Delivery:
     return Delivery(ctx)
 
 
-class Delivery:
-    """Drives the delivery worker by hand, so tests decide when messages move."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.provider = SandboxProvider(ctx.db, ctx.settings.sandbox_report_delay)
-        self.worker = DeliveryWorker(ctx, self.provider)
-
-    async def run_until_idle(self) -> None:
-        """Deliver everything due, then send every due delivery report."""
-        while await self.worker.deliver_due():
-            pass
-        await self.provider.send_due_reports()
-
-
 # --- tenants -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tenant:
-    app_id: int
-    app_key: str
-    secret: str
-    code_temp: int
-    notify_temp: int
-    market_temp: int
-
-    @property
-    def auth(self) -> tuple[str, str]:
-        return (self.app_key, self.secret)
-
-
-async def make_tenant(
-    ctx: Context,
-    *,
-    quotas: dict[str, int | None] | None = None,
-    sms_enabled: bool = True,
-    sign: str | None = "smsgate",
-    code_ttl: int = 300,
-) -> Tenant:
-    new = await create_account(ctx.db, "test app", sms_enabled=sms_enabled, quotas=quotas)
-    app_id = new.account.id
-    if sign:
-        await create_default_sign(ctx.db, app_id, sign)
-    code = await create_template(
-        ctx.db, app_id, template_type=CODE, text=CODE_TEMPLATE, ttl=code_ttl, approve=True
-    )
-    notify = await create_template(
-        ctx.db, app_id, template_type=NOTIFICATION, text=NOTIFY_TEMPLATE, approve=True
-    )
-    market = await create_template(
-        ctx.db, app_id, template_type=MARKETING, text=MARKET_TEMPLATE, approve=True
-    )
-    return Tenant(app_id, new.account.app_key, new.master_secret, code, notify, market)
 
 
 @pytest.fixture
@@ -237,10 +149,16 @@ async def tenant(ctx: Context) -> Tenant:
     return await make_tenant(ctx)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    finish_drops()  # the e2e servers' databases, dropped in the background
+
+
 # --- reporting ---------------------------------------------------------------------------------
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Counts per backend; under pytest-xdist the controller receives every worker's reports
+    through this same hook, so the summary there covers the whole run."""
     if report.when != "call" and not (report.when == "setup" and report.skipped):
         return
     for name in ("sqlite", "postgres"):
@@ -248,7 +166,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _backend_results[(name, report.outcome)] += 1
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if hasattr(config, "workerinput"):  # an xdist worker: its counts reach the controller
+        return
     terminalreporter.section("database backends")
     for name in ("sqlite", "postgres"):
         counts = {o: _backend_results[(name, o)] for o in ("passed", "failed", "skipped")}
@@ -259,29 +181,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # --- time --------------------------------------------------------------------------------------
 
 
-class FrozenClock:
-    """smsgate's clock, stopped at the real time of the test's start until moved."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from smsgate import clock
-
-        self.now = clock.now_ms()
-        monkeypatch.setattr(clock, "now_ms", lambda: self.now)
-
-    def advance(self, milliseconds: int) -> None:
-        self.now += milliseconds
-
-
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return FrozenClock(monkeypatch)
 
 
 # --- the command line --------------------------------------------------------------------------
-
-
-class CliRun(Protocol):
-    def __call__(self, *args: str, ok: bool = True) -> Result: ...
 
 
 @pytest.fixture
@@ -307,15 +212,3 @@ def _invoker(env: dict[str, str]) -> CliRun:
         return result
 
     return invoke
-
-
-def failure_line(result: Result, exit_code: int) -> str:
-    """A failed command: the exit code, nothing on stdout, exactly one line on stderr."""
-    assert result.exit_code == exit_code, result.output
-    assert result.stdout == "", result.output
-    assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n"), result.stderr
-    return result.stderr.strip()
-
-
-def as_json(result: Result) -> Any:
-    return json.loads(result.stdout)

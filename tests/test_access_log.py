@@ -16,8 +16,9 @@ from smsgate.context import Context
 from smsgate.logs import configure_logging
 from smsgate.observability.redaction import redact_text
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.conftest import Delivery, Tenant
 from tests.log_capture import fresh_loggers
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 MOBILE = "13800138000"
 GENERATED_ID = re.compile(r"[a-z]{12}[0-9a-f]+")

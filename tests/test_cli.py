@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import as_json
+from tests.support.cli import as_json
 
 
 def create_code_template(run, key: str, text: str, *extra: str, ok: bool = True) -> Any:  # type: ignore[no-untyped-def]

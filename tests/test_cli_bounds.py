@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smsgate.db.engine import Database
 from smsgate.db.models import App, Template, table
 from smsgate.db.quotas import MAX_UNITS
-from tests.conftest import CliRun, as_json, failure_line
+from tests.support.cli import CliRun, as_json, failure_line
 
 HUGE = "99999999999999999999999"
 pytestmark = pytest.mark.usefixtures("backend")

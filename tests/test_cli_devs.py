@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from smsgate.cli import cli
-from tests.conftest import as_json
+from tests.support.cli import as_json
 
 
 def make_dev(run) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from smsgate.apps import service as app_service
 from smsgate.cli import cli
-from tests.conftest import CliRun, as_json, failure_line
+from tests.support.cli import CliRun, as_json, failure_line
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ what did not happen, and a refused command changes nothing (SQLite and PostgreSQ
 import pytest
 
 from smsgate.db.models import App, PullRecord, Template
-from tests.conftest import CliRun, as_json, failure_line
+from tests.support.cli import CliRun, as_json, failure_line
 from tests.test_cli_bounds import count_rows, new_app
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -9,7 +9,7 @@ from smsgate.context import open_context
 from smsgate.db.migrate import migrate
 from smsgate.settings import Settings
 from smsgate.signs.service import SignDraft, show_sign, submit_sign
-from tests.conftest import as_json
+from tests.support.cli import as_json
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
 

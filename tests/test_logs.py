@@ -13,9 +13,10 @@ from smsgate.context import Context
 from smsgate.db.engine import Database
 from smsgate.logs import configure_logging
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.conftest import Delivery, Tenant
 from tests.db_refusal import refusal, tomorrow_in_shanghai
 from tests.log_capture import fresh_loggers
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 
 @pytest.mark.parametrize("fmt", ["console", "json"])

@@ -5,7 +5,8 @@ from httpx import AsyncClient
 from smsgate.apps.service import top_up
 from smsgate.context import Context
 from tests.api.helpers import assert_error
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "李四", "order": "B2"}
 

@@ -10,7 +10,7 @@ from smsgate.apps.service import create_app as create_account
 from smsgate.context import Context
 from smsgate.devs.service import NewDev, create_dev, top_up, transfer
 from tests.api.helpers import assert_error
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 PATH = "/v1/accounts/dev"
 

@@ -12,7 +12,8 @@ from smsgate.context import Context
 from smsgate.db.models import App, LimitHit, Message, OutboxEntry
 from smsgate.delivery import outbox
 from tests.api.helpers import assert_error, inbox, rows, scalar
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
 

@@ -24,7 +24,9 @@ from smsgate.reports.service import (
 )
 from tests.api.callback_receiver import CallbackReceiver
 from tests.api.helpers import scalar
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 MINUTE_MS, HOUR_MS = 60_000, 3_600_000
 

@@ -8,7 +8,9 @@ from smsgate.context import Context
 from smsgate.db.models import Message, OutboxEntry
 from smsgate.templates.service import review_template
 from tests.api.helpers import assert_error, code_in, inbox, rows, scalar
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 
 async def test_code_is_rendered_signed_and_delivered(

@@ -11,7 +11,8 @@ from httpx import AsyncClient, Response
 
 from smsgate.context import Context
 from tests.api.helpers import code_in, inbox
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 BURST = 50
 

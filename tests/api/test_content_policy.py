@@ -20,7 +20,7 @@ from smsgate.db.models import Message
 from smsgate.errors import JsmsError
 from smsgate.messages.service import send_template_message
 from tests.api.helpers import assert_error, scalar
-from tests.conftest import Tenant, make_tenant
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
 NOON_SHANGHAI = int(datetime(2026, 11, 26, 4, 0, tzinfo=UTC).timestamp() * 1000)

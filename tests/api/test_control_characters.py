@@ -14,7 +14,8 @@ from smsgate.db.models import Message, OutboxEntry, Schedule, Sign, Template
 from smsgate.messages.schedules.scheduler import send_due_schedules
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from tests.api.helpers import assert_error, scalar
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 # NUL, other C0 and C1 controls, DEL. Tab and line breaks are ordinary text.
 CONTROLS = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\x9f"]

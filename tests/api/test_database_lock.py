@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from smsgate.context import Context
 from smsgate.db.models import Message
 from tests.api.helpers import assert_error, scalar
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 
 from smsgate.context import Context
 from tests.api.helpers import assert_error, scalar
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 def basic(user: str, password: str) -> dict[str, str]:

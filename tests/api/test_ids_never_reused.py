@@ -15,7 +15,8 @@ from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from smsgate.signs.review import review_sign
 from smsgate.templates.service import NOTIFICATION, create_template
 from tests.api.helpers import rows, scalar
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 HOUR = 3_600_000
 # Integer ids that never leave smsgate (they only order rows): reuse there is harmless.

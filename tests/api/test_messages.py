@@ -11,7 +11,8 @@ from smsgate.context import Context
 from smsgate.db.models import Message
 from smsgate.templates.service import CODE, NOTIFICATION, create_template
 from tests.api.helpers import assert_error, inbox, rows, scalar
-from tests.conftest import Delivery, Tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
 NOON_SHANGHAI = int(datetime(2026, 11, 26, 4, 0, tzinfo=UTC).timestamp() * 1000)
@@ -176,7 +177,6 @@ async def test_another_apps_signature_and_template_do_not_exist(
     api: AsyncClient, ctx: Context, tenant: Tenant
 ) -> None:
     from smsgate.signs.service import create_default_sign
-    from tests.conftest import make_tenant
 
     other = await make_tenant(ctx, sign=None)
     foreign_sign = await create_default_sign(ctx.db, other.app_id, "别家签名")
@@ -202,7 +202,5 @@ async def test_another_apps_signature_and_template_do_not_exist(
 async def test_no_sms_permission_on_every_send(
     api: AsyncClient, ctx: Context, path: str, body: dict[str, object]
 ) -> None:
-    from tests.conftest import make_tenant
-
     locked = await make_tenant(ctx, sms_enabled=False)
     assert_error(await api.post(path, json=body, auth=locked.auth), 403, 50008)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from smsgate.context import Context
 from smsgate.db.models import Message
 from tests.api.helpers import rows
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 LITERALS = [
     "12345678901234567890123",

@@ -9,7 +9,8 @@ from httpx import AsyncClient
 from smsgate.context import Context
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from tests.api.helpers import assert_error
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 # Beyond INTEGER, beyond BIGINT, beyond 2^64 (orjson reads that as a float), a literal with
 # more digits than Python converts by default, and their string and negative forms.

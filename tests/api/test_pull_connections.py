@@ -22,7 +22,8 @@ from smsgate.context import Context
 from smsgate.db.models import PullRecord
 from smsgate.reports.service import FinalStatus, record_final_statuses
 from tests.api.helpers import scalar
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 PULL_GAP_MS = 5_000
 

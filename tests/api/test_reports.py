@@ -18,7 +18,9 @@ from smsgate.reports.service import (
     set_reply_numbers,
 )
 from tests.api.helpers import assert_error, rows, scalar
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PULL_GAP_MS = 5_000
 THREE_DAYS_MS = 3 * 24 * 3600 * 1000

@@ -13,7 +13,7 @@ from smsgate.reports.callbacks import CallbackSender, set_callback_url
 from smsgate.signs.review import review_sign
 from smsgate.templates.service import review_template
 from tests.api.callback_receiver import CallbackReceiver
-from tests.conftest import Tenant, make_tenant
+from tests.support.tenants import Tenant, make_tenant
 
 NOTICE = {"type": 2, "template": "尊敬的{{name}}，您的积分已到账。"}
 

@@ -22,7 +22,8 @@ from smsgate.messages.schedules.scheduler import (
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from smsgate.settings import Settings
 from tests.api.helpers import rows, scalar
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
 HOUR = 3_600_000

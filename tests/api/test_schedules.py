@@ -12,7 +12,9 @@ from smsgate.messages.schedules.scheduler import send_due_schedules
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from smsgate.templates.service import NOTIFICATION, create_template
 from tests.api.helpers import assert_error, inbox, rows, scalar
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "张三", "order": "A1001"}
 HOUR = 3_600_000

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from smsgate.context import Context
 from smsgate.db.models import Schedule
 from tests.api.helpers import assert_error, scalar
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 PARAMS = {"name": "张三", "order": "A1"}
 # Before now, or a UTC time outside years 1-9999 once converted, or no date at all.

@@ -15,7 +15,8 @@ from smsgate.db.models import SignImage
 from smsgate.signs.review import review_sign
 from tests.api.helpers import assert_error, inbox, rows
 from tests.api.review_spy import ReviewCallbacks, review_callbacks_fixture  # noqa: F401
-from tests.conftest import Delivery, Tenant, make_tenant
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(40))

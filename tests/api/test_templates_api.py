@@ -14,7 +14,7 @@ from smsgate.signs.review import review_sign
 from smsgate.templates.service import review_template
 from tests.api.helpers import assert_error, rows
 from tests.api.review_spy import ReviewCallbacks, review_callbacks_fixture  # noqa: F401
-from tests.conftest import Tenant, make_tenant
+from tests.support.tenants import Tenant, make_tenant
 
 NOTICE = {"type": 2, "template": "您好{{name}}，订单{{order}}已发货。", "remark": "发货通知"}
 CODE_BODY = {"type": 1, "template": "验证码{{code}}，5分钟内有效。", "ttl": 300}

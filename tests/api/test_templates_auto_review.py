@@ -11,7 +11,7 @@ from smsgate.context import Context
 from smsgate.db.models import Template
 from tests.api.helpers import rows
 from tests.api.review_spy import ReviewCallbacks, review_callbacks_fixture  # noqa: F401
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 @pytest.fixture

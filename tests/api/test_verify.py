@@ -5,7 +5,9 @@ from httpx import AsyncClient
 
 from smsgate.context import Context
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 
 async def send_code(api: AsyncClient, tenant: Tenant, mobile: str = "13800138000") -> str:

@@ -5,7 +5,9 @@ from httpx import AsyncClient
 
 from smsgate.context import Context
 from tests.api.helpers import assert_error, inbox
-from tests.conftest import Delivery, FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 
 async def test_caller_code_is_spoken_and_verifiable(

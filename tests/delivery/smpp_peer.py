@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.server import free_port
+from tests.support.ports import free_port
 
 SIMULATOR = Path(__file__).with_name("smpp_simulator.py")
 WAIT_SECONDS = 30.0

@@ -24,7 +24,8 @@ from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import rows
-from tests.conftest import FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.tenants import Tenant
 
 WAIT = 10.0  # seconds; only a broken signal waits this long, and then fails
 

@@ -23,8 +23,8 @@ from smsgate.delivery.providers.twilio import TwilioConfig, TwilioProvider, twil
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import assert_error, rows
-from tests.conftest import Tenant
 from tests.delivery.vendor_server import Answer, VendorServer, run_vendor_server
+from tests.support.tenants import Tenant
 
 TOKEN = "kT9v2QmX4pL8sN3wR6yB"
 OTHER_TOKEN = "Zp4cW8nY2rT6vB1xQ5mJ"  # a second provider of each type, with its own secret

@@ -12,9 +12,9 @@ from smsgate.delivery.providers.link import DOWN, UP
 from smsgate.delivery.providers.smpp.encoding import decode_gsm7
 from smsgate.delivery.providers.smpp.provider import SmppProvider
 from smsgate.delivery.routing import Router
-from tests.conftest import FrozenClock
 from tests.delivery.smpp_fixtures import WAIT_SECONDS, RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
+from tests.support.clock import FrozenClock
 
 MOBILE = "+8613800138000"
 

@@ -19,7 +19,9 @@ from smsgate.delivery.providers.base import (
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.worker import DeliveryWorker
 from tests.api.helpers import inbox, rows, scalar
-from tests.conftest import Delivery, FrozenClock, Tenant
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 PARAMS = {"name": "赵六", "order": "D4"}
 
@@ -144,8 +146,6 @@ async def test_transport_errors_are_retried_with_backoff(
 async def test_giving_up_fails_the_message_and_refunds(
     api: AsyncClient, ctx: Context, frozen_clock: FrozenClock
 ) -> None:
-    from tests.conftest import make_tenant
-
     paid = await make_tenant(ctx, quotas={"industry": 3})
     msg_id = await send(api, paid)
     worker = DeliveryWorker(ctx, FlakyProvider(failures=100))
@@ -235,7 +235,6 @@ async def test_pruning_keeps_what_an_apps_own_longer_limit_still_counts(
     default window (a day) has passed and old hits were pruned."""
     from smsgate.apps.service import update_app
     from tests.api.helpers import assert_error
-    from tests.conftest import make_tenant
 
     weekly = await make_tenant(ctx)
     await update_app(ctx.db, weekly.app_key, limits={"code_limits": "1/604800"})

@@ -14,23 +14,20 @@ Starting a server costs a second or two (imports, migrations), so one server is 
 tests of a module; tests stay independent by creating their own app and using their own numbers.
 """
 
-import asyncio
 import os
-import uuid
-from collections.abc import Coroutine, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
-from .server import ServerFactory, SmsgateServer, clean_environment
+from tests.support.databases import POSTGRES_URL_ENV
+
+from .server import ServerFactory, SmsgateServer, fresh_database, running_server
+
+__all__ = ["fresh_database", "running_server"]  # the test modules that import them from here
 
 E2E_DIR = Path(__file__).resolve().parent
-POSTGRES_URL_ENV = "SMSGATE_TEST_POSTGRES_URL"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,27 +41,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run a coroutine on a loop of its own thread: a fixture may be set up while a test's
-    event loop is running in this thread."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
-
-
-async def _postgres_execute(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def e2e_backend(request: pytest.FixtureRequest) -> str:
     """The database backend of the module's servers; PostgreSQL runs need
@@ -74,55 +50,6 @@ def e2e_backend(request: pytest.FixtureRequest) -> str:
             f"PostgreSQL e2e runs need {POSTGRES_URL_ENV} (e.g. postgresql://...:5432/test)"
         )
     return str(request.param)
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str | None]:
-    """None for SQLite (the server keeps smsgate.db in its data dir); for PostgreSQL the URL of
-    a new, uniquely named database, dropped afterwards even if a killed server left sessions."""
-    if backend == "sqlite":
-        yield None
-        return
-    admin_url = os.environ[POSTGRES_URL_ENV]
-    name = f"smsgate_e2e_{uuid.uuid4().hex[:16]}"
-    run_apart(_postgres_execute(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(admin_url, name)
-    finally:
-        run_apart(
-            _postgres_execute(
-                admin_url,
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
-                f'DROP DATABASE IF EXISTS "{name}"',
-            )
-        )
-
-
-@contextmanager
-def running_server(
-    data_dir: Path, backend: str, extra_env: Mapping[str, str]
-) -> Iterator[SmsgateServer]:
-    """A started `smsgate serve` on an empty database without the demo app; killed (the whole
-    process group) and its database dropped on the way out, whatever happened inside."""
-    with fresh_database(backend) as database_url:
-        env = clean_environment()
-        env.update(
-            {
-                "SMSGATE_DATA_DIR": str(data_dir),
-                "SMSGATE_CREATE_DEMO": "false",
-                "SMSGATE_LOG_LEVEL": "info",  # uvicorn says when it listens
-            }
-        )
-        if database_url is not None:
-            env["SMSGATE_DATABASE_URL"] = database_url
-        env.update(extra_env)
-        server = SmsgateServer(data_dir, env)
-        try:
-            server.start()
-            yield server
-        finally:
-            server.kill()
 
 
 @pytest.fixture(scope="module")

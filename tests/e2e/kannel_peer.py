@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .server import free_port
+from tests.support.ports import free_port
 
 START_TIMEOUT_SECONDS = 30.0
 SENDSMS_USER, SENDSMS_PASSWORD = "smsgate", "kannel-secret"

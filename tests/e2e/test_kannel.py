@@ -12,9 +12,8 @@ from sqlalchemy import select
 from smsgate.db.models import PullRecord
 from tests.delivery.smpp_peer import SmscSimulator
 
-from .conftest import fresh_database
 from .kannel_peer import SENDSMS_PASSWORD, SENDSMS_USER, Kannel, kannel_missing
-from .server import SmsgateServer, clean_environment
+from .server import SmsgateServer, clean_environment, fresh_database
 from .smpp_setup import SmppSetup, sent_text
 
 TOKEN = "e2e-kannel-callback-token"

@@ -14,7 +14,7 @@ import uvicorn
 
 from smsgate.app import create_app
 from smsgate.context import Context
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 from .server import SmsgateServer
 

@@ -7,7 +7,6 @@ Only its BASE_URL is changed, exactly as a user switching to smsgate would.
 
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import jsms
@@ -42,12 +41,8 @@ def sdk_app(smsgate_server: SmsgateServer) -> Iterator[SdkApp]:
     app_key, secret = smsgate_server.create_app(
         "sdk", "--sign", SIGN, "--balance", str(START_BALANCE)
     )
-    with ThreadPoolExecutor(2) as pool:  # two CLI processes at once: half the wait
-        code = pool.submit(
-            smsgate_server.create_template, app_key, 1, CODE_TEMPLATE, "--ttl", "300"
-        )
-        notice = pool.submit(smsgate_server.create_template, app_key, 2, NOTICE_TEMPLATE)
-        code_temp_id, notice_temp_id = code.result(), notice.result()
+    code_temp_id = smsgate_server.create_template(app_key, 1, CODE_TEMPLATE, "--ttl", "300")
+    notice_temp_id = smsgate_server.create_template(app_key, 2, NOTICE_TEMPLATE)
     client = make_client(smsgate_server, app_key, secret)
     yield SdkApp(client, code_temp_id, notice_temp_id)
     client.session.close()

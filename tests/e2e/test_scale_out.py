@@ -22,10 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import POSTGRES_URL_ENV, fresh_database, running_server
-from .server import SmsgateServer, clean_environment, free_port
+from tests.support.databases import POSTGRES_URL_ENV, REDIS_URL_ENV
+from tests.support.ports import free_port
 
-REDIS_URL_ENV = "SMSGATE_TEST_REDIS_URL"
+from .server import SmsgateServer, clean_environment, fresh_database, running_server
+
 BURST = 50
 CODE_LIMIT = 7
 SPREAD = 120

@@ -12,8 +12,7 @@ import pytest
 
 from tests.delivery.smpp_peer import SmscSimulator
 
-from .conftest import fresh_database
-from .server import SmsgateServer, clean_environment
+from .server import SmsgateServer, clean_environment, fresh_database
 from .smpp_setup import SmppSetup, sent_text
 
 WAIT_SECONDS = 30.0

@@ -43,6 +43,9 @@ pytestmark = pytest.mark.skipif(
     reason="needs espeak-ng and SIPp (apt-get install espeak-ng sip-tester; .ci/run installs both)",
 )
 WAIT_SECONDS = 60.0
+# Above the ports tests reserve for SIPp (tests/support/ports.py), so a call's RTP port never
+# takes a trunk's port before its phone has started.
+RTP_PORTS = "rtp_ports = [40000, 40999]\n"
 ANSWERS, BUSY, SILENT, AUTH = "+8613900000001", "+8613900000002", "+8613900000003", "+8613900000004"
 
 
@@ -73,7 +76,7 @@ def server_env(tmp_path_factory: pytest.TempPathFactory, trunks: Trunks) -> dict
     ]
     text = "".join(
         f'[[providers]]\nname = "{name}"\ntype = "sip"\nhost = "127.0.0.1"\nport = {port}\n'
-        f'domain = "trunk.test"\nsetup_timeout = 3.0\n{extra}\n'
+        f'domain = "trunk.test"\nsetup_timeout = 3.0\n{RTP_PORTS}{extra}\n'
         for name, port, extra in providers
     )
     routes = [

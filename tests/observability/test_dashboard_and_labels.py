@@ -12,8 +12,9 @@ from smsgate.observability import (
     live,  # noqa: F401 (registers the scrape-time families)
     metrics,  # noqa: F401 (registers the families)
 )
-from tests.conftest import Delivery, Tenant
 from tests.observability.helpers import smsgate_samples
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json"
 SERIES = re.compile(r"\bsmsgate_[a-z_]+")

@@ -15,8 +15,8 @@ from smsgate.delivery.providers.base import Accepted, OutboundMessage, SubmitRes
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.settings import Settings
 from tests.api.helpers import rows
-from tests.conftest import Tenant, make_tenant
 from tests.delivery.smpp_peer import SmscSimulator
+from tests.support.tenants import Tenant, make_tenant
 
 WAIT_SECONDS = 30.0
 MOBILE = "13800138000"

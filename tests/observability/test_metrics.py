@@ -25,10 +25,12 @@ from smsgate.reports.service import FinalStatus, record_final_statuses
 from smsgate.settings import Settings
 from tests.api.callback_receiver import CallbackReceiver
 from tests.api.helpers import code_in
-from tests.conftest import Delivery, FrozenClock, Tenant, make_tenant
 from tests.delivery.smpp_fixtures import WAIT_SECONDS, RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
 from tests.observability.helpers import Delta, value
+from tests.support.clock import FrozenClock
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant, make_tenant
 
 MOBILE = "13800138000"
 REQUESTS = "smsgate_api_requests_total"

@@ -16,7 +16,7 @@ from smsgate.delivery.providers.base import (
 from smsgate.delivery.providers.link import CONNECTING, DOWN, UP, Link, LinkState
 from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import NO_ROUTE, Router
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 class ScriptedProvider:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from smsgate.delivery.voice.rtp import RtpHeader, parse_header
+from tests.support.ports import free_udp_port
 
 SIPP = shutil.which("sipp")
 ESPEAK = shutil.which("espeak-ng")
@@ -32,21 +33,6 @@ def require_voice_peers() -> None:
         pytest.skip("espeak-ng is not installed (apt-get install espeak-ng; .ci/run installs it)")
     if SIPP is None:
         pytest.skip("SIPp is not installed (apt-get install sip-tester; .ci/run installs it)")
-
-
-def free_udp_port() -> int:
-    """A UDP port nothing is bound to now, below the ephemeral range (see tests/e2e/server.py)."""
-    import random
-
-    for _ in range(200):
-        port = random.randrange(20_000, 32_000)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free UDP port found")
 
 
 _RESPONSE_HEAD = """

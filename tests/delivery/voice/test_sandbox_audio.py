@@ -1,5 +1,7 @@
 """The sandbox keeps a recording of each voice code, listed by `smsgate sandbox inbox`."""
 
+import asyncio
+import shutil
 import wave
 from pathlib import Path
 
@@ -11,8 +13,10 @@ from smsgate.delivery.providers.base import Accepted, OutboundMessage
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio, sandbox_inbox
 from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 from smsgate.delivery.voice.speech import SpeechRenderer
-from tests.conftest import Delivery, Tenant
+from smsgate.settings import Settings
 from tests.delivery.voice.sipp_peer import ESPEAK
+from tests.support.delivery import Delivery
+from tests.support.tenants import Tenant
 
 NUMBER = "+8613800138000"
 
@@ -21,8 +25,19 @@ def voice(msg_id: str, code: str = "3904", lang: int = 2) -> OutboundMessage:
     return OutboundMessage(msg_id, "voice", NUMBER, "spoken text", code=code, voice_lang=lang)
 
 
+@pytest.fixture(scope="module")
+def spoken_pieces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The speech cache of the message the test records, synthesised once for the module:
+    each backend's run then renders from it, as a server does after its first calls."""
+    cache = tmp_path_factory.mktemp("voice-cache")
+    repeats = Settings.model_fields["voice_code_repeats"].default  # what the tests' ctx uses
+    asyncio.run(SpeechRenderer(cache, repeats=repeats).render("3904", 2))
+    return cache
+
+
 @pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
-async def test_a_voice_code_is_recorded_as_an_8_khz_wav(ctx: Context) -> None:
+async def test_a_voice_code_is_recorded_as_an_8_khz_wav(ctx: Context, spoken_pieces: Path) -> None:
+    shutil.copytree(spoken_pieces, ctx.settings.data_dir / "voice-cache")
     sandbox = SandboxProvider(ctx.db, 0.0, audio=sandbox_audio(ctx.settings))
     sms = OutboundMessage("m-sms", "sms", NUMBER, "hello")
     assert await sandbox.submit_many([voice("m-voice"), sms]) == [
