@@ -34,12 +34,19 @@ class ConnectionWatch:
         self.requests = 0
         self.ended = False
         self.reset = False  # ended by an error (reset, broken pipe) rather than a clean close
+        # The client closed its side while an answer was still unwritten: asyncio then closes
+        # the transport at once and drops that answer, though the close itself is clean.
+        self.closed_before_answer = False
         self._changed = asyncio.Event()
 
     def request_began(self) -> int:
         self.requests += 1
         self._changed.set()
         return self.requests
+
+    def client_closed(self, answer_pending: bool) -> None:
+        self.closed_before_answer = self.closed_before_answer or answer_pending
+        self._changed.set()
 
     def connection_ended(self, error: BaseException | None) -> None:
         self.ended = True
@@ -62,11 +69,13 @@ class WatchedRequest:
         """Call right after the whole answer was handed to the server. True when the client
         shows it took the answer, or stays connected and quiet for `grace` seconds; False when
         the connection was gone before the answer was written, or is reset before that."""
-        if self.watch.ended:
+        if self.watch.ended or self.watch.closed_before_answer:
             return False  # the server dropped the answer: the client was gone already
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         while True:
+            if self.watch.closed_before_answer:
+                return False
             if self.watch.ended:
                 return not self.watch.reset
             if self.watch.requests > self.number:
@@ -92,6 +101,13 @@ class WatchedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.connection_watch.connection_ended(exc)
         super().connection_lost(exc)
+
+    def eof_received(self) -> None:
+        # asyncio closes the transport right after this returns; a write after that is dropped
+        # silently, and the connection still ends without an error.
+        cycle = self.cycle
+        self.connection_watch.client_closed(cycle is not None and not cycle.response_complete)
+        super().eof_received()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -11,7 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from .conftest import run_apart
+from tests.support.databases import run_apart
+
 from .server import SmsgateServer
 from .test_crash_recovery import (
     BURST,

@@ -107,14 +107,15 @@ def assert_jsms_error(answer: Answer, status: int, code: int) -> None:
         ("GET", "/v1/nope"),
         ("POST", "/v2/codes"),
         ("POST", "/v1/codes/abc"),
-        ("GET", "/docs"),
-        ("GET", "/openapi.json"),
+        ("GET", "/v1/docs"),
+        ("GET", "/v1/openapi.json"),
+        ("GET", "/docs/static/nope.js"),
         ("GET", "/favicon.ico"),
     ],
 )
 def test_unknown_path_is_jsms_404(smsgate_server: SmsgateServer, method: str, path: str) -> None:
-    """Unknown paths answer 404/50016 as JSON, never a framework page (docs and schema are
-    not exposed)."""
+    """Unknown paths answer 404/50016 as JSON, never a framework page (the API document lives
+    at /openapi.json and /docs only, outside /v1/)."""
     answer = exchange(smsgate_server, request_head(method, path, "Content-Length: 0"))
     assert_jsms_error(answer, 404, 50016)
     assert answer.json() == {"error": {"code": 50016, "message": "api not found"}}

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.db_refusal import refusal, tomorrow_in_shanghai
+from tests.support.databases import postgres_execute, run_apart
 
-from .conftest import _postgres_execute, run_apart
 from .server import SmsgateServer
 
 MOBILE = "13800138000"
@@ -29,7 +29,7 @@ def server_env() -> dict[str, str]:
 def _execute(server: SmsgateServer, statements: list[str]) -> None:
     url = server.env.get("SMSGATE_DATABASE_URL")
     if url:
-        run_apart(_postgres_execute(url, *statements))
+        run_apart(postgres_execute(url, *statements))
         return
     with sqlite3.connect(server.data_dir / "smsgate.db") as conn:
         for statement in statements:
