@@ -17,6 +17,7 @@ from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.schedules.scheduler import run_scheduler
+from smsgate.messages.voice_fallback.loop import run_voice_fallbacks
 from smsgate.reports.callbacks import CallbackSender
 
 HEALTH_EVERY_SECONDS = 5.0
@@ -49,6 +50,7 @@ def background_loops(ctx: Context) -> list[Coroutine[Any, Any, None]]:
         )
     loops.append(CallbackSender(ctx).run())  # callbacks out, expired pull records pruned
     loops.append(run_scheduler(ctx))  # due scheduled SMS into the outbox
+    loops.append(run_voice_fallbacks(ctx))  # calls for text codes that did not arrive
     return loops
 
 

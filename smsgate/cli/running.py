@@ -48,7 +48,7 @@ def run_job(work: Callable[[Context], Awaitable[T]], settings: Settings | None =
     except NOT_FOUND as error:
         typer.echo(f"not found: {error}", err=True)
         raise typer.Exit(1) from None
-    except InvalidPolicy as error:
+    except (InvalidPolicy, template_service.InvalidFallback) as error:
         typer.echo(f"invalid: {error}", err=True)
         raise typer.Exit(1) from None
 

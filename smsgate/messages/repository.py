@@ -53,7 +53,7 @@ _FINAL = (
 )
 
 _NOT_FINAL = (
-    select(MESSAGES.c.id, MESSAGES.c.app_id, MESSAGES.c.mobile)
+    select(MESSAGES.c.id, MESSAGES.c.app_id, MESSAGES.c.mobile, MESSAGES.c.kind)
     .where(
         MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
         or_(MESSAGES.c.status == "accepted", MESSAGES.c.status == "submitted"),
@@ -101,7 +101,7 @@ def set_final_statuses(
     conn: Connection, reports: list[tuple[str, str, int]], now_ms: int
 ) -> list[Any]:
     """(msg_id, status, report status) triples, in one executemany. Returns (id, app_id,
-    mobile) of the messages that became final now: they are locked first, so a concurrent
+    mobile, kind) of the messages that became final now: they are locked first, so a concurrent
     report for the same message cannot count it final twice."""
     ids = sorted({msg_id for msg_id, _status, _report in reports})
     changing = conn.execute(_NOT_FINAL, {"ids": ids}).all()

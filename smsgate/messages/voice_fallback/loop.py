@@ -1,0 +1,27 @@
+"""The loop that places due voice fallbacks; safe in several processes (leases, SKIP LOCKED)."""
+
+import asyncio
+
+import structlog
+
+from smsgate.context import Context
+from smsgate.messages.voice_fallback.service import place_due_fallbacks, release_leases
+
+log = structlog.get_logger(__name__)
+
+
+async def run_voice_fallbacks(ctx: Context) -> None:
+    """Decide due fallbacks until cancelled, looking every `voice_fallback_poll_seconds` (a
+    failed SMS makes its fallback due at once, wherever its receipt was recorded)."""
+    if ctx.db.is_sqlite:
+        released = await release_leases(ctx)
+        if released:
+            log.info("resuming voice fallbacks claimed before a restart", count=released)
+    while True:
+        try:
+            claimed = await place_due_fallbacks(ctx)
+        except Exception:
+            log.exception("voice fallback pass failed")
+            claimed = 0
+        if claimed < ctx.settings.voice_fallback_batch:
+            await asyncio.sleep(ctx.settings.voice_fallback_poll_seconds)
