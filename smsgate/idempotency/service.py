@@ -83,17 +83,24 @@ class IdempotentSend(Generic[T]):
 
 
 def stored_answer(conn: Connection, request: KeyedRequest, now_ms: int) -> Answer | None:
-    """The key's answer if it has one that has not expired (an expired one is forgotten);
-    50251 when it answered a different request."""
+    """The key's answer if it has one that has not expired (an expired one is forgotten, so
+    the key can be used again); 50251 when it answered a different request."""
+    answer, expired = _look_up(conn, request, now_ms)
+    if expired:
+        repository.forget_expired(conn, request.app_id, request.key, now_ms)
+    return answer
+
+
+def _look_up(conn: Connection, request: KeyedRequest, now_ms: int) -> tuple[Answer | None, bool]:
+    """(the key's live answer, whether an expired one is stored); 50251 for another request."""
     row = repository.find(conn, request.app_id, request.key)
     if row is None:
-        return None
+        return None, False
     if row.expires_at <= now_ms:
-        repository.forget_expired(conn, request.app_id, request.key, now_ms)
-        return None
+        return None, True
     if row.fingerprint != request.fingerprint:
         raise JsmsError(50251)
-    return Answer(row.status, bytes(row.body))
+    return Answer(row.status, bytes(row.body)), False
 
 
 def _row(request: KeyedRequest, answer: Answer, keep_ms: int) -> dict[str, Any]:
@@ -121,7 +128,9 @@ async def send_once(
     50250-50252 and server errors (5xx) are not stored: nothing was sent, a retry may send.
     """
     keep_seconds = ctx.settings.idempotency_keep_seconds
-    earlier = await ctx.db.read(lambda conn: _peek(conn, request))
+    # Most repeats come after the first answer: a read answers them without any of the send's
+    # work (the claim inside the send's transaction is what makes it exact).
+    earlier, _expired = await ctx.db.read(lambda conn: _look_up(conn, request, clock.now_ms()))
     if earlier is not None:
         return Outcome(earlier, replayed=True)
     guard = IdempotentSend(request, render, keep_seconds)
@@ -136,17 +145,6 @@ async def send_once(
         return await ctx.db.write(lambda conn: _keep_refusal(conn, request, refusal))
     assert guard.answer is not None, "the send path keeps the answer in its transaction"
     return Outcome(guard.answer, replayed=False)
-
-
-def _peek(conn: Connection, request: KeyedRequest) -> Answer | None:
-    """A read before sending: most repeats come after the first answer, and are answered
-    without any of the send's work (the claim inside the send is what makes it exact)."""
-    row = repository.find(conn, request.app_id, request.key)
-    if row is None or row.expires_at <= clock.now_ms():
-        return None
-    if row.fingerprint != request.fingerprint:
-        raise JsmsError(50251)
-    return Answer(row.status, bytes(row.body))
 
 
 def _keep_refusal(conn: Connection, request: KeyedRequest, refusal: dict[str, Any]) -> Outcome:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, VoiceFallback
-from smsgate.messages.voice_fallback.service import place_due_fallbacks
+from smsgate.messages.voice_fallback.service import PURPOSE, place_due_fallbacks
+from smsgate.sealed import UnreadableSeal, unseal
 from smsgate.templates.service import CODE, VoiceFallbackChoice, create_template
 from tests.api.helpers import inbox, rows, scalar
 from tests.api.test_verify import wrong
@@ -63,7 +64,15 @@ async def test_a_failed_sms_is_followed_by_a_call_with_the_same_code(
     tenant, temp_id = await fallback_tenant(ctx, industry=10, voice=5)
     msg_id = await send(api, tenant, temp_id, FAILS_4003)
     await worker.run_until_idle()  # the SMS goes out and is reported failed (4003)
-    assert (await fallback(ctx, msg_id)).state == "waiting"
+    [sent] = await inbox(ctx)
+    waiting = await fallback(ctx, msg_id)
+    assert waiting.state == "waiting"
+    # Kept sealed (the outbox row with the plaintext is gone): opens only with the server key,
+    # and only for this msg_id.
+    assert waiting.sealed_code and re.search(r"\d{6}", sent.text).group() not in waiting.sealed_code  # type: ignore[union-attr]
+    assert unseal(ctx.server_key, PURPOSE, msg_id, waiting.sealed_code) in sent.text
+    with pytest.raises(UnreadableSeal):
+        unseal(ctx.server_key, PURPOSE, "another-msg-id", waiting.sealed_code)
 
     assert await place_due_fallbacks(ctx) == 1  # due at once, not after 30 s
     assert await place_due_fallbacks(ctx) == 0  # once

@@ -35,7 +35,7 @@ from smsgate.sealed import UnreadableSeal, seal, unseal
 log = structlog.get_logger(__name__)
 FALLBACK_CALL = "voice_fallback"  # the kind of the call's message
 DELIVERED = 4001
-_PURPOSE = b"smsgate voice fallback code v1"
+PURPOSE = b"smsgate voice fallback code v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ def plan_fallback(
         "app_id": app_id,
         "mobile": mobile,
         "voice_lang": plan.voice_lang,
-        "sealed_code": seal(server_key, _PURPOSE, msg_id, code),
+        "sealed_code": seal(server_key, PURPOSE, msg_id, code),
         "state": WAITING,
         "due_at": min(now + plan.after_seconds * 1000, expires_at),
         "created_at": now,
@@ -128,19 +128,24 @@ def _decide(ctx: Context, conn: Connection, *, msg_id: str) -> None:
     if fallback is None:
         return  # decided by another process, or closed by a receipt
     now = clock.now_ms()
-    why_not = _needless(ctx, conn, fallback, now)
+    sms = repository.message_status(conn, msg_id)
+    why_not = _needless(ctx, conn, fallback, sms, now)
     if why_not is None:
-        why_not = _place_call(ctx, conn, fallback, now)
+        assert sms is not None  # _needless says so otherwise
+        failed = sms.status == "failed"
+        reason = f"sms failed {sms.report_status}" if failed else "no receipt"
+        why_not = _place_call(ctx, conn, fallback, reason, now)
     if why_not is not None:
         repository.close_waiting(conn, [msg_id], SKIPPED, why_not, now)
         log.info("voice fallback skipped", msg_id=msg_id, reason=why_not)
 
 
-def _needless(ctx: Context, conn: Connection, fallback: Row[Any], now: int) -> str | None:
+def _needless(
+    ctx: Context, conn: Connection, fallback: Row[Any], sms: Row[Any] | None, now: int
+) -> str | None:
     """Why no call is placed, or None when it must be."""
     code = repository.code_state(conn, fallback.msg_id)
-    message = repository.message_status(conn, fallback.msg_id)
-    if code is None or message is None:
+    if code is None or sms is None:
         return "message gone"
     if code.verified_at is not None:
         return "code verified"
@@ -148,7 +153,7 @@ def _needless(ctx: Context, conn: Connection, fallback: Row[Any], now: int) -> s
         return "code burned"
     if now >= code.expires_at:
         return "code expired"
-    if message.status == "delivered":
+    if sms.status == "delivered":
         return "sms delivered"
     app = app_by_id(conn, fallback.app_id)
     if app is None or app.blocked or not app.sms_enabled:
@@ -156,18 +161,18 @@ def _needless(ctx: Context, conn: Connection, fallback: Row[Any], now: int) -> s
     return None
 
 
-def _place_call(ctx: Context, conn: Connection, fallback: Row[Any], now: int) -> str | None:
+def _place_call(
+    ctx: Context, conn: Connection, fallback: Row[Any], reason: str, now: int
+) -> str | None:
     """Queue the call; returns why it was not placed instead."""
     try:
-        code = unseal(ctx.server_key, _PURPOSE, fallback.msg_id, fallback.sealed_code or "")
+        code = unseal(ctx.server_key, PURPOSE, fallback.msg_id, fallback.sealed_code or "")
     except (UnreadableSeal, ValueError):
         return "code unreadable"
     try:
         category = debit_quota(conn, fallback.app_id, "voice", 1)
     except JsmsError:
         return "no money"
-    sms = repository.message_status(conn, fallback.msg_id)
-    reason = f"sms failed {sms.report_status}" if sms and sms.status == "failed" else "no receipt"
     call_id = new_msg_id()
     messages.insert_message(conn, _call_row(call_id, fallback, category, now))
     text = spoken_code_text(code, fallback.voice_lang, ctx.settings.voice_code_repeats)
