@@ -17,6 +17,7 @@ from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.schedules.scheduler import run_scheduler
+from smsgate.messages.voice_fallback.loop import run_voice_fallbacks
 from smsgate.observability import live
 from smsgate.observability.gauges import run_gauges
 from smsgate.reports.callbacks import CallbackSender
@@ -46,7 +47,13 @@ async def run_background(ctx: Context) -> None:
     (the delivery worker then unbinds its providers), or until cancelled."""
     worker = build_worker(ctx)
     ctx.process.provider = worker.provider
-    stoppable = [worker.run(), CallbackSender(ctx).run(), run_scheduler(ctx), run_gauges(ctx)]
+    stoppable = [
+        worker.run(),
+        CallbackSender(ctx).run(),
+        run_scheduler(ctx),
+        run_voice_fallbacks(ctx),  # calls for text codes that did not arrive
+        run_gauges(ctx),
+    ]
     live.watch(ctx.process)
     try:
         async with asyncio.TaskGroup() as group:

@@ -4,6 +4,7 @@ Codes 50000-50023 come verbatim (HTTP status and message) from the original JSMS
 50020, whose message the later documentation and service changed to "template auditing"; the
 later codes come from the complete JSMS v1 reference. Every error smsgate answers comes from this
 table.
+Codes from 50200 on are smsgate's own extensions, in a range JSMS leaves unassigned.
 """
 
 from typing import Any, NamedTuple
@@ -69,6 +70,10 @@ ERRORS: dict[int, ErrorSpec] = {
     50103: ErrorSpec(403, "other signatures in the audit"),
     50104: ErrorSpec(403, "invalid signature"),
     50105: ErrorSpec(403, "default signature cannot be deleted"),
+    # Extensions: idempotent sends (smsgate/idempotency).
+    50250: ErrorSpec(400, "invalid idempotency key"),
+    50251: ErrorSpec(422, "idempotency key reused with another request"),
+    50252: ErrorSpec(409, "request with this idempotency key in progress"),
 }
 
 

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     schedule_poll_seconds: float = 5.0
     schedule_batch: int = 16
 
+    # Idempotent sends (smsgate/idempotency): how long a key's first answer is replayed.
+    idempotency_keep_seconds: int = Field(default=86_400, ge=1)
+    # Voice fallback of text codes (smsgate/messages/voice_fallback): how often the loop looks
+    # for due fallbacks, how many it takes per pass, how long one it claimed stays its own.
+    voice_fallback_poll_seconds: float = 1.0
+    voice_fallback_batch: int = 32
+    voice_fallback_lease_seconds: float = 60.0
+
     # Voice codes: espeak-ng renders the speech (pieces cached in data_dir/voice-cache).
     espeak_ng: str = "espeak-ng"
     voice_code_repeats: int = Field(default=2, ge=1, le=5)

@@ -58,6 +58,7 @@ def test_template_review_from_the_list(run) -> None:  # type: ignore[no-untyped-
         "remark": "问候",
         "status": "review",
         "refuse_reason": None,
+        "voice_fallback_after": None,
     }
     rejected_answer = run("template", "reject", str(waiting), "--reason", "请写明用途", "--json")
     assert as_json(rejected_answer) == {"temp_id": waiting, "status": "rejected"}

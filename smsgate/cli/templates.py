@@ -15,6 +15,21 @@ from smsgate.templates import service as template_service
 
 template_cli = typer.Typer(no_args_is_help=True, help="Templates: create and review.")
 TempId = Annotated[int, record_id("The template's temp_id.")]
+FallbackAfter = Annotated[
+    int | None,
+    typer.Option(
+        "--voice-fallback-after",
+        min=0,
+        help="Codes: call with the same code when the SMS failed or had no receipt after this"
+        " many seconds (less than --ttl); 0 turns it off.",
+    ),
+]
+FallbackLang = Annotated[
+    int,
+    typer.Option(
+        "--voice-fallback-lang", min=0, max=2, help="The call's language: 0 zh, 1 en, 2 both."
+    ),
+]
 
 
 @template_cli.command("create")
@@ -27,11 +42,16 @@ def template_create(
     ttl: Annotated[int | None, ttl_seconds("Code lifetime in seconds, type 1 only")] = None,
     remark: Annotated[str, typer.Option(help="Use case; links for {{url}}.")] = "",
     approve: Annotated[bool, typer.Option("--approve", help="Approve at once.")] = False,
+    voice_fallback_after: FallbackAfter = None,
+    voice_fallback_lang: FallbackLang = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a template; it stays in review (status 0) unless --approve."""
     if ttl is not None and template_type != template_service.CODE:
         raise Refused("--ttl is the lifetime of a code: only code templates (--type 1) have one")
+    fallback = None
+    if voice_fallback_after is not None:
+        fallback = template_service.VoiceFallbackChoice(voice_fallback_after, voice_fallback_lang)
 
     async def work(ctx: Context) -> int:
         account = await app_service.find_app(ctx.db, app)
@@ -43,10 +63,37 @@ def template_create(
             ttl=ttl,
             remark=remark,
             approve=approve,
+            voice_fallback=fallback,
         )
 
     temp_id = run_job(work)
     emit({"temp_id": temp_id}, as_json, f"temp_id: {temp_id}")
+
+
+@template_cli.command("update")
+def template_update(
+    temp_id: int,
+    voice_fallback_after: FallbackAfter = None,
+    voice_fallback_lang: FallbackLang = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change what an operator decides for a template: its voice fallback (codes)."""
+    if voice_fallback_after is None:
+        typer.echo("nothing to change: give --voice-fallback-after", err=True)
+        raise typer.Exit(2)
+    choice = template_service.VoiceFallbackChoice(voice_fallback_after, voice_fallback_lang)
+
+    async def work(ctx: Context) -> None:
+        await template_service.set_voice_fallback(ctx.db, temp_id, choice)
+
+    run_job(work)
+    after = voice_fallback_after or None
+    data = {"temp_id": temp_id, "voice_fallback_after": after}
+    emit(
+        data,
+        as_json,
+        f"template {temp_id}: voice fallback " + (f"after {after} s" if after else "off"),
+    )
 
 
 @template_cli.command("approve")
@@ -94,6 +141,11 @@ def template_list(
     lines = [
         f"{row['temp_id']}  {row['status']:<8}  app {row['app_key']}  type {row['type']}"
         + (f"  ttl {row['ttl']}" if row["type"] == template_service.CODE else "")
+        + (
+            f"  voice fallback {row['voice_fallback_after']} s"
+            if row["voice_fallback_after"]
+            else ""
+        )
         + f"\n    {row['template']}"
         + (f"\n    remark: {row['remark']}" if row["remark"] else "")
         + (f"\n    reason: {row['refuse_reason']}" if row["refuse_reason"] else "")

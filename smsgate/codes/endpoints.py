@@ -1,4 +1,4 @@
-"""POST /v1/codes, /v1/voice_codes and /v1/codes/{msg_id}/valid.
+"""POST /v1/codes, /v1/voice_codes, /v1/codes/{msg_id}/valid, and GET /v1/codes/{msg_id}.
 
 Like every JSMS route these are plain Starlette routes on FastAPI's router: FastAPI's per-request
 machinery (dependency solving, a response object for dependencies to decorate, query and cookie
@@ -6,47 +6,71 @@ parsing) cost a tenth of a send and gave handlers that read their own lenient JS
 app, its error handlers and middleware stay FastAPI's.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
+from starlette.responses import Response
 
 from smsgate.codes import service
-from smsgate.dependencies import json_call, path_key
+from smsgate.dependencies import app_call, json_call, path_key
 from smsgate.errors import JsmsError
+from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, optional_int, optional_text
+from smsgate.messages.service import SendGuard
 from smsgate.responses import JsmsJSONResponse, error_response
 
 router = APIRouter()
 
 
-async def send_code(request: Request) -> JsmsJSONResponse:
-    call = await json_call(request)
-    msg_id = await service.send_code(
-        call.ctx,
-        call.app,
-        mobile=call.body.get("mobile"),
-        temp_id=optional_id(call.body, "temp_id", 50013),
-        sign_id=optional_id(call.body, "sign_id", 50102),
-    )
+def msg_id_answer(msg_id: str) -> JsmsJSONResponse:
     return JsmsJSONResponse({"msg_id": msg_id})
 
 
-async def send_voice_code(request: Request) -> JsmsJSONResponse:
+async def send_code(request: Request) -> Response:
     call = await json_call(request)
-    msg_id = await service.send_voice_code(
-        call.ctx,
-        call.app,
-        mobile=call.body.get("mobile"),
-        code=optional_text(call.body, "code", 50039),
-        voice_lang=optional_int(call.body, "voice_lang", 50040),
-        ttl=optional_int(call.body, "ttl", 50041),
-    )
-    return JsmsJSONResponse({"msg_id": msg_id})
+
+    async def send(guard: SendGuard[str] | None) -> str:
+        return await service.send_code(
+            call.ctx,
+            call.app,
+            mobile=call.body.get("mobile"),
+            temp_id=optional_id(call.body, "temp_id", 50013),
+            sign_id=optional_id(call.body, "sign_id", 50102),
+            guard=guard,
+        )
+
+    return await answer_once(request, call.ctx, call.app, call.body, send, msg_id_answer)
+
+
+async def send_voice_code(request: Request) -> Response:
+    call = await json_call(request)
+
+    async def send(guard: SendGuard[str] | None) -> str:
+        return await service.send_voice_code(
+            call.ctx,
+            call.app,
+            mobile=call.body.get("mobile"),
+            code=optional_text(call.body, "code", 50039),
+            voice_lang=optional_int(call.body, "voice_lang", 50040),
+            ttl=optional_int(call.body, "ttl", 50041),
+            guard=guard,
+        )
+
+    return await answer_once(request, call.ctx, call.app, call.body, send, msg_id_answer)
+
+
+async def show_code(request: Request) -> JsmsJSONResponse:
+    """GET /v1/codes/{msg_id} (an extension): where the app's code stands."""
+    call = await app_call(request)
+    msg_id = path_key(request, "msg_id", 50026)
+    state = await service.code_state(call.ctx, call.app, msg_id)
+    return JsmsJSONResponse(asdict(state))
 
 
 async def verify_code(request: Request) -> JsmsJSONResponse:
-    """Every failed check answers `is_valid: false` beside its error (jsms-api.md §2.3, §7 A2),
+    """Every failed check answers `is_valid: false` beside its error (docs/api.md),
     whatever failed: credentials, body, code or msg_id."""
     try:
         call = await json_call(request)
@@ -72,3 +96,4 @@ def submitted_code(body: dict[str, Any]) -> str | None:
 router.add_route("/v1/codes", send_code, methods=["POST"])
 router.add_route("/v1/voice_codes", send_voice_code, methods=["POST"])
 router.add_route("/v1/codes/{msg_id}/valid", verify_code, methods=["POST"])
+router.add_route("/v1/codes/{msg_id}", show_code, methods=["GET"])

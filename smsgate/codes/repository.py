@@ -20,12 +20,20 @@ _USABLE = (
     CODES.c.verified_at.is_(None),
     CODES.c.attempts < bindparam("max_attempts"),
 )
+_FIND = select(CODES).where(
+    CODES.c.msg_id == bindparam("code_id"), CODES.c.app_id == bindparam("app_id")
+)
 _VERIFY = update(CODES).where(*_USABLE).values(verified_at=bindparam("now"))
 _WRONG_TRY = update(CODES).where(*_USABLE).values(attempts=CODES.c.attempts + 1)
 
 
 def lock_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:
     return conn.execute(_LOCK, {"code_id": msg_id, "app_id": app_id}).first()
+
+
+def find_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:
+    """The app's code (another app's is as good as none), without locking it."""
+    return conn.execute(_FIND, {"code_id": msg_id, "app_id": app_id}).first()
 
 
 def mark_verified(conn: Connection, msg_id: str, max_attempts: int, now_ms: int) -> bool:

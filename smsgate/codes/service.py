@@ -1,5 +1,8 @@
 """Verification codes: text codes, voice codes, and checking them."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from sqlalchemy import Connection
 
 from smsgate import clock
@@ -13,16 +16,19 @@ from smsgate.errors import JsmsError
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import (
     OutgoingMessage,
+    SendGuard,
     accept_message,
+    code_delivery,
     compose_sms,
     require_sms,
     template_of,
 )
+from smsgate.messages.voice_fallback.service import FallbackPlan
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import render_template
-from smsgate.templates.service import CODE, MAX_TTL, sendable_template
+from smsgate.templates.service import CODE, MAX_TTL, SendableTemplate, sendable_template
 
 VOICE_LANGS = (0, 1, 2)
 MAX_MSG_ID_LENGTH = 64
@@ -30,7 +36,13 @@ MAX_MSG_ID_LENGTH = 64
 
 @metrics.counting_refusals("sms", "code")
 async def send_code(
-    ctx: Context, app: AppAccount, *, mobile: object, temp_id: int | None, sign_id: int | None
+    ctx: Context,
+    app: AppAccount,
+    *,
+    mobile: object,
+    temp_id: int | None,
+    sign_id: int | None,
+    guard: SendGuard[str] | None = None,
 ) -> str:
     """Generate a code, render it into the app's type-1 template and queue the SMS."""
     require_sms(app)
@@ -53,11 +65,18 @@ async def send_code(
             code=code,
             code_ttl_seconds=template.ttl,
             keep_content=False,
+            voice_fallback=_fallback_plan(template),
         )
         screen_message(ctx.settings, conn, app, message)  # 50036, 50037
         return message
 
-    return await accept_message(ctx, app, build)
+    return await accept_message(ctx, app, build, guard)
+
+
+def _fallback_plan(template: SendableTemplate) -> FallbackPlan | None:
+    if template.voice_fallback_after is None:
+        return None
+    return FallbackPlan(template.voice_fallback_after, template.voice_fallback_lang)
 
 
 @metrics.counting_refusals("voice", "voice_code")
@@ -69,6 +88,7 @@ async def send_voice_code(
     code: str | None,
     voice_lang: int | None,
     ttl: int | None,
+    guard: SendGuard[str] | None = None,
 ) -> str:
     """Queue a call that reads out the caller's code (4-8 digits) or a generated one."""
     require_sms(app)
@@ -93,7 +113,7 @@ async def send_voice_code(
         keep_content=False,
         voice_lang=lang,
     )
-    return await accept_message(ctx, app, lambda _conn: message)
+    return await accept_message(ctx, app, lambda _conn: message, guard)
 
 
 def check_voice_code(code: str) -> None:
@@ -114,6 +134,50 @@ async def verify_code(ctx: Context, app: AppAccount, msg_id: str, code: str | No
     metrics.code_checked(app.app_key, temp_id, outcome)
     if outcome is not None:
         raise JsmsError(outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeState:
+    """GET /v1/codes/{msg_id}: where a code stands (an extension; the SDKs never call it)."""
+
+    status: str  # pending, verified, expired, burned
+    attempts_left: int  # wrong tries left before it burns; 0 unless pending
+    expires_at: str  # ISO 8601, UTC, milliseconds
+    channel: str  # sms, or voice once a fallback call was placed (voice codes: voice)
+    delivery_status: int | None  # that message's report status, None until reported
+
+
+async def code_state(ctx: Context, app: AppAccount, msg_id: str) -> CodeState:
+    """The app's own code; 50026 for any other msg_id (unknown, another app's, not a code)."""
+    if len(msg_id) > MAX_MSG_ID_LENGTH:
+        raise JsmsError(50026)
+    max_attempts = ctx.settings.code_max_attempts
+
+    def read(conn: Connection) -> CodeState:
+        stored = repository.find_code(conn, msg_id, app.id)
+        if stored is None:
+            raise JsmsError(50026)
+        delivery = code_delivery(conn, msg_id)
+        if stored.verified_at is not None:
+            status = "verified"
+        elif stored.attempts >= max_attempts:
+            status = "burned"
+        elif clock.now_ms() >= stored.expires_at:
+            status = "expired"
+        else:
+            status = "pending"
+        left = max_attempts - stored.attempts if status == "pending" else 0
+        return CodeState(
+            status, left, iso_utc(stored.expires_at), delivery.channel, delivery.report_status
+        )
+
+    return await ctx.db.read(read)
+
+
+def iso_utc(epoch_ms: int) -> str:
+    """`2025-01-31T08:00:00.000Z`."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _check(

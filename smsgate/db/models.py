@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -82,6 +83,10 @@ class Template(Base):
     refuse_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+    # Codes only, opt-in: call with the same code when the SMS failed or had no receipt after
+    # this many seconds (smsgate/messages/voice_fallback), read out in this voice_lang.
+    voice_fallback_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    voice_fallback_lang: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
 class Message(Base):
@@ -328,6 +333,57 @@ class CallbackEntry(Base):
 
 # A reply with no registered number goes to the app that last sent to its sender.
 Index("ix_messages_mobile_created", Message.mobile, Message.created_at)
+
+
+# --- idempotent sends (smsgate/idempotency) ----------------------------------------------------
+
+
+class IdempotencyKey(Base):
+    """The first answer to a send made with an Idempotency-Key, replayed to its repeats.
+
+    A success is written in the send's own transaction, so a committed send always has its
+    answer stored; a refusal is written after it.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path, body
+    status: Mapped[int] = mapped_column(SmallInteger)  # the HTTP status answered
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the answer's bytes
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# --- voice fallback of text codes (smsgate/messages/voice_fallback) ----------------------------
+
+
+class VoiceFallback(Base):
+    """A text code whose template asks for a call when the SMS fails or stays unconfirmed.
+
+    Until the call is placed or found unneeded, the code is kept sealed with the server key
+    (AES-GCM, bound to the msg_id); then `sealed_code` is wiped. The row stays as the message's
+    record of what was done: `state` waiting, placed, or skipped with its `reason`.
+    """
+
+    __tablename__ = "voice_fallbacks"
+    __table_args__ = (Index("ix_voice_fallbacks_state_due", "state", "due_at"),)
+
+    msg_id: Mapped[str] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    app_id: Mapped[int] = mapped_column(Integer)
+    mobile: Mapped[str] = mapped_column(String(20))  # E.164
+    voice_lang: Mapped[int] = mapped_column(SmallInteger)
+    sealed_code: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(8))  # waiting, placed, skipped
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    due_at: Mapped[int] = mapped_column(BigInteger)  # no receipt by then: call
+    lease_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    call_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the call's message
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    done_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 # --- scheduled SMS (smsgate/messages/schedules) ------------------------------------------------

@@ -29,6 +29,7 @@ from smsgate.delivery.providers.base import (
     TryLater,
 )
 from smsgate.delivery.routing import Router
+from smsgate.idempotency.service import prune_expired
 from smsgate.limits import sql_backend
 from smsgate.messages.status import fail_before_provider, mark_submitted
 from smsgate.mobiles import mask_mobile
@@ -130,6 +131,7 @@ class DeliveryWorker:
         await self._ctx.db.write(
             lambda conn: prune_provider_ids(conn, now - REPORT_WAIT_MS, now - EARLY_REPORT_KEEP_MS)
         )
+        await prune_expired(self._ctx.db)  # idempotency keys past their keeping time
 
 
 def outbound_message(entry: ClaimedEntry) -> OutboundMessage:

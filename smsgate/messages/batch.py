@@ -21,7 +21,13 @@ from smsgate.errors import JsmsError
 from smsgate.lenient import string_map
 from smsgate.messages import service
 from smsgate.messages.ids import new_msg_id
-from smsgate.messages.service import BuildMessage, Charged, OutgoingMessage, count_and_record
+from smsgate.messages.service import (
+    BuildMessage,
+    Charged,
+    OutgoingMessage,
+    SendGuard,
+    count_and_record,
+)
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 
@@ -265,6 +271,7 @@ async def send_batch(
     temp_id: int | None,
     sign_id: int | None,
     recipients: Sequence[Recipient],
+    guard: SendGuard[list[BatchOutcome]] | None = None,
 ) -> list[BatchOutcome]:
     """Accept the batch; one outcome per recipient, in request order."""
     try:
@@ -275,7 +282,9 @@ async def send_batch(
     assert temp_id is not None  # check_template refused it otherwise
     choose = service.chosen_once(app.id, temp_id, sign_id)
     items = [recipient_item(ctx, app, temp_id, sign_id, r, choose) for r in recipients]
-    return await accept_batch(ctx, app, items)
+    if guard is None:
+        return await accept_batch(ctx, app, items)
+    return await accept_batch(ctx, app, items, claim=guard.claim, finish=guard.keep)
 
 
 def failure_entry(recipient: Recipient, error: JsmsError) -> dict[str, Any]:

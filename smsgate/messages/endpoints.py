@@ -3,27 +3,41 @@ codes/endpoints.py)."""
 
 from fastapi import APIRouter
 from starlette.requests import Request
+from starlette.responses import Response
 
+from smsgate.codes.endpoints import msg_id_answer
 from smsgate.dependencies import JsonCall, app_call, json_call
+from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages import batch, service
-from smsgate.messages.batch import batch_answer, check_tag, parse_recipients
+from smsgate.messages.batch import (
+    BatchOutcome,
+    Recipient,
+    batch_answer,
+    check_tag,
+    parse_recipients,
+)
+from smsgate.messages.service import SendGuard
 from smsgate.responses import JsmsJSONResponse
 
 router = APIRouter()
 
 
-async def send_message(request: Request) -> JsmsJSONResponse:
+async def send_message(request: Request) -> Response:
     call = await json_call(request)
-    msg_id = await service.send_template_message(
-        call.ctx,
-        call.app,
-        mobile=call.body.get("mobile"),
-        temp_id=optional_id(call.body, "temp_id", 50013),
-        sign_id=optional_id(call.body, "sign_id", 50102),
-        temp_para=string_map(call.body.get("temp_para")),
-    )
-    return JsmsJSONResponse({"msg_id": msg_id})
+
+    async def send(guard: SendGuard[str] | None) -> str:
+        return await service.send_template_message(
+            call.ctx,
+            call.app,
+            mobile=call.body.get("mobile"),
+            temp_id=optional_id(call.body, "temp_id", 50013),
+            sign_id=optional_id(call.body, "sign_id", 50102),
+            temp_para=string_map(call.body.get("temp_para")),
+            guard=guard,
+        )
+
+    return await answer_once(request, call.ctx, call.app, call.body, send, msg_id_answer)
 
 
 async def batch_call(request: Request) -> JsonCall:
@@ -33,18 +47,27 @@ async def batch_call(request: Request) -> JsonCall:
     return JsonCall(call.ctx, call.app, body)
 
 
-async def send_batch(request: Request) -> JsmsJSONResponse:
+async def send_batch(request: Request) -> Response:
     call = await batch_call(request)
-    check_tag(call.body.get("tag"))
-    recipients = parse_recipients(call.body.get("recipients"))
-    outcomes = await batch.send_batch(
-        call.ctx,
-        call.app,
-        temp_id=optional_id(call.body, "temp_id", 50013),
-        sign_id=optional_id(call.body, "sign_id", 50102),
-        recipients=recipients,
-    )
-    return JsmsJSONResponse(batch_answer(recipients, outcomes))
+
+    recipients: list[Recipient] = []
+
+    async def send(guard: SendGuard[list[BatchOutcome]] | None) -> list[BatchOutcome]:
+        check_tag(call.body.get("tag"))
+        recipients.extend(parse_recipients(call.body.get("recipients")))
+        return await batch.send_batch(
+            call.ctx,
+            call.app,
+            temp_id=optional_id(call.body, "temp_id", 50013),
+            sign_id=optional_id(call.body, "sign_id", 50102),
+            recipients=recipients,
+            guard=guard,
+        )
+
+    def answer(outcomes: list[BatchOutcome]) -> JsmsJSONResponse:
+        return JsmsJSONResponse(batch_answer(recipients, outcomes))
+
+    return await answer_once(request, call.ctx, call.app, call.body, send, answer)
 
 
 router.add_route("/v1/messages", send_message, methods=["POST"])

@@ -60,6 +60,7 @@ _NOT_FINAL = (
         MESSAGES.c.mobile,
         MESSAGES.c.provider,
         MESSAGES.c.submitted_at,
+        MESSAGES.c.kind,
     )
     .where(
         MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
@@ -114,8 +115,8 @@ def set_final_statuses(
     conn: Connection, reports: list[tuple[str, str, int]], now_ms: int
 ) -> list[Any]:
     """(msg_id, status, report status) triples, in one executemany. Returns (id, app_id,
-    mobile, provider, submitted_at) of the messages that became final now: they are locked
-    first, so a concurrent report for the same message cannot count it final twice."""
+    mobile, provider, submitted_at, kind) of the messages that became final now: they are
+    locked first, so a concurrent report for the same message cannot count it final twice."""
     ids = sorted({msg_id for msg_id, _status, _report in reports})
     changing = conn.execute(_NOT_FINAL, {"ids": ids}).all()
     open_ids = {row.id for row in changing}

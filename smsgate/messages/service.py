@@ -7,7 +7,7 @@ an answered msg_id is durable, and a refused send leaves nothing behind.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -24,6 +24,8 @@ from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
+from smsgate.messages.voice_fallback import service as voice_fallback
+from smsgate.messages.voice_fallback.service import CodeDelivery, FallbackPlan, plan_fallback
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 from smsgate.settings import Settings
@@ -61,10 +63,23 @@ class OutgoingMessage:
     code_ttl_seconds: int = 0
     keep_content: bool = True  # False when the text holds a code
     voice_lang: int | None = None
+    voice_fallback: FallbackPlan | None = None  # a text code whose template asks for a call
 
 
 # Builds the message inside the send's transaction (template and signature lookups), or raises.
 BuildMessage = Callable[[Connection], OutgoingMessage]
+Result = TypeVar("Result", contravariant=True)
+
+
+class SendGuard(Protocol[Result]):
+    """Work a send does first and last in its own transaction, so that both commit with it or
+    not at all (an Idempotency-Key: claiming the key, storing the answer)."""
+
+    def claim(self, conn: Connection) -> None:
+        """Before anything is written; raising stops the send."""
+
+    def keep(self, conn: Connection, result: Result) -> None:
+        """Once the send is written, with what it answers (msg_id, outcomes, schedule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,21 @@ class Charged:
         )
 
 
+def _guarded(
+    guard: SendGuard[str] | None, msg_id: str, record: Callable[[Connection], Charged]
+) -> Callable[[Connection], Charged]:
+    if guard is None:
+        return record
+
+    def work(conn: Connection) -> Charged:
+        guard.claim(conn)
+        charged = record(conn)
+        guard.keep(conn, msg_id)
+        return charged
+
+    return work
+
+
 def require_sms(app: AppAccount) -> None:
     if not app.sms_enabled:
         raise JsmsError(50008)
@@ -99,7 +129,9 @@ def compose_sms(sign: str, body: str, suffix: str = "") -> str:
     return text
 
 
-async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> str:
+async def accept_message(
+    ctx: Context, app: AppAccount, build: BuildMessage, guard: SendGuard[str] | None = None
+) -> str:
     """Build, count, charge and queue one message; returns its msg_id once committed.
 
     With limits in the database all of it is one transaction. With Redis the message is built
@@ -110,13 +142,21 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
         charged = await ctx.db.write(
-            lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now)
+            _guarded(
+                guard,
+                msg_id,
+                lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now),
+            )
         )
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
             charged = await ctx.db.write(
-                lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now)
+                _guarded(
+                    guard,
+                    msg_id,
+                    lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now),
+                )
             )
     ctx.outbox_wakeup.set()
     charged.count(app)
@@ -181,6 +221,18 @@ def _record(
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
+    if message.voice_fallback is not None and message.code is not None:
+        plan_fallback(
+            conn,
+            server_key,
+            message.voice_fallback,
+            app_id=app.id,
+            msg_id=msg_id,
+            mobile=message.mobile,
+            code=message.code,
+            expires_at=now + message.code_ttl_seconds * 1000,
+            now=now,
+        )
     return Charged(message.kind, channel, message.template_id, units, category)
 
 
@@ -193,6 +245,7 @@ async def send_template_message(
     temp_id: int | None,
     sign_id: int | None,
     temp_para: Mapping[str, str | None],
+    guard: SendGuard[str] | None = None,
 ) -> str:
     """Render an approved template of any type and queue it.
 
@@ -205,7 +258,7 @@ async def send_template_message(
     if temp_id is None:
         raise JsmsError(50005)
     return await accept_message(
-        ctx, app, template_message(ctx, app, number, temp_id, sign_id, temp_para)
+        ctx, app, template_message(ctx, app, number, temp_id, sign_id, temp_para), guard
     )
 
 
@@ -290,6 +343,11 @@ def template_message(
         return message
 
     return build
+
+
+def code_delivery(conn: Connection, msg_id: str) -> CodeDelivery:
+    """Where a code last went out (its SMS, or the voice fallback call) and how that went."""
+    return voice_fallback.code_delivery(conn, msg_id)
 
 
 def template_of(conn: Connection, msg_id: str) -> int | None:

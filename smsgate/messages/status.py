@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import refund_quota
 from smsgate.messages import repository
+from smsgate.messages.voice_fallback.service import FALLBACK_CALL, sms_finished
 from smsgate.observability.metrics import Receipt
 from smsgate.reports.service import FinalStatus, record_final_statuses
 
@@ -31,10 +32,16 @@ def record_delivery_reports(conn: Connection, reports: list[tuple[str, int]]) ->
     final_now = repository.set_final_statuses(conn, rows, now)
     # The first report of a message is the one applied; later ones find it final.
     statuses = {msg_id: status for msg_id, status in reversed(reports)}
+    # A fallback call is not a message the app knows by its msg_id: it has no report.
     record_final_statuses(
         conn,
-        [FinalStatus(row.id, row.app_id, row.mobile, statuses[row.id]) for row in final_now],
+        [
+            FinalStatus(row.id, row.app_id, row.mobile, statuses[row.id])
+            for row in final_now
+            if row.kind != FALLBACK_CALL
+        ],
     )
+    sms_finished(conn, [(row.id, statuses[row.id]) for row in final_now if row.kind == "code"])
     return [Receipt(row.provider, statuses[row.id], row.submitted_at, now) for row in final_now]
 
 
@@ -44,8 +51,10 @@ def fail_before_provider(conn: Connection, msg_id: str, report_status: int) -> N
     if message is None:
         return
     failed_now = repository.set_final_status(conn, msg_id, "failed", report_status, clock.now_ms())
-    if failed_now:
+    if failed_now and message.kind != FALLBACK_CALL:
         final = FinalStatus(msg_id, message.app_id, message.mobile, report_status)
         record_final_statuses(conn, [final])
+    if failed_now and message.kind == "code":
+        sms_finished(conn, [(msg_id, report_status)])
     if failed_now and message.quota_category and message.quota_units:
         refund_quota(conn, message.app_id, message.quota_category, message.quota_units)

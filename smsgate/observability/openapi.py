@@ -136,6 +136,21 @@ _TEMPLATES = "Templates and signatures"
 _ACCOUNTS = "Accounts and pulls"
 _PROVIDERS = "Provider callbacks"
 _HEALTH = "Health"
+# The sends that take an Idempotency-Key header (an extension), and what it can answer.
+IDEMPOTENT_SENDS = frozenset(
+    {"/v1/codes", "/v1/voice_codes", "/v1/messages", "/v1/messages/batch", "/v1/schedule",
+     "/v1/schedule/batch"}
+)  # fmt: skip
+_IDEMPOTENCY = frozenset({50250, 50251, 50252})
+_IDEMPOTENCY_KEY: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Extension: the same key with the same request within 24 h answers the "
+    "first answer again and sends nothing (1-255 printable ASCII characters, unique per app).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]"
+               "(?:[\\x20-\\x7e]*[\\x21-\\x7e])?$"},
+}  # fmt: skip
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/v1/codes", _SENDS, "Send a text verification code", ref("MsgId"),
@@ -146,6 +161,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/v1/codes/{msg_id}/valid", _SENDS, "Check a code", ref("Valid"),
               _JSON_BODY | _PATH | {50015, 50010, 50011, 50012, 50026}, _VERIFY_BODY,
               description="A failed check is answered 403 with `is_valid: false` beside the error.",
+              params={"msg_id": "the msg_id of the code's send"}),
+    Operation("get", "/v1/codes/{msg_id}", _SENDS, "Where a code stands (extension)",
+              ref("CodeState"), _PATH | {50026},
+              description="An extension the official SDKs never call; reading it counts no try.",
               params={"msg_id": "the msg_id of the code's send"}),
     Operation("post", "/v1/messages", _SENDS, "Send one template SMS", ref("MsgId"),
               _JSON_BODY | _TEMPLATE | _RENDER | _SEND | {50024}, _MESSAGE_BODY),
@@ -258,7 +277,11 @@ def all_operations() -> tuple[Operation, ...]:
 def _responses(operation: Operation) -> Schema:
     responses: Schema = {"200": _success(operation), **operation.other_answers}
     by_status: dict[int, list[int]] = {}
-    for code in sorted(operation.codes | (_DEV_CALL if operation.auth == DEV else set())):
+    idempotent = operation.method == "post" and operation.path in IDEMPOTENT_SENDS
+    extra = (_DEV_CALL if operation.auth == DEV else set()) | (
+        _IDEMPOTENCY if idempotent else set()
+    )
+    for code in sorted(operation.codes | extra):
         by_status.setdefault(ERRORS[code].http_status, []).append(code)
     if operation.auth == APP:
         for code in sorted(_APP_CALL):
@@ -313,6 +336,8 @@ def _operation(operation: Operation) -> Schema:
             }
             for name, text in operation.params.items()
         ]
+    if operation.method == "post" and operation.path in IDEMPOTENT_SENDS:
+        entry["parameters"] = [*entry.get("parameters", []), _IDEMPOTENCY_KEY]
     if operation.body is not None:
         media = "multipart/form-data" if operation.multipart else "application/json"
         entry["requestBody"] = {"required": True, "content": {media: {"schema": operation.body}}}

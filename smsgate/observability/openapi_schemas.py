@@ -111,6 +111,17 @@ _ANSWER_SCHEMAS: dict[str, Schema] = {
         "required": ["msg_id"],
         "properties": {"msg_id": {"type": "string", "examples": ["0193f1c2-7a3e-7b51-9a0c-2f4d"]}},
     },
+    "CodeState": {
+        "type": "object",
+        "required": ["status", "attempts_left", "expires_at", "channel", "delivery_status"],
+        "properties": {
+            "status": {"enum": ["pending", "verified", "expired", "burned"]},
+            "attempts_left": {"type": "integer", "minimum": 0},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "channel": {"enum": ["sms", "voice"]},
+            "delivery_status": {"type": ["integer", "null"]},
+        },
+    },
     "Valid": {
         "type": "object",
         "required": ["is_valid"],

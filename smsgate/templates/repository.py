@@ -9,7 +9,16 @@ from smsgate.db.review_queue import rows_for_review
 
 TEMPLATES = table(Template)
 _INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
-_SENDABLE_COLUMNS = ("id", "app_id", "type", "template", "ttl", "status")
+_SENDABLE_COLUMNS = (
+    "id",
+    "app_id",
+    "type",
+    "template",
+    "ttl",
+    "status",
+    "voice_fallback_after",
+    "voice_fallback_lang",
+)
 _FOR_SEND = select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
     TEMPLATES.c.id == bindparam("temp_id")
 )

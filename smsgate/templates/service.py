@@ -18,6 +18,7 @@ from smsgate.templates.auto_review import TemplateUnderReview, review_findings
 from smsgate.templates.rendering import MAX_TEMPLATE_LENGTH, lint_template
 
 IN_REVIEW, APPROVED, REJECTED = 0, 1, 2
+VOICE_LANGS = (0, 1, 2)
 CODE, NOTIFICATION, MARKETING = 1, 2, 3
 MAX_TTL = 86_400
 MAX_REMARK = 500
@@ -31,6 +32,8 @@ class SendableTemplate:
     type: int
     text: str
     ttl: int
+    voice_fallback_after: int | None = None  # codes: seconds until a call, when opted in
+    voice_fallback_lang: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,33 @@ def _check_text(template_type: int, text: str, ttl: int | None, remark: str) -> 
     return ttl if template_type == CODE and ttl is not None else 0
 
 
+@dataclass(frozen=True, slots=True)
+class VoiceFallbackChoice:
+    """An operator's choice for a code template: call after `after_seconds` (0: never) without
+    a receipt, reading the code in `voice_lang` (0 Mandarin, 1 English, 2 both)."""
+
+    after_seconds: int
+    voice_lang: int = 0
+
+
+class InvalidFallback(ValueError):
+    """A voice fallback the template cannot have; the message says why."""
+
+
+def _fallback_columns(
+    template_type: int, ttl: int, choice: VoiceFallbackChoice | None
+) -> dict[str, int | None]:
+    if choice is None or choice.after_seconds == 0:
+        return {"voice_fallback_after": None, "voice_fallback_lang": None}
+    if template_type != CODE:
+        raise InvalidFallback("a voice fallback is for verification-code templates (type 1)")
+    if not 0 < choice.after_seconds < ttl:
+        raise InvalidFallback(f"the fallback must come before the code expires: 1..{ttl - 1} s")
+    if choice.voice_lang not in VOICE_LANGS:
+        raise InvalidFallback("voice language: 0 Mandarin, 1 English, 2 both")
+    return {"voice_fallback_after": choice.after_seconds, "voice_fallback_lang": choice.voice_lang}
+
+
 async def create_template(
     db: Database,
     app_id: int,
@@ -66,11 +96,13 @@ async def create_template(
     ttl: int | None = None,
     remark: str = "",
     approve: bool = False,
+    voice_fallback: VoiceFallbackChoice | None = None,
 ) -> int:
     """An operator's template: validated, stored, in review unless `approve` is set."""
     stored_ttl = _check_text(template_type, text, ttl, remark)
+    fallback = _fallback_columns(template_type, stored_ttl, voice_fallback)
     now = clock.now_ms()
-    values = {
+    values: dict[str, object] = {
         "app_id": app_id,
         "type": template_type,
         "template": text,
@@ -79,8 +111,22 @@ async def create_template(
         "status": APPROVED if approve else IN_REVIEW,
         "created_at": now,
         "updated_at": now,
+        **fallback,
     }
     return await db.write(lambda conn: repository.insert_template(conn, values))
+
+
+async def set_voice_fallback(db: Database, temp_id: int, choice: VoiceFallbackChoice) -> None:
+    """Turn a code template's voice fallback on, change it, or turn it off (0 seconds)."""
+
+    def change(conn: Connection) -> None:
+        found = repository.find_template(conn, temp_id)
+        if found is None:
+            raise UnknownTemplate(temp_id)
+        values = _fallback_columns(found.type, found.ttl, choice)
+        repository.update_template(conn, temp_id, {**values, "updated_at": clock.now_ms()})
+
+    await db.write(change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +292,7 @@ class TemplateForReview:
     remark: str
     status: str
     refuse_reason: str | None
+    voice_fallback_after: int | None = None
 
 
 async def templates_for_review(
@@ -262,6 +309,7 @@ async def templates_for_review(
                 row.remark,
                 STATUS_NAMES[row.status],
                 row.refuse_reason,
+                row.voice_fallback_after,
             )
             for row in repository.list_templates(conn, status, app_id)
         ]
@@ -283,4 +331,11 @@ def sendable_template(
         raise JsmsError(50021)
     if template.type not in allowed_types:
         raise JsmsError(50025)
-    return SendableTemplate(template.id, template.type, template.template, template.ttl)
+    return SendableTemplate(
+        template.id,
+        template.type,
+        template.template,
+        template.ttl,
+        template.voice_fallback_after,
+        template.voice_fallback_lang or 0,
+    )

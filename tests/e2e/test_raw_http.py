@@ -106,7 +106,7 @@ def assert_jsms_error(answer: Answer, status: int, code: int) -> None:
         ("GET", "/"),
         ("GET", "/v1/nope"),
         ("POST", "/v2/codes"),
-        ("POST", "/v1/codes/abc"),
+        ("POST", "/v1/codes/abc/def"),
         ("GET", "/v1/docs"),
         ("GET", "/v1/openapi.json"),
         ("GET", "/docs/static/nope.js"),
@@ -128,6 +128,7 @@ def test_unknown_path_is_jsms_404(smsgate_server: SmsgateServer, method: str, pa
         ("PUT", "/v1/messages"),
         ("PATCH", "/v1/voice_codes"),
         ("GET", "/v1/codes/some-msg-id/valid"),
+        ("POST", "/v1/codes/some-msg-id"),  # GET reads a code's state
         ("POST", "/v1/accounts/app"),
         ("DELETE", "/v1/accounts/app"),
     ],

@@ -67,8 +67,8 @@ BOUNDED = {
     "provider": re.compile(r"[a-z0-9_-]{1,64}"),  # names from the delivery configuration
     "status_code": re.compile(r"4\d{3}"),
     "type": re.compile(r"SMS_REPORT|SMS_REPLY|SMS_TEMPLATE|SMS_SIGN"),
-    "state": re.compile(r"closed|open|half-open"),
-    "loop": re.compile(r"delivery|callbacks|scheduler|gauges"),
+    "state": re.compile(r"closed|open|half-open|down"),
+    "loop": re.compile(r"delivery|callbacks|scheduler|gauges|voice_fallbacks|[a-z_]+_pruning"),
     "le": re.compile(r"[0-9.]+|\+Inf"),
 }
 MOBILE_LIKE = re.compile(r"\d{7,}")

@@ -79,7 +79,12 @@ WIRE_TABLE: dict[int, tuple[int, str]] = {
     50103: (403, "other signatures in the audit"),
     50104: (403, "invalid signature"),
     50105: (403, "default signature cannot be deleted"),
+    # smsgate's own extensions, from 50200 on (a range JSMS leaves unassigned)
+    50250: (400, "invalid idempotency key"),
+    50251: (422, "idempotency key reused with another request"),
+    50252: (409, "request with this idempotency key in progress"),
 }
+EXTENSIONS_FROM = 50200
 
 
 def _table(path: Path) -> dict[int, tuple[int, str]]:
@@ -154,7 +159,9 @@ def test_every_later_code_matches_the_full_reference(
     for code, (status, message) in later.items():
         assert code in ERRORS, code
         assert ERRORS[code] == (status, message), code
-    assert set(ERRORS) == set(later) | set(range(50001, 50024))
+    jsms = {code for code in ERRORS if code < EXTENSIONS_FROM}
+    assert jsms == set(later) | set(range(50001, 50024))
+    assert not set(later) & {code for code in ERRORS if code >= EXTENSIONS_FROM}
 
 
 @pytest.mark.parametrize("code", [50032, 50048, 50049, 50050, 50051, 50055, 50099, 50100])

@@ -7,10 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.dependencies import AppCall, app_call, path_key
+from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages.batch import Recipient, batch_answer, check_tag, parse_recipients
 from smsgate.messages.schedules import service
-from smsgate.messages.schedules.service import BATCH, SINGLE, ScheduleRequest
+from smsgate.messages.schedules.service import BATCH, SINGLE, Scheduled, ScheduleRequest
+from smsgate.messages.service import SendGuard
 from smsgate.responses import JsmsJSONResponse, empty_response
 
 router = APIRouter()
@@ -64,16 +66,30 @@ def _batch_answer(request: ScheduleRequest, scheduled: service.Scheduled) -> Jsm
     )
 
 
-async def create_single(request: Request) -> JsmsJSONResponse:
+async def create_single(request: Request) -> Response:
     call, body = await _body(request)
-    scheduled = await service.create_schedule(call.ctx, call.app, _single_request(body))
-    return JsmsJSONResponse({"schedule_id": scheduled.schedule_id})
+
+    async def send(guard: SendGuard[Scheduled] | None) -> Scheduled:
+        return await service.create_schedule(call.ctx, call.app, _single_request(body), guard)
+
+    def answer(scheduled: Scheduled) -> JsmsJSONResponse:
+        return JsmsJSONResponse({"schedule_id": scheduled.schedule_id})
+
+    return await answer_once(request, call.ctx, call.app, body, send, answer)
 
 
-async def create_batch(request: Request) -> JsmsJSONResponse:
+async def create_batch(request: Request) -> Response:
     call, body = await _body(request)
-    schedule = _batch_request(body)
-    return _batch_answer(schedule, await service.create_schedule(call.ctx, call.app, schedule))
+    requests: list[ScheduleRequest] = []
+
+    async def send(guard: SendGuard[Scheduled] | None) -> Scheduled:
+        requests.append(_batch_request(body))
+        return await service.create_schedule(call.ctx, call.app, requests[0], guard)
+
+    def answer(scheduled: Scheduled) -> JsmsJSONResponse:
+        return _batch_answer(requests[0], scheduled)
+
+    return await answer_once(request, call.ctx, call.app, body, send, answer)
 
 
 async def update_single(request: Request) -> JsmsJSONResponse:

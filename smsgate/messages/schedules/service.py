@@ -23,6 +23,7 @@ from smsgate.messages.ids import new_msg_id
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DELETED, PENDING
 from smsgate.messages.schedules.send_time import format_send_time, parse_send_time, schedule_zone
+from smsgate.messages.service import SendGuard
 from smsgate.mobiles import normalise_mobile
 from smsgate.settings import Settings
 
@@ -57,16 +58,26 @@ class ScheduleView:
     recipients: list[dict[str, Any]]
 
 
-async def create_schedule(ctx: Context, app: AppAccount, request: ScheduleRequest) -> Scheduled:
+async def create_schedule(
+    ctx: Context,
+    app: AppAccount,
+    request: ScheduleRequest,
+    guard: SendGuard[Scheduled] | None = None,
+) -> Scheduled:
     schedule_id = new_msg_id()
     now = clock.now_ms()
 
     def create(conn: Connection) -> Scheduled:
+        if guard is not None:
+            guard.claim(conn)
         send_at, planned = _check(ctx.settings, conn, app, request, now)
         values = _stored(request, send_at, planned, now)
         first = {"id": schedule_id, "app_id": app.id, "kind": request.kind, "created_at": now}
         repository.insert_schedule(conn, {**values, **first, "status": PENDING, "version": 1})
-        return Scheduled(schedule_id, _outcomes(planned))
+        scheduled = Scheduled(schedule_id, _outcomes(planned))
+        if guard is not None:
+            guard.keep(conn, scheduled)
+        return scheduled
 
     scheduled = await ctx.db.write(create)
     ctx.schedule_wakeup.set()

@@ -1,0 +1,1 @@
+"""Idempotent sends: the Idempotency-Key header, its stored answers and their replay."""

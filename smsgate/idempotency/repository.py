@@ -1,0 +1,66 @@
+"""Queries on stored idempotency keys (built once: see apps/repository.py)."""
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from smsgate.db.models import IdempotencyKey, table
+
+KEYS = table(IdempotencyKey)
+_FIND = select(KEYS).where(
+    KEYS.c.app_id == bindparam("for_app"), KEYS.c.key == bindparam("for_key")
+)
+_INSERT = insert(KEYS)
+_INSERT_ONCE = {
+    name: dialect.insert(KEYS).on_conflict_do_nothing(index_elements=["app_id", "key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_FORGET_EXPIRED = delete(KEYS).where(
+    KEYS.c.app_id == bindparam("for_app"),
+    KEYS.c.key == bindparam("for_key"),
+    KEYS.c.expires_at <= bindparam("now"),
+)
+_PRUNE = delete(KEYS).where(KEYS.c.expires_at <= bindparam("now"))
+# Held until the transaction ends; never waits: a key another transaction holds is in flight.
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock_key, 0))")
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:lock_key, 0))")
+
+
+def _lock_key(app_id: int, key: str) -> str:
+    return f"idempotency:{app_id}:{key}"
+
+
+def try_lock(conn: Connection, app_id: int, key: str) -> bool:
+    """PostgreSQL: take the key's transaction lock unless another transaction holds it. SQLite
+    runs one write transaction at a time, so there the key is always free."""
+    if conn.dialect.name != "postgresql":
+        return True
+    return bool(conn.execute(_TRY_LOCK, {"lock_key": _lock_key(app_id, key)}).scalar())
+
+
+def lock(conn: Connection, app_id: int, key: str) -> None:
+    """As `try_lock`, waiting for a transaction in flight to end."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK, {"lock_key": _lock_key(app_id, key)})
+
+
+def find(conn: Connection, app_id: int, key: str) -> Row[Any] | None:
+    return conn.execute(_FIND, {"for_app": app_id, "for_key": key}).first()
+
+
+def forget_expired(conn: Connection, app_id: int, key: str, now_ms: int) -> None:
+    conn.execute(_FORGET_EXPIRED, {"for_app": app_id, "for_key": key, "now": now_ms})
+
+
+def insert_answer(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(_INSERT, values)
+
+
+def insert_answer_once(conn: Connection, values: dict[str, Any]) -> None:
+    """Insert unless the key has an answer already (then that one stands)."""
+    conn.execute(_INSERT_ONCE[conn.dialect.name], values)
+
+
+def prune(conn: Connection, now_ms: int) -> int:
+    return int(conn.execute(_PRUNE, {"now": now_ms}).rowcount or 0)
