@@ -16,6 +16,7 @@ from smsgate.delivery.providers.registry import ProviderEnv, provider_type
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.fraud.service import run_pruning
 from smsgate.messages.schedules.scheduler import run_scheduler
 from smsgate.reports.callbacks import CallbackSender
 
@@ -49,6 +50,7 @@ def background_loops(ctx: Context) -> list[Coroutine[Any, Any, None]]:
         )
     loops.append(CallbackSender(ctx).run())  # callbacks out, expired pull records pruned
     loops.append(run_scheduler(ctx))  # due scheduled SMS into the outbox
+    loops.append(run_pruning(ctx))  # pumping-defence counters no window sees any more
     return loops
 
 

@@ -13,8 +13,10 @@ class JsmsJSONResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def error_response(code: int, extra: dict[str, Any] | None = None) -> JsmsJSONResponse:
-    body = {**(extra or {}), **error_envelope(code)}
+def error_response(
+    code: int, extra: dict[str, Any] | None = None, message: str | None = None
+) -> JsmsJSONResponse:
+    body = {**(extra or {}), **error_envelope(code, message)}
     return JsmsJSONResponse(body, status_code=ERRORS[code].http_status)
 
 

@@ -12,9 +12,21 @@ from smsgate.cli.callbacks import (
     apply_reply_options,
     verify_callback_url,
 )
+from smsgate.cli.fraud import (
+    AllowCountry,
+    AllowPrefix,
+    BlockPrefix,
+    CountryCap,
+    DailyCap,
+    FraudMode,
+    HourlyCap,
+    fraud_options,
+)
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.devs import service as dev_service
+from smsgate.fraud import service as fraud_service
+from smsgate.fraud.policy import policy_changes
 from smsgate.signs.service import create_default_sign
 
 app_cli = typer.Typer(no_args_is_help=True, help="Apps: credentials and quotas.")
@@ -98,16 +110,36 @@ def app_update(
     callback_url: CallbackUrl = None,
     master_secret: MasterSecret = None,
     reply_numbers: ReplyNumbers = None,
+    fraud_mode: FraudMode = None,
+    allow_country: AllowCountry = None,
+    block_prefix: BlockPrefix = None,
+    allow_prefix: AllowPrefix = None,
+    hourly_cap: HourlyCap = None,
+    daily_cap: DailyCap = None,
+    country_cap: CountryCap = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change an app; a limit set to "default" follows the server's setting again."""
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
-
+    fraud = fraud_options(
+        fraud_mode=fraud_mode,
+        allow_country=allow_country,
+        block_prefix=block_prefix,
+        allow_prefix=allow_prefix,
+        hourly_cap=hourly_cap,
+        daily_cap=daily_cap,
+        country_cap=country_cap,
+    )
     reply_changes: dict[str, object] = {}
 
     async def work(ctx: Context) -> app_service.AppAccount:
+        policy_changes(**fraud)  # checked before anything changes
         if allow_ip is not None:  # first: a malformed list is refused before anything changes
             await app_service.set_access(ctx.db, app_key, allowed_ips=allow_ip)
+        if fraud:
+            reply_changes.update(
+                await fraud_service.update_policy(ctx.db, ctx.settings, app_key, **fraud)
+            )
         reply_changes.update(
             await apply_reply_options(ctx, app_key, callback_url, master_secret, reply_numbers)
         )

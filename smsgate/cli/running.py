@@ -13,6 +13,7 @@ from smsgate.context import Context, open_context
 from smsgate.db.migrate import migrate
 from smsgate.devs.service import UnknownDev
 from smsgate.errors import JsmsError
+from smsgate.fraud.prefixes import InvalidList
 from smsgate.settings import Settings
 from smsgate.signs.review import UnknownSign
 from smsgate.templates import service as template_service
@@ -48,7 +49,7 @@ def run_job(work: Callable[[Context], Awaitable[T]], settings: Settings | None =
     except NOT_FOUND as error:
         typer.echo(f"not found: {error}", err=True)
         raise typer.Exit(1) from None
-    except InvalidPolicy as error:
+    except (InvalidPolicy, InvalidList) as error:
         typer.echo(f"invalid: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -10,6 +10,7 @@ from smsgate.codes.voice_text import spoken_code_text
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
+from smsgate.fraud.service import note_verified
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import OutgoingMessage, accept_message, compose_sms, require_sms
 from smsgate.mobiles import normalise_mobile
@@ -119,6 +120,7 @@ def _check(ctx: Context, conn: Connection, app: AppAccount, msg_id: str, code: s
         return 50011
     if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
         if repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
+            note_verified(ctx.settings, conn, msg_id)  # feeds the pumping defence's conversion
             return None
         return 50012
     repository.count_wrong_try(conn, msg_id, max_attempts)

@@ -178,10 +178,10 @@ def _record_one(
         return message
     try:
         with conn.begin_nested():  # with Redis the limit was counted before the transaction
-            count_and_record(ctx, conn, app, message, msg_id, now)
+            refusal = count_and_record(ctx, conn, app, message, msg_id, now)
     except JsmsError as error:
         return error
-    return msg_id
+    return msg_id if refusal is None else refusal
 
 
 def parse_recipients(value: object) -> list[Recipient]:

@@ -18,6 +18,7 @@ from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
+from smsgate.fraud import service as fraud
 from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
@@ -90,13 +91,17 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     msg_id = new_msg_id()
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
-        await ctx.db.write(lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now))
+        refusal = await ctx.db.write(
+            lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now)
+        )
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            await ctx.db.write(
-                lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now)
-            )
+            refusal = await ctx.db.write(lambda conn: _record(ctx, conn, app, message, msg_id, now))
+            if refusal is not None:
+                raise refusal  # gives the limit hit back
+    if refusal is not None:
+        raise refusal
     ctx.outbox_wakeup.set()
     return msg_id
 
@@ -108,22 +113,28 @@ def count_and_record(
     message: OutgoingMessage,
     msg_id: str,
     now: int,
-) -> None:
-    """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows."""
+) -> JsmsError | None:
+    """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows.
+    A refusal of the pumping defence or a spend cap is returned, to be raised once what it
+    recorded has committed."""
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
-    _record(ctx.server_key, conn, app, message, msg_id, now)
+    return _record(ctx, conn, app, message, msg_id, now)
 
 
 def _record(
-    server_key: bytes,
+    ctx: Context,
     conn: Connection,
     app: AppAccount,
     message: OutgoingMessage,
     msg_id: str,
     now: int,
-) -> None:
+) -> JsmsError | None:
     channel = "voice" if message.kind == "voice_code" else "sms"
     units = 1 if channel == "voice" else count_segments(message.text)
+    send = fraud.Send(message.kind, message.mobile, units, verifiable=message.code is not None)
+    refusal = fraud.screen_send(ctx.settings, conn, app.id, send, msg_id, now)
+    if refusal is not None:
+        return refusal
     category = debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
     repository.insert_message(
         conn,
@@ -148,7 +159,7 @@ def _record(
             {
                 "msg_id": msg_id,
                 "app_id": app.id,
-                "code_hash": hash_code(server_key, msg_id, message.code),
+                "code_hash": hash_code(ctx.server_key, msg_id, message.code),
                 "expires_at": now + message.code_ttl_seconds * 1000,
                 "attempts": 0,
             },
@@ -159,6 +170,7 @@ def _record(
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
+    return None
 
 
 async def send_template_message(
