@@ -72,11 +72,9 @@ _INSERT_ATTEMPT = FastInsert(
 _INSERT_EVENT = FastInsert(
     EVENTS, ("at", "app_id", "rule", "number_range", "mode", "decision", "msg_id")
 )
-_SPEND_KEY = (
-    SPEND.c.app_id == bindparam("app_id"),
-    SPEND.c.scope == bindparam("scope"),
-    SPEND.c.period == bindparam("period"),
-    SPEND.c.start == bindparam("start"),
+# Bound as key_<column>: an UPDATE may not bind a column's own name in its WHERE.
+_SPEND_KEY = tuple(
+    SPEND.c[name] == bindparam(f"key_{name}") for name in ("app_id", "scope", "period", "start")
 )
 _SPEND_UNITS = select(SPEND.c.units).where(*_SPEND_KEY)
 _SPEND_ADD = update(SPEND).where(*_SPEND_KEY).values(units=SPEND.c.units + bindparam("units"))
@@ -208,16 +206,20 @@ def spend_units(conn: Connection, key: dict[str, object]) -> int:
     statement = _dialect(conn).insert(SPEND).values(**key, units=0, alerted=False)
     conn.execute(statement.on_conflict_do_nothing())
     query = _SPEND_UNITS.with_for_update() if conn.dialect.name == "postgresql" else _SPEND_UNITS
-    return int(conn.execute(query, key).scalar_one())
+    return int(conn.execute(query, _bound(key)).scalar_one())
 
 
 def add_spend(conn: Connection, key: dict[str, object], units: int) -> None:
-    conn.execute(_SPEND_ADD, {**key, "units": units})
+    conn.execute(_SPEND_ADD, {**_bound(key), "units": units})
 
 
 def mark_alerted(conn: Connection, key: dict[str, object]) -> bool:
     """True only for the first caller in the window."""
-    return conn.execute(_SPEND_ALERT, key).rowcount == 1
+    return conn.execute(_SPEND_ALERT, _bound(key)).rowcount == 1
+
+
+def _bound(key: dict[str, object]) -> dict[str, object]:
+    return {f"key_{name}": value for name, value in key.items()}
 
 
 def spend_windows(conn: Connection, app_id: int, since: int) -> list[Row[Any]]:
