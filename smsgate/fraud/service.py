@@ -7,11 +7,14 @@ transaction, before the quota is charged, it decides by the app's mode (off, sha
   (prefix velocity, sequential numbers, conversion), then the spend caps (always enforced).
 
 A refusal is returned, not raised, so what it records (the attempt, the decision, the cap's
-alert) commits while nothing of the send is written. `note_verified` is the hook on verification
-(smsgate/codes/service.py) that feeds the conversion rule.
+alert) commits while nothing of the send is written. A pass records its attempt and charges
+the caps only when the caller accepts it, after the frequency limit and before the quota.
+`note_verified` is the hook on verification (smsgate/codes/service.py) that feeds the
+conversion rule.
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,11 +54,21 @@ class Send:
     verifiable: bool  # a code smsgate will be asked to verify
 
 
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The outcome of `screen_send`: a refusal (already recorded), or a pass whose records are
+    written by `accept` once the send's other checks passed too."""
+
+    refusal: JsmsError | None
+    accept: Callable[[Connection], None]
+
+
 def screen_send(
     settings: Settings, conn: Connection, app_id: int, send: Send, msg_id: str, now: int
-) -> JsmsError | None:
-    """The refusal of this send (50230 naming the rule, 50231 naming the cap), or None when it
-    may go; records the attempt and any decision either way."""
+) -> Screening:
+    """Decide on this send: a refusal (50230 naming the rule, 50231 naming the cap) is
+    recorded at once; a pass writes nothing until accepted, so a later refusal (a frequency
+    limit, the quota) leaves no trace of it."""
     policy = load_policy(repository.policy_row(conn, app_id), settings)
     dest = destination(send.mobile, settings.fraud_range_digits)
     rule: str | None = None
@@ -70,20 +83,29 @@ def screen_send(
     full = (
         None if enforced else caps.first_full(conn, app_id, windows, send.units, settings.timezone)
     )
-    accepted = not enforced and full is None
-    kept_id = msg_id if accepted else None
-    if ranges_checked:
-        _record_attempt(settings, conn, app_id, dest, kept_id, send.verifiable, now)
-    if rule is not None:
-        _record_decision(conn, app_id, dest, rule, policy.mode, enforced, kept_id, now)
-    if full is not None:
-        _record_decision(conn, app_id, dest, full.rule, "enforce", True, None, now)
-        return JsmsError(CAP_REACHED, full.rule)
-    if enforced:
+    if enforced or full is not None:
+        if ranges_checked:
+            _record_attempt(settings, conn, app_id, dest, None, send.verifiable, now)
+        if rule is not None:
+            _record_decision(conn, app_id, dest, rule, policy.mode, enforced, None, now)
+        if full is not None:
+            _record_decision(conn, app_id, dest, full.rule, "enforce", True, None, now)
+            return Screening(JsmsError(CAP_REACHED, full.rule), _nothing)
         assert rule is not None
-        return JsmsError(DESTINATION_REFUSED, rule)
-    caps.charge(conn, app_id, windows, send.units)
-    return None
+        return Screening(JsmsError(DESTINATION_REFUSED, rule), _nothing)
+
+    def accept(conn: Connection) -> None:
+        if ranges_checked:
+            _record_attempt(settings, conn, app_id, dest, msg_id, send.verifiable, now)
+        if rule is not None:
+            _record_decision(conn, app_id, dest, rule, policy.mode, False, msg_id, now)
+        caps.charge(conn, app_id, windows, send.units)
+
+    return Screening(None, accept)
+
+
+def _nothing(_conn: Connection) -> None:
+    """A refused send has nothing left to record."""
 
 
 def _record_attempt(

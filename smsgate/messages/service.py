@@ -97,7 +97,9 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            refusal = await ctx.db.write(lambda conn: _record(ctx, conn, app, message, msg_id, now))
+            refusal = await ctx.db.write(
+                lambda conn: count_and_record(ctx, conn, app, message, msg_id, now)
+            )
             if refusal is not None:
                 raise refusal  # gives the limit hit back
     if refusal is not None:
@@ -114,27 +116,32 @@ def count_and_record(
     msg_id: str,
     now: int,
 ) -> JsmsError | None:
-    """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows.
-    A refusal of the pumping defence or a spend cap is returned, to be raised once what it
-    recorded has committed."""
-    ctx.limiter.count(conn, message.limit_key, message.rules, now)
-    return _record(ctx, conn, app, message, msg_id, now)
-
-
-def _record(
-    ctx: Context,
-    conn: Connection,
-    app: AppAccount,
-    message: OutgoingMessage,
-    msg_id: str,
-    now: int,
-) -> JsmsError | None:
+    """Inside a send's transaction: the pumping defence and spend caps, the frequency limit
+    (SQL backend; Redis took its hit before), then quota and rows. A refusal of the defence or
+    a cap is returned, to be raised once what it recorded has committed; it comes first, so
+    that it commits no frequency hit, and a pass writes its records only after the limit."""
     channel = "voice" if message.kind == "voice_code" else "sms"
     units = 1 if channel == "voice" else count_segments(message.text)
     send = fraud.Send(message.kind, message.mobile, units, verifiable=message.code is not None)
-    refusal = fraud.screen_send(ctx.settings, conn, app.id, send, msg_id, now)
-    if refusal is not None:
-        return refusal
+    screening = fraud.screen_send(ctx.settings, conn, app.id, send, msg_id, now)
+    if screening.refusal is not None:
+        return screening.refusal
+    ctx.limiter.count(conn, message.limit_key, message.rules, now)
+    screening.accept(conn)
+    _record(ctx.server_key, conn, app, message, channel, units, msg_id, now)
+    return None
+
+
+def _record(
+    server_key: bytes,
+    conn: Connection,
+    app: AppAccount,
+    message: OutgoingMessage,
+    channel: str,
+    units: int,
+    msg_id: str,
+    now: int,
+) -> None:
     category = debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
     repository.insert_message(
         conn,
@@ -159,7 +166,7 @@ def _record(
             {
                 "msg_id": msg_id,
                 "app_id": app.id,
-                "code_hash": hash_code(ctx.server_key, msg_id, message.code),
+                "code_hash": hash_code(server_key, msg_id, message.code),
                 "expires_at": now + message.code_ttl_seconds * 1000,
                 "attempts": 0,
             },
@@ -170,7 +177,6 @@ def _record(
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
-    return None
 
 
 async def send_template_message(

@@ -176,3 +176,15 @@ async def test_status_shows_policy_and_conversion(
         "CN",
         100,
     )
+
+
+@pytest.mark.parametrize("limiter", ["sql", "redis"], indirect=True)
+async def test_a_refused_send_gives_its_frequency_hit_back(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    """Codes are limited to one per number per minute: a refusal must not use that one up,
+    whether the hit was counted in the transaction or taken in Redis first."""
+    await set_policy(ctx, tenant, mode="enforce")
+    assert refused(await send_code(api, tenant, "+447400123456"), "destination country")
+    await set_policy(ctx, tenant, allowed_countries="CN,GB")
+    assert (await send_code(api, tenant, "+447400123456")).status_code == 200
