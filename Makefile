@@ -7,7 +7,7 @@ PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constra
 APT_INSTALL := sh -c 'apt-get install -y -qq "$$@" >/dev/null 2>&1 \
 	|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$$@" >/dev/null; }' apt-install
 
-.PHONY: serve test test-peers speech lint format bench bench-smpp clean
+.PHONY: serve test test-peers speech lint format bench bench-smpp bench-pumping clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(VENV)/.test
 
 bench-smpp: $(VENV)/.test
 	$(BIN)/python bench/smpp.py
+
+# The SMS-pumping simulator (3 minutes); PUMPING_ARGS="--time-scale 10 --duration 40" is quicker.
+bench-pumping: $(VENV)/.test
+	$(BIN)/python bench/pumping.py $(PUMPING_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

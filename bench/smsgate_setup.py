@@ -26,6 +26,7 @@ class SmsgateSetup:
     workdir: Path
     auth: str
     temp_id: int
+    app_key: str = ""
 
 
 def smsgate_source(rev: str | None, workdir: Path) -> Path:
@@ -76,7 +77,13 @@ def prepare_smsgate(workdir: Path, source: Path) -> SmsgateSetup:
         )
     )
     auth = basic_auth(app["app_key"], app["master_secret"])
-    return SmsgateSetup(env=env, workdir=workdir, auth=auth, temp_id=int(template["temp_id"]))
+    return SmsgateSetup(
+        env=env,
+        workdir=workdir,
+        auth=auth,
+        temp_id=int(template["temp_id"]),
+        app_key=app["app_key"],
+    )
 
 
 def smsgate_env(data_dir: Path, source: Path) -> dict[str, str]:

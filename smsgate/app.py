@@ -110,7 +110,7 @@ def _lifespan(ctx: Context, owns_context: bool, serve_metrics: bool):  # type: i
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(JsmsError)
     async def jsms_error(_request: Request, error: JsmsError) -> Response:
-        return error_response(error.code)
+        return error_response(error.code, message=error.message)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> Response:

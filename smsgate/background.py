@@ -16,6 +16,7 @@ from smsgate.delivery.providers.registry import ProviderEnv, provider_type
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.fraud.service import run_pruning
 from smsgate.messages.schedules.scheduler import run_scheduler
 from smsgate.messages.voice_fallback.loop import run_voice_fallbacks
 from smsgate.observability import live
@@ -52,6 +53,7 @@ async def run_background(ctx: Context) -> None:
         CallbackSender(ctx).run(),
         run_scheduler(ctx),
         run_voice_fallbacks(ctx),  # calls for text codes that did not arrive
+        run_pruning(ctx),  # pumping-defence counters no window sees any more
         run_gauges(ctx),
     ]
     live.watch(ctx.process)

@@ -3,8 +3,9 @@
 Codes 50000-50023 come verbatim (HTTP status and message) from the original JSMS document, but
 50020, whose message the later documentation and service changed to "template auditing"; the
 later codes come from the complete JSMS v1 reference. Every error smsgate answers comes from this
-table.
-Codes from 50200 on are smsgate's own extensions, in a range JSMS leaves unassigned.
+table. Codes from 50200 on are smsgate's own extensions (JSMS leaves them unassigned); the
+pumping defence's and spend caps' messages on the wire also name the reason ("destination
+refused: prefix velocity").
 """
 
 from typing import Any, NamedTuple
@@ -70,11 +71,15 @@ ERRORS: dict[int, ErrorSpec] = {
     50103: ErrorSpec(403, "other signatures in the audit"),
     50104: ErrorSpec(403, "invalid signature"),
     50105: ErrorSpec(403, "default signature cannot be deleted"),
+    # Extensions: the pumping defence and spend caps (smsgate/fraud).
+    50230: ErrorSpec(403, "destination refused"),
+    50231: ErrorSpec(403, "spend cap reached"),
     # Extensions: idempotent sends (smsgate/idempotency).
     50250: ErrorSpec(400, "invalid idempotency key"),
     50251: ErrorSpec(422, "idempotency key reused with another request"),
     50252: ErrorSpec(409, "request with this idempotency key in progress"),
 }
+FIRST_EXTENSION = 50200
 
 
 class JsmsError(Exception):
@@ -93,11 +98,14 @@ class JsmsError(Exception):
 
     @property
     def message(self) -> str:
+        """The message on the wire: the table's, with the reason for an extension code."""
+        if self.code >= FIRST_EXTENSION and self.detail:
+            return f"{ERRORS[self.code].message}: {self.detail}"
         return ERRORS[self.code].message
 
     def envelope(self) -> dict[str, Any]:
-        return error_envelope(self.code)
+        return error_envelope(self.code, self.message)
 
 
-def error_envelope(code: int) -> dict[str, Any]:
-    return {"error": {"code": code, "message": ERRORS[code].message}}
+def error_envelope(code: int, message: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message or ERRORS[code].message}}

@@ -20,8 +20,10 @@ def _number_as_sent(value: object) -> float:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def error_response(code: int, extra: dict[str, Any] | None = None) -> JsmsJSONResponse:
-    body = {**(extra or {}), **error_envelope(code)}
+def error_response(
+    code: int, extra: dict[str, Any] | None = None, message: str | None = None
+) -> JsmsJSONResponse:
+    body = {**(extra or {}), **error_envelope(code, message)}
     return JsmsJSONResponse(body, status_code=ERRORS[code].http_status)
 
 

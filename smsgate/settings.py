@@ -153,6 +153,32 @@ class Settings(BaseSettings):
     schedule_late_seconds: float = 60.0
     stop_timeout_seconds: float = 30.0
 
+    # Pumping defence and spend caps (smsgate/fraud): the mode of apps that chose none, the
+    # countries they may send to, and the range rules on codes (README "Pumping defence").
+    fraud_mode: Literal["off", "shadow", "enforce"] = "shadow"
+    fraud_allowed_countries: str = Field(
+        default="CN", description="comma-separated ISO regions apps may send to by default"
+    )
+    fraud_high_risk_file: Path | None = Field(
+        default=None, description="extra high-risk ranges (+prefix per line) beside the built-in"
+    )
+    fraud_range_digits: int = Field(default=7, ge=1, le=12)
+    fraud_range_limits: str = Field(
+        default="30/600", description="codes per number range (COUNT/SECONDS, attempts)"
+    )
+    fraud_sequence_seconds: int = Field(default=600, ge=1)
+    fraud_sequence_distance: int = Field(default=100, ge=1)
+    fraud_sequence_neighbours: int = Field(default=4, ge=1)
+    fraud_conversion_seconds: int = Field(default=1800, ge=1)
+    fraud_conversion_grace_seconds: int = Field(default=180, ge=0)
+    fraud_conversion_bucket_seconds: int = Field(default=60, ge=1)
+    fraud_conversion_ratio: float = Field(default=0.2, ge=0.0, le=1.0)
+    fraud_conversion_samples_range: int = Field(default=8, ge=1)
+    fraud_conversion_samples_country: int = Field(default=50, ge=1)
+    fraud_throttled_range_limits: str = "1/300"
+    fraud_throttled_country_limits: str = "20/300"
+    fraud_keep_seconds: int = Field(default=7 * 24 * 3600, description="how long decisions stay")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -165,7 +191,15 @@ class Settings(BaseSettings):
         toml_file = os.environ.get("SMSGATE_CONFIG") or DEFAULT_CONFIG_FILE
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
-    @field_validator("code_limits", "voice_code_limits", "notification_limits", "marketing_limits")
+    @field_validator(
+        "code_limits",
+        "voice_code_limits",
+        "notification_limits",
+        "marketing_limits",
+        "fraud_range_limits",
+        "fraud_throttled_range_limits",
+        "fraud_throttled_country_limits",
+    )
     @classmethod
     def _rules_parse(cls, value: str) -> str:
         parse_rules(value)

@@ -16,10 +16,22 @@ from smsgate.cli.callbacks import (
     verify_callback_url,
 )
 from smsgate.cli.failures import Refused, describe
+from smsgate.cli.fraud import (
+    AllowCountry,
+    AllowPrefix,
+    BlockPrefix,
+    CountryCap,
+    DailyCap,
+    FraudMode,
+    HourlyCap,
+    fraud_options,
+)
 from smsgate.cli.options import MAX_NAME, text_up_to, units
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.devs import service as dev_service
+from smsgate.fraud import service as fraud_service
+from smsgate.fraud.policy import policy_changes
 from smsgate.reports.service import check_reply_numbers_free
 from smsgate.signs.service import check_sign_text, create_default_sign
 
@@ -119,14 +131,31 @@ def app_update(
     callback_url: CallbackUrl = None,
     master_secret: MasterSecret = None,
     reply_numbers: ReplyNumbers = None,
+    fraud_mode: FraudMode = None,
+    allow_country: AllowCountry = None,
+    block_prefix: BlockPrefix = None,
+    allow_prefix: AllowPrefix = None,
+    hourly_cap: HourlyCap = None,
+    daily_cap: DailyCap = None,
+    country_cap: CountryCap = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change an app; a limit set to "default" follows the server's setting again."""
     limits = _limit_changes(code_limits, voice_code_limits, notification_limits, marketing_limits)
+    fraud = fraud_options(
+        fraud_mode=fraud_mode,
+        allow_country=allow_country,
+        block_prefix=block_prefix,
+        allow_prefix=allow_prefix,
+        hourly_cap=hourly_cap,
+        daily_cap=daily_cap,
+        country_cap=country_cap,
+    )
     # Malformed values are refused before anything changes.
     merge_policy(None, limits)
     check_reply_options(callback_url, master_secret)
     check_app_options(allow_ip, reply_numbers)
+    policy_changes(**fraud)
     reply_changes: dict[str, object] = {}
 
     async def work(ctx: Context) -> app_service.AppAccount:
@@ -137,6 +166,10 @@ def app_update(
         )
         if allow_ip is not None:
             await app_service.set_access(ctx.db, app_key, allowed_ips=allow_ip)
+        if fraud:
+            reply_changes.update(
+                await fraud_service.update_policy(ctx.db, ctx.settings, app_key, **fraud)
+            )
         return await app_service.update_app(
             ctx.db, app_key, name=name, sms_enabled=sms, limits=limits
         )

@@ -31,11 +31,12 @@ from smsgate.db.quotas import QuotaRefused
 from smsgate.delivery.config import InvalidDeliveryConfig
 from smsgate.devs.service import UnknownDev
 from smsgate.errors import JsmsError
+from smsgate.fraud.prefixes import InvalidList
 from smsgate.reports.callbacks import CallbackRefused
 from smsgate.reports.service import InvalidReplyNumber, NumberTaken
 from smsgate.settings import Settings
 from smsgate.signs.review import UnknownSign
-from smsgate.templates.service import UnknownTemplate
+from smsgate.templates.service import InvalidFallback, UnknownTemplate
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -53,7 +54,8 @@ _NOT_FOUND: dict[type[Exception], str] = {
     UnknownSign: "signature",
 }
 _REFUSED = (Refused, QuotaRefused, CallbackRefused)
-_INVALID = (InvalidPolicy, InvalidReplyNumber)  # InvalidPolicy covers a bad --allow-ip
+# InvalidPolicy covers a bad --allow-ip; InvalidList a bad country or prefix list.
+_INVALID = (InvalidPolicy, InvalidReplyNumber, InvalidList, InvalidFallback)
 _NETWORK_ERRORS = (ConnectionError, socket.gaierror, TimeoutError)
 # SQLite's own words when another connection holds the lock past the busy timeout.
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")

@@ -13,6 +13,7 @@ from smsgate.codes.voice_text import spoken_code_text
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
+from smsgate.fraud.service import note_verified
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import (
     OutgoingMessage,
@@ -196,6 +197,7 @@ def _check(
         return 50011, temp_id
     if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
         if repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
+            note_verified(ctx.settings, conn, msg_id)  # feeds the pumping defence's conversion
             return None, temp_id
         return 50012, temp_id
     repository.count_wrong_try(conn, msg_id, max_attempts)

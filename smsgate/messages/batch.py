@@ -197,9 +197,12 @@ def _record_one(
         return message
     try:
         with conn.begin_nested():  # with Redis the limit was counted before the transaction
-            charged.append(count_and_record(ctx, conn, app, message, msg_id, now))
+            outcome = count_and_record(ctx, conn, app, message, msg_id, now)
     except JsmsError as error:
         return error
+    if isinstance(outcome, JsmsError):
+        return outcome  # the pumping defence or a cap: its record commits, the send does not
+    charged.append(outcome)
     return msg_id
 
 

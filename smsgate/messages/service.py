@@ -19,6 +19,7 @@ from smsgate.context import Context
 from smsgate.control_characters import has_control_characters
 from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
+from smsgate.fraud import service as fraud
 from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
@@ -98,17 +99,23 @@ class Charged:
         )
 
 
+Outcome = TypeVar("Outcome")
+
+
 def _guarded(
-    guard: SendGuard[str] | None, msg_id: str, record: Callable[[Connection], Charged]
-) -> Callable[[Connection], Charged]:
+    guard: SendGuard[str] | None, msg_id: str, record: Callable[[Connection], Outcome]
+) -> Callable[[Connection], Outcome]:
+    """`record` between the guard's claim and keep; a refusal it returns is not kept here (the
+    idempotency guard stores refusals once they are raised)."""
     if guard is None:
         return record
 
-    def work(conn: Connection) -> Charged:
+    def work(conn: Connection) -> Outcome:
         guard.claim(conn)
-        charged = record(conn)
-        guard.keep(conn, msg_id)
-        return charged
+        outcome = record(conn)
+        if not isinstance(outcome, JsmsError):
+            guard.keep(conn, msg_id)
+        return outcome
 
     return work
 
@@ -141,7 +148,7 @@ async def accept_message(
     msg_id = new_msg_id()
     now = clock.now_ms()
     if ctx.limiter.counts_in_database:
-        charged = await ctx.db.write(
+        outcome = await ctx.db.write(
             _guarded(
                 guard,
                 msg_id,
@@ -151,15 +158,19 @@ async def accept_message(
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            charged = await ctx.db.write(
+            outcome = await ctx.db.write(
                 _guarded(
                     guard,
                     msg_id,
-                    lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now),
+                    lambda conn: count_and_record(ctx, conn, app, message, msg_id, now),
                 )
             )
+            if isinstance(outcome, JsmsError):
+                raise outcome  # gives the limit hit back
+    if isinstance(outcome, JsmsError):
+        raise outcome  # a refusal of the pumping defence or a cap, raised once it committed
     ctx.outbox_wakeup.set()
-    charged.count(app)
+    outcome.count(app)
     return msg_id
 
 
@@ -170,10 +181,20 @@ def count_and_record(
     message: OutgoingMessage,
     msg_id: str,
     now: int,
-) -> Charged:
-    """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows."""
+) -> Charged | JsmsError:
+    """Inside a send's transaction: the pumping defence and spend caps, the frequency limit
+    (SQL backend; Redis took its hit before), then quota and rows. A refusal of the defence or
+    a cap is returned, to be raised once what it recorded has committed; it comes first, so
+    that it commits no frequency hit, and a pass writes its records only after the limit."""
+    channel = "voice" if message.kind == "voice_code" else "sms"
+    units = 1 if channel == "voice" else count_segments(message.text)
+    send = fraud.Send(message.kind, message.mobile, units, verifiable=message.code is not None)
+    screening = fraud.screen_send(ctx.settings, conn, app.id, send, msg_id, now)
+    if screening.refusal is not None:
+        return screening.refusal
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
-    return _record(ctx.server_key, conn, app, message, msg_id, now)
+    screening.accept(conn)
+    return _record(ctx.server_key, conn, app, message, channel, units, msg_id, now)
 
 
 def _record(
@@ -181,11 +202,11 @@ def _record(
     conn: Connection,
     app: AppAccount,
     message: OutgoingMessage,
+    channel: str,
+    units: int,
     msg_id: str,
     now: int,
 ) -> Charged:
-    channel = "voice" if message.kind == "voice_code" else "sms"
-    units = 1 if channel == "voice" else count_segments(message.text)
     category = debit_quota(conn, app.id, QUOTA_CATEGORY[message.kind], units)
     repository.insert_message(
         conn,

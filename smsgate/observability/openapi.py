@@ -24,7 +24,7 @@ _PATH = frozenset({50016})  # a path parameter holding "/" names another, unknow
 _TEMPLATE = frozenset({50005, 50013, 50020, 50021, 50102, 50046})
 _RENDER = frozenset({50022, 50023, 50038, 50054})
 # A send's own checks: permission, number, content, limits, quota.
-_SEND = frozenset({50008, 50004, 50006, 50037, 50038, 50054, 50009, 50014})
+_SEND = frozenset({50008, 50004, 50006, 50037, 50038, 50054, 50009, 50014, 50230, 50231})
 _SCHEDULE = frozenset({50008, 50007, 50027}) | _TEMPLATE
 _TEMPLATE_RULES = frozenset(
     {50007, 50025, 50041, 50042, 50043, 50044, 50045, 50052, 50053, 50037, 50046}
@@ -156,7 +156,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/v1/codes", _SENDS, "Send a text verification code", ref("MsgId"),
               _JSON_BODY | _TEMPLATE | _SEND | {50025}, _CODE_BODY),
     Operation("post", "/v1/voice_codes", _SENDS, "Send a voice verification code", ref("MsgId"),
-              _JSON_BODY | {50008, 50004, 50006, 50038, 50039, 50040, 50041, 50009, 50014},
+              _JSON_BODY | {50008, 50004, 50006, 50038, 50039, 50040, 50041, 50009, 50014}
+              | {50230, 50231},
               _VOICE_BODY),
     Operation("post", "/v1/codes/{msg_id}/valid", _SENDS, "Check a code", ref("Valid"),
               _JSON_BODY | _PATH | {50015, 50010, 50011, 50012, 50026}, _VERIFY_BODY,

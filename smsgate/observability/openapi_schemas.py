@@ -6,10 +6,11 @@ numbers or numeric strings, mobiles as strings or numbers, `null` for an absent 
 an empty `temp_para` (PHP), unknown keys ignored (so no schema forbids extra properties).
 """
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from smsgate.errors import ERRORS
+from smsgate.errors import ERRORS, FIRST_EXTENSION
 
 Schema = dict[str, Any]
 
@@ -275,15 +276,23 @@ _ANSWER_SCHEMAS: dict[str, Schema] = {
 
 
 def _error_schemas() -> dict[str, Schema]:
-    """One schema per JSMS code: the exact code and message smsgate answers with."""
+    """One schema per JSMS code: the exact code and message smsgate answers with (the pumping
+    defence's and spend caps' messages go on to name the rule: "destination refused: ...")."""
     return {
         error_name(code): {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"const": code}, "message": {"const": spec.message}},
+            "properties": {"code": {"const": code}, "message": _message_schema(code)},
         }
-        for code, spec in ERRORS.items()
+        for code in ERRORS
     }
+
+
+def _message_schema(code: int) -> Schema:
+    message = ERRORS[code].message
+    if code >= FIRST_EXTENSION:
+        return {"type": "string", "pattern": f"^{re.escape(message)}(: .+)?$"}
+    return {"const": message}
 
 
 def component_schemas() -> dict[str, Schema]:

@@ -20,7 +20,14 @@ from tests.support.tenants import Tenant
 
 HOUR = 3_600_000
 # Integer ids that never leave smsgate (they only order rows): reuse there is harmless.
-INTERNAL_IDS = {"outbox", "limit_hits", "sandbox_inbox"}
+INTERNAL_IDS = {
+    "outbox",
+    "limit_hits",
+    "sandbox_inbox",
+    "fraud_attempts",
+    "fraud_events",
+    "message_events",
+}
 
 
 @pytest.fixture

@@ -80,6 +80,8 @@ WIRE_TABLE: dict[int, tuple[int, str]] = {
     50104: (403, "invalid signature"),
     50105: (403, "default signature cannot be deleted"),
     # smsgate's own extensions, from 50200 on (a range JSMS leaves unassigned)
+    50230: (403, "destination refused"),
+    50231: (403, "spend cap reached"),
     50250: (400, "invalid idempotency key"),
     50251: (422, "idempotency key reused with another request"),
     50252: (409, "request with this idempotency key in progress"),

@@ -1,0 +1,238 @@
+"""Queries of the pumping defence and spend caps. Statements are built once (see
+apps/repository.py). Counting is exact across processes: on PostgreSQL a transaction-scoped
+advisory lock per app and country serialises the range rules, and spend windows are row-locked
+while checked; SQLite runs one write transaction at a time anyway."""
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from smsgate.db.inserts import FastInsert
+from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
+
+POLICIES = table(FraudPolicy)
+ATTEMPTS = table(FraudAttempt)
+COUNTS = table(FraudCount)
+EVENTS = table(FraudEvent)
+SPEND = table(SpendWindow)
+
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+_POLICY = select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id"))
+_RANGE_RECENT = (
+    select(ATTEMPTS.c.at)
+    .where(
+        ATTEMPTS.c.app_id == bindparam("app_id"),
+        ATTEMPTS.c.number_range == bindparam("number_range"),
+        ATTEMPTS.c.at > bindparam("since"),
+    )
+    .order_by(ATTEMPTS.c.at.desc())
+    .limit(bindparam("most"))
+)
+_NEIGHBOURS = select(func.count(func.distinct(ATTEMPTS.c.national))).where(
+    ATTEMPTS.c.app_id == bindparam("app_id"),
+    ATTEMPTS.c.country_code == bindparam("country_code"),
+    ATTEMPTS.c.national.between(bindparam("low"), bindparam("high")),
+    ATTEMPTS.c.national != bindparam("national"),
+    ATTEMPTS.c.at > bindparam("since"),
+)
+_ACCEPTED_IN_RANGE = (
+    select(ATTEMPTS.c.at)
+    .where(
+        ATTEMPTS.c.app_id == bindparam("app_id"),
+        ATTEMPTS.c.number_range == bindparam("number_range"),
+        ATTEMPTS.c.at > bindparam("since"),
+        ATTEMPTS.c.msg_id.is_not(None),
+    )
+    .order_by(ATTEMPTS.c.at.desc())
+    .limit(bindparam("most"))
+)
+_ACCEPTED_IN_COUNTRY = (
+    select(ATTEMPTS.c.at)
+    .where(
+        ATTEMPTS.c.app_id == bindparam("app_id"),
+        ATTEMPTS.c.country_code == bindparam("country_code"),
+        ATTEMPTS.c.at > bindparam("since"),
+        ATTEMPTS.c.msg_id.is_not(None),
+    )
+    .order_by(ATTEMPTS.c.at.desc())
+    .limit(bindparam("most"))
+)
+_CONVERSION = select(
+    func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
+).where(
+    COUNTS.c.app_id == bindparam("app_id"),
+    COUNTS.c.scope == bindparam("scope"),
+    COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
+)
+_ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
+_INSERT_ATTEMPT = FastInsert(
+    ATTEMPTS, ("app_id", "country_code", "national", "number_range", "at", "msg_id")
+)
+_INSERT_EVENT = FastInsert(
+    EVENTS, ("at", "app_id", "rule", "number_range", "mode", "decision", "msg_id")
+)
+# Bound as key_<column>: an UPDATE may not bind a column's own name in its WHERE.
+_SPEND_KEY = tuple(
+    SPEND.c[name] == bindparam(f"key_{name}") for name in ("app_id", "scope", "period", "start")
+)
+_SPEND_UNITS = select(SPEND.c.units).where(*_SPEND_KEY)
+_SPEND_ADD = update(SPEND).where(*_SPEND_KEY).values(units=SPEND.c.units + bindparam("units"))
+_SPEND_ALERT = update(SPEND).where(*_SPEND_KEY, SPEND.c.alerted.is_(False)).values(alerted=True)
+
+
+def _dialect(conn: Connection) -> Any:
+    return sqlite if conn.dialect.name == "sqlite" else postgresql
+
+
+def lock(conn: Connection, key: str) -> None:
+    """Until the transaction ends, on PostgreSQL (SQLite has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK, {"k": key})
+
+
+def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:
+    return conn.execute(_POLICY, {"app_id": app_id}).first()
+
+
+def save_policy(conn: Connection, app_id: int, changes: dict[str, object]) -> None:
+    statement = _dialect(conn).insert(POLICIES).values(app_id=app_id, **changes)
+    conn.execute(statement.on_conflict_do_update(index_elements=["app_id"], set_=changes))
+
+
+def range_attempts(
+    conn: Connection, app_id: int, number_range: str, since: int, most: int
+) -> list[int]:
+    params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
+    return list(conn.execute(_RANGE_RECENT, params).scalars())
+
+
+def neighbours(
+    conn: Connection, app_id: int, country_code: int, national: int, distance: int, since: int
+) -> int:
+    """Distinct other numbers within `distance` of this one that had attempts since `since`."""
+    params = {
+        "app_id": app_id,
+        "country_code": country_code,
+        "low": national - distance,
+        "high": national + distance,
+        "national": national,
+        "since": since,
+    }
+    return int(conn.execute(_NEIGHBOURS, params).scalar_one())
+
+
+def accepted_in_range(
+    conn: Connection, app_id: int, number_range: str, since: int, most: int
+) -> list[int]:
+    params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
+    return list(conn.execute(_ACCEPTED_IN_RANGE, params).scalars())
+
+
+def accepted_in_country(
+    conn: Connection, app_id: int, country_code: int, since: int, most: int
+) -> list[int]:
+    params = {"app_id": app_id, "country_code": country_code, "since": since, "most": most}
+    return list(conn.execute(_ACCEPTED_IN_COUNTRY, params).scalars())
+
+
+def conversion(conn: Connection, app_id: int, scope: str, first: int, last: int) -> tuple[int, int]:
+    params = {"app_id": app_id, "scope": scope, "first": first, "last": last}
+    sent, verified = conn.execute(_CONVERSION, params).one()
+    return int(sent), int(verified)
+
+
+def count(conn: Connection, app_id: int, scopes: tuple[str, ...], bucket: int, column: str) -> None:
+    """One more code sent or verified in each scope's bucket (created at zero when new)."""
+    for scope in scopes:
+        values = {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0}
+        values[column] = 1
+        statement = _dialect(conn).insert(COUNTS).values(**values)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["app_id", "scope", "bucket"],
+                set_={column: COUNTS.c[column] + 1},
+            )
+        )
+
+
+def conversions(conn: Connection, app_id: int, first: int, last: int) -> dict[str, dict[str, int]]:
+    """Sent and verified per country scope over the buckets [first, last]."""
+    query = (
+        select(COUNTS.c.scope, func.sum(COUNTS.c.sent), func.sum(COUNTS.c.verified))
+        .where(
+            COUNTS.c.app_id == app_id,
+            COUNTS.c.scope.like("country:%"),
+            COUNTS.c.bucket.between(first, last),
+        )
+        .group_by(COUNTS.c.scope)
+    )
+    return {
+        scope: {"sent": int(sent), "verified": int(verified)}
+        for scope, sent, verified in conn.execute(query)
+    }
+
+
+def attempt_of(conn: Connection, msg_id: str) -> Row[Any] | None:
+    return conn.execute(_ATTEMPT_OF, {"msg_id": msg_id}).first()
+
+
+def insert_attempt(conn: Connection, values: dict[str, object]) -> None:
+    _INSERT_ATTEMPT.execute(conn, values)
+
+
+def insert_event(conn: Connection, values: dict[str, object]) -> None:
+    _INSERT_EVENT.execute(conn, values)
+
+
+def events(conn: Connection, app_id: int, limit: int) -> list[Row[Any]]:
+    query = (
+        select(EVENTS)
+        .where(EVENTS.c.app_id == app_id)
+        .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(query).all())
+
+
+def events_of_message(conn: Connection, msg_id: str) -> list[Row[Any]]:
+    query = select(EVENTS).where(EVENTS.c.msg_id == msg_id).order_by(EVENTS.c.id)
+    return list(conn.execute(query).all())
+
+
+def spend_units(conn: Connection, key: dict[str, object]) -> int:
+    """The window's units, the row created at zero if new and locked until the transaction
+    ends (PostgreSQL), so concurrent sends check and add one after another."""
+    statement = _dialect(conn).insert(SPEND).values(**key, units=0, alerted=False)
+    conn.execute(statement.on_conflict_do_nothing())
+    query = _SPEND_UNITS.with_for_update() if conn.dialect.name == "postgresql" else _SPEND_UNITS
+    return int(conn.execute(query, _bound(key)).scalar_one())
+
+
+def add_spend(conn: Connection, key: dict[str, object], units: int) -> None:
+    conn.execute(_SPEND_ADD, {**_bound(key), "units": units})
+
+
+def mark_alerted(conn: Connection, key: dict[str, object]) -> bool:
+    """True only for the first caller in the window."""
+    return conn.execute(_SPEND_ALERT, _bound(key)).rowcount == 1
+
+
+def _bound(key: dict[str, object]) -> dict[str, object]:
+    return {f"key_{name}": value for name, value in key.items()}
+
+
+def spend_windows(conn: Connection, app_id: int, since: int) -> list[Row[Any]]:
+    query = select(SPEND).where(SPEND.c.app_id == app_id, SPEND.c.start >= since)
+    return list(conn.execute(query.order_by(SPEND.c.start, SPEND.c.scope)).all())
+
+
+def prune(conn: Connection, counters_before: int, spend_before: int, events_before: int) -> int:
+    """Drop what no window can see any more, and decisions after their keeping time."""
+    statements = (
+        delete(ATTEMPTS).where(ATTEMPTS.c.at <= counters_before),
+        delete(COUNTS).where(COUNTS.c.bucket <= counters_before),
+        delete(SPEND).where(SPEND.c.start <= spend_before),
+        delete(EVENTS).where(EVENTS.c.at <= events_before),
+    )
+    return sum(int(conn.execute(statement).rowcount or 0) for statement in statements)
