@@ -178,7 +178,7 @@ def debit_quota(conn: Connection, app_id: int, category: str, units: int) -> str
     for pool in pools:
         if repository.take_units(conn, app_id, pool, units):
             return pool
-    raise JsmsError(50014)
+    raise JsmsError(50014, f"{units} units, not left in {' or '.join(pools)}")
 
 
 def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> None:

@@ -24,8 +24,11 @@ from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
+from smsgate.messages.story.recording import log_accepted
+from smsgate.messages.story.refusals import recording_refusals
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
+from smsgate.observability.access_log import current_request_id
 from smsgate.settings import Settings
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import has_special_brackets, render_template
@@ -69,18 +72,22 @@ BuildMessage = Callable[[Connection], OutgoingMessage]
 
 @dataclass(frozen=True, slots=True)
 class Charged:
-    """What a committed send was and what it cost, for metrics after the commit."""
+    """What a committed send was and what it cost, for metrics and its log line after the
+    commit."""
 
     kind: str
     channel: str
     template_id: int | None
     units: int
     category: str | None  # the quota that paid; None when unmetered
+    msg_id: str
+    mobile: str
 
     def count(self, app: AppAccount) -> None:
         metrics.send_accepted(
             app.app_key, self.template_id, self.channel, self.kind, self.units, self.category
         )
+        log_accepted(self.msg_id, app.app_key, self.mobile, self.kind, self.units, self.category)
 
 
 def require_sms(app: AppAccount) -> None:
@@ -162,6 +169,7 @@ def _record(
             "quota_units": units if category else 0,
             "status": "accepted",
             "created_at": now,
+            "request_id": current_request_id(),
         },
     )
     if message.code is not None:
@@ -181,10 +189,13 @@ def _record(
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
-    return Charged(message.kind, channel, message.template_id, units, category)
+    return Charged(
+        message.kind, channel, message.template_id, units, category, msg_id, message.mobile
+    )
 
 
 @metrics.counting_refusals("sms", "template")
+@recording_refusals("template")
 async def send_template_message(
     ctx: Context,
     app: AppAccount,
