@@ -101,6 +101,11 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
     return None if app is None else AppAccount.from_row(app)
 
 
+def app_keys(conn: Connection, app_ids: list[int]) -> dict[int, str]:
+    """The appKeys of these apps (those that exist), in one query: for listings."""
+    return repository.keys_by_id(conn, app_ids) if app_ids else {}
+
+
 async def find_app(db: Database, app_key: str) -> AppAccount:
     app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None:

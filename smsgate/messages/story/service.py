@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from smsgate import clock
-from smsgate.apps.service import app_by_id
+from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
 from smsgate.messages.story import repository
 from smsgate.messages.story.repository import Filters
@@ -116,8 +116,7 @@ def _event_entry(row: Row[Any], show_numbers: bool) -> Entry:
 
 
 def _app_key(conn: Connection, app_id: int | None) -> str | None:
-    app = None if app_id is None else app_by_id(conn, app_id)
-    return None if app is None else app.app_key
+    return None if app_id is None else app_keys(conn, [app_id]).get(app_id)
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -135,12 +134,9 @@ async def search_messages(
         found += [_found_refusal(row, show_numbers) for row in refusals]
         found.sort(key=lambda item: item["at"], reverse=True)
         found = found[: filters.limit]
-        keys: dict[int, str | None] = {}
+        keys = app_keys(conn, sorted({item["app_id"] for item in found}))
         for item in found:
-            app_id = item.pop("app_id")
-            if app_id not in keys:
-                keys[app_id] = _app_key(conn, app_id)
-            item["app_key"] = keys[app_id]
+            item["app_key"] = keys.get(item.pop("app_id"))
         return found
 
     return await db.read(read)
