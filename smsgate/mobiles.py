@@ -59,5 +59,7 @@ def display_mobile(e164: str) -> str:
 
 def mask_mobile(e164: str) -> str:
     """A number safe for logs: country code and last four digits only."""
+    if e164.startswith("+86"):  # most numbers, on the send path: no parse needed
+        return "+86" + "*" * max(len(e164) - 7, 0) + e164[-4:]
     country = "+" + str(phonenumbers.parse(e164).country_code)
     return country + "*" * max(len(e164) - len(country) - 4, 0) + e164[-4:]

@@ -34,6 +34,11 @@ def find_by_key(conn: Connection, app_key: str) -> Row[Any] | None:
     return conn.execute(_BY_KEY, {"app_key": app_key}).first()
 
 
+def keys_by_id(conn: Connection, app_ids: list[int]) -> dict[int, str]:
+    query = select(APPS.c.id, APPS.c.app_key).where(APPS.c.id.in_(app_ids))
+    return {app_id: app_key for app_id, app_key in conn.execute(query)}
+
+
 def find_by_id(conn: Connection, app_id: int) -> Row[Any] | None:
     return conn.execute(select(APPS).where(APPS.c.id == app_id)).first()
 

@@ -101,6 +101,11 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
     return None if app is None else AppAccount.from_row(app)
 
 
+def app_keys(conn: Connection, app_ids: list[int]) -> dict[int, str]:
+    """The appKeys of these apps (those that exist), in one query: for listings."""
+    return repository.keys_by_id(conn, app_ids) if app_ids else {}
+
+
 async def find_app(db: Database, app_key: str) -> AppAccount:
     app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None:
@@ -178,7 +183,7 @@ def debit_quota(conn: Connection, app_id: int, category: str, units: int) -> str
     for pool in pools:
         if repository.take_units(conn, app_id, pool, units):
             return pool
-    raise JsmsError(50014)
+    raise JsmsError(50014, f"{units} units, not left in {' or '.join(pools)}")
 
 
 def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> None:

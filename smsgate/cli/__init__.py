@@ -15,6 +15,7 @@ from smsgate.cli.callbacks import callbacks_cli
 from smsgate.cli.devs import dev_cli
 from smsgate.cli.failures import OneLineErrors
 from smsgate.cli.fraud import fraud_cli
+from smsgate.cli.messages import messages_cli
 from smsgate.cli.providers import providers_cli
 from smsgate.cli.sandbox import sandbox_cli
 from smsgate.cli.signs import sign_cli
@@ -38,6 +39,7 @@ cli.add_typer(sandbox_cli, name="sandbox")
 cli.add_typer(providers_cli, name="providers")
 cli.add_typer(callbacks_cli, name="callbacks")
 cli.add_typer(fraud_cli, name="fraud")
+cli.add_typer(messages_cli, name="messages")
 
 
 def main() -> None:

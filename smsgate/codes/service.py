@@ -24,6 +24,8 @@ from smsgate.messages.service import (
     require_sms,
     template_of,
 )
+from smsgate.messages.story.recording import record_code_check
+from smsgate.messages.story.refusals import recording_refusals
 from smsgate.messages.voice_fallback.service import FallbackPlan
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
@@ -36,6 +38,7 @@ MAX_MSG_ID_LENGTH = 64
 
 
 @metrics.counting_refusals("sms", "code")
+@recording_refusals("code")
 async def send_code(
     ctx: Context,
     app: AppAccount,
@@ -81,6 +84,7 @@ def _fallback_plan(template: SendableTemplate) -> FallbackPlan | None:
 
 
 @metrics.counting_refusals("voice", "voice_code")
+@recording_refusals("voice_code")
 async def send_voice_code(
     ctx: Context,
     app: AppAccount,
@@ -181,24 +185,41 @@ def iso_utc(epoch_ms: int) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# A check's outcome in the message's story, and the JSMS code it answers (None: verified).
+CHECK_ANSWERS = {
+    "right": None,
+    "wrong": 50010,
+    "expired": 50011,
+    "burned": 50011,
+    "already_verified": 50012,
+}
+
+
 def _check(
     ctx: Context, conn: Connection, app: AppAccount, msg_id: str, code: str
 ) -> tuple[int | None, int | None]:
     """The error code of the check (None when it passed) and the code's template (for the
-    conversion metrics). Never raises, so a counted wrong try commits with the transaction."""
+    conversion metrics). Never raises, so a counted wrong try commits with the transaction,
+    and so does its entry in the message's story."""
     max_attempts = ctx.settings.code_max_attempts
     stored = repository.lock_code(conn, msg_id, app.id)
     if stored is None:
-        return 50026, None
+        return 50026, None  # not this app's code: nothing of its story to tell
     temp_id = template_of(conn, msg_id)
+    tries_left = None
     if stored.verified_at is not None:
-        return 50012, temp_id
-    if clock.now_ms() >= stored.expires_at or stored.attempts >= max_attempts:
-        return 50011, temp_id
-    if code_matches(ctx.server_key, msg_id, code, stored.code_hash):
-        if repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms()):
+        outcome = "already_verified"
+    elif clock.now_ms() >= stored.expires_at:
+        outcome = "expired"
+    elif stored.attempts >= max_attempts:
+        outcome = "burned"
+    elif code_matches(ctx.server_key, msg_id, code, stored.code_hash):
+        verified = repository.mark_verified(conn, msg_id, max_attempts, clock.now_ms())
+        outcome = "right" if verified else "already_verified"
+        if verified:
             note_verified(ctx.settings, conn, msg_id)  # feeds the pumping defence's conversion
-            return None, temp_id
-        return 50012, temp_id
-    repository.count_wrong_try(conn, msg_id, max_attempts)
-    return 50010, temp_id
+    else:
+        repository.count_wrong_try(conn, msg_id, max_attempts)
+        outcome, tries_left = "wrong", max_attempts - stored.attempts - 1
+    record_code_check(conn, msg_id, outcome, tries_left)
+    return CHECK_ANSWERS[outcome], temp_id

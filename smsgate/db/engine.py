@@ -19,6 +19,7 @@ Transactions are written as synchronous functions so each backend can run them t
 
 import asyncio
 import contextlib
+import contextvars
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -128,7 +129,8 @@ class _SqliteInline:
     async def submit(self, work: Work[T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._pending.append(_Job(work, future, loop.time() + self._lock_wait))
+        job = _Job(work, future, loop.time() + self._lock_wait, contextvars.copy_context())
+        self._pending.append(job)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
@@ -217,12 +219,21 @@ class _SqliteReads:
 
 
 class _Job:
-    __slots__ = ("deadline", "future", "work")
+    __slots__ = ("context", "deadline", "future", "work")
 
-    def __init__(self, work: Work[Any], future: "asyncio.Future[Any]", deadline: float) -> None:
+    def __init__(
+        self,
+        work: Work[Any],
+        future: "asyncio.Future[Any]",
+        deadline: float,
+        context: contextvars.Context,
+    ) -> None:
         self.work = work
         self.future = future
         self.deadline = deadline  # the loop's time after which the lock is waited for no longer
+        # The submitter's context variables (its request id for log lines and the message
+        # story): a group runs in the first submitter's context, each job in its own.
+        self.context = context
 
 
 class _Checkpointer:
@@ -350,7 +361,7 @@ class _RolledBack(Exception):
 
 def _attempt(job: _Job, conn: Connection) -> Outcome:
     try:
-        return job.future, True, job.work(conn)
+        return job.future, True, job.context.run(job.work, conn)
     except Exception as error:
         return job.future, False, error
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from smsgate.db.models import PendingReport, ProviderMessageId, table
 from smsgate.delivery.providers.base import ProviderReport
 from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.messages.story.recording import record_receipts
 from smsgate.observability.metrics import Receipt
 
 IDS = table(ProviderMessageId)
@@ -109,6 +110,7 @@ def apply_reports(
             PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(answered)
         )
     )
+    record_receipts(conn, provider, [(found[p], p, s) for p, s in matched.items()], now)
     return record_delivery_reports(conn, _final_statuses(conn, list(touched)))
 
 

@@ -25,6 +25,7 @@ from smsgate.delivery.providers.base import (
     Rejected,
     SubmitResult,
     TryLater,
+    Via,
 )
 from smsgate.delivery.providers.link import Link
 from smsgate.observability import metrics
@@ -51,12 +52,15 @@ class Router:
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         results: list[SubmitResult | None] = [None] * len(messages)
-        plans = [self.plan(message) for message in messages]
+        planned = [self._plan(message) for message in messages]
+        routes, plans = [route for route, _ in planned], [plan for _, plan in planned]
+        failed_over: list[list[tuple[str, str]]] = [[] for _ in messages]
         for index, plan in enumerate(plans):
+            via = Via(_match(routes[index]), None)
             if plan is None:
-                results[index] = Rejected(NO_ROUTE, "no route for this number and channel")
+                results[index] = Rejected(NO_ROUTE, "no route for this number and channel", via)
             elif not plan:
-                results[index] = TryLater("every provider of the route is out of service")
+                results[index] = TryLater("every provider of the route is out of service", via)
         while waiting := [i for i, result in enumerate(results) if result is None]:
             groups: dict[str, list[int]] = {}
             for index in waiting:
@@ -70,31 +74,37 @@ class Router:
             )
             for (name, group), outcomes in zip(groups.items(), passes, strict=True):
                 for index, outcome in zip(group, outcomes, strict=True):
+                    via = Via(_match(routes[index]), name, tuple(failed_over[index]))
                     if isinstance(outcome, Accepted):
-                        results[index] = replace(outcome, provider=name)
+                        results[index] = replace(outcome, provider=name, via=via)
                     elif isinstance(outcome, Rejected) or not plans[index]:  # no more to try
-                        results[index] = outcome
+                        results[index] = replace(outcome, via=via)
+                    else:
+                        failed_over[index].append((name, outcome.reason))
         return [result for result in results if result is not None]
 
     def plan(self, message: OutboundMessage) -> list[str] | None:
         """The providers to try for a message, in order: None when no route fits, empty when
         every provider of its route is out of service (the message waits in the outbox)."""
+        return self._plan(message)[1]
+
+    def _plan(self, message: OutboundMessage) -> tuple[RouteConfig | None, list[str] | None]:
         route = self._route_for(message)
         if route is None:
-            return None
+            return None, None
         now = clock.now_ms()
         names = [n for n in route.providers if message.channel in self._channels.get(n, ())]
         if not names:
-            return None
+            return route, None
         in_service = [n for n in names if self.breakers[n].available(now)]
         if not in_service:
-            return []
+            return route, []
         weights = dict(
             zip(route.providers, route.weights or [1] * len(route.providers), strict=True)
         )
         candidates = [n for n in in_service if weights[n] > 0] or in_service
         first = random.choices(candidates, [weights[n] or 1 for n in candidates])[0]
-        return [first, *(n for n in in_service if n != first)]
+        return route, [first, *(n for n in in_service if n != first)]
 
     def _route_for(self, message: OutboundMessage) -> RouteConfig | None:
         best: tuple[int, RouteConfig] | None = None
@@ -129,6 +139,10 @@ class Router:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+
+
+def _match(route: RouteConfig | None) -> str | None:
+    return None if route is None else route.match
 
 
 def _specificity(match: str, mobile: str) -> int | None:

@@ -32,6 +32,7 @@ from smsgate.delivery.routing import Router
 from smsgate.idempotency.service import prune_expired
 from smsgate.limits import sql_backend
 from smsgate.messages.status import fail_before_provider, mark_submitted
+from smsgate.messages.story.recording import record_delivery_pass
 from smsgate.mobiles import mask_mobile
 from smsgate.observability import metrics
 from smsgate.observability.metrics import Receipt
@@ -168,7 +169,7 @@ def record_outcomes(
             accepted.setdefault(name, []).append((entry.msg_id, result.provider_message_id))
             provider_ids.setdefault(name, []).append((entry.msg_id, _report_ids(entry, result)))
             finished.append(entry.id)
-        elif isinstance(result, Rejected) or entry.attempts >= max_attempts:
+        elif outbox.fails_for_good(result, entry.attempts, max_attempts):
             status, reason = (
                 (result.report_status, result.reason)
                 if isinstance(result, Rejected)
@@ -188,6 +189,7 @@ def record_outcomes(
             )
             outbox.retry_entry(conn, entry.id, now + backoff * 1000, result.reason)
     outbox.remove_entries(conn, finished)
+    record_delivery_pass(conn, entries, results, provider, max_attempts, now)
     receipts: list[Receipt] = []
     for name, pairs in accepted.items():
         mark_submitted(conn, pairs, name)

@@ -38,7 +38,7 @@ class Limiter:
             return
         token = await self._redis.take(key, rules, now_ms)
         if token is None:
-            raise JsmsError(50009)
+            raise JsmsError(50009, limit_detail(key, rules))
         try:
             yield
         except BaseException:
@@ -68,11 +68,19 @@ class Limiter:
     def count(self, conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> None:
         """Inside the transaction: the SQL backend's exact check-and-count (no-op with Redis)."""
         if self._redis is None and not sql_backend.count_hit(conn, key, rules, now_ms):
-            raise JsmsError(50009)
+            full = sql_backend.full_rule(conn, key, rules, now_ms)
+            raise JsmsError(50009, limit_detail(key, (full,) if full else rules))
 
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.close()
+
+
+def limit_detail(key: str, rules: tuple[RateRule, ...]) -> str:
+    """Which limit refused a send, for the operator ("code 1/60": at most 1 in 60 s); the
+    key's kind only, never its number."""
+    kind = key.split(":", 1)[0]
+    return f"{kind} " + ",".join(str(rule) for rule in rules)
 
 
 def within_hours(now_ms: int, hours: str, zone: str) -> bool:

@@ -55,11 +55,29 @@ def lock_keys(conn: Connection, keys: Sequence[str]) -> None:
 
 def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
     """Whether one more send fits, given the most recent hit times (newest first)."""
+    return first_full_rule(recent_desc, rules, now_ms) is None
+
+
+def first_full_rule(
+    recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int
+) -> RateRule | None:
+    """The first rule one more send would break, given the most recent hit times."""
     for rule in rules:
         since = now_ms - rule.window_seconds * 1000
         if sum(1 for at in recent_desc[: rule.limit] if at > since) >= rule.limit:
-            return False
-    return True
+            return rule
+    return None
+
+
+def full_rule(
+    conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int
+) -> RateRule | None:
+    """After count_hit refused a send: which rule was full (read again, on the refusal path
+    only, so counting stays one query)."""
+    longest = max(rule.window_seconds for rule in rules) * 1000
+    most = max(rule.limit for rule in rules)
+    params = {"key": key, "since": now_ms - longest, "most": most}
+    return first_full_rule(conn.execute(_RECENT, params).scalars().all(), rules, now_ms)
 
 
 def prune_hits(conn: Connection, older_than_ms: int) -> int:

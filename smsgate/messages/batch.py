@@ -28,6 +28,8 @@ from smsgate.messages.service import (
     SendGuard,
     count_and_record,
 )
+from smsgate.messages.story.recording import StoryEvent, write_events
+from smsgate.messages.story.refusals import refusal_event, write_refusals
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 
@@ -281,13 +283,34 @@ async def send_batch(
         await ctx.db.read(lambda conn: check_template(conn, app, temp_id, sign_id))
     except JsmsError as error:  # the whole request is refused: each recipient was a send
         metrics.send_refused(error.code, "sms", "template", len(recipients))
+        await write_refusals(ctx, _refusals(app, temp_id, recipients, [error] * len(recipients)))
         raise
     assert temp_id is not None  # check_template refused it otherwise
     choose = service.chosen_once(app.id, temp_id, sign_id)
     items = [recipient_item(ctx, app, temp_id, sign_id, r, choose) for r in recipients]
-    if guard is None:
-        return await accept_batch(ctx, app, items)
-    return await accept_batch(ctx, app, items, claim=guard.claim, finish=guard.keep)
+
+    def finish(conn: Connection, outcomes: list[BatchOutcome]) -> None:
+        write_events(conn, _refusals(app, temp_id, recipients, outcomes))
+        if guard is not None:
+            guard.keep(conn, outcomes)
+
+    claim = None if guard is None else guard.claim
+    return await accept_batch(ctx, app, items, claim=claim, finish=finish)
+
+
+def _refusals(
+    app: AppAccount,
+    temp_id: int | None,
+    recipients: Sequence[Recipient],
+    outcomes: Sequence[BatchOutcome],
+) -> list[StoryEvent]:
+    """The refused recipients of a batch request, for the story (their answer's msg_id names
+    no message, so the entries have none)."""
+    return [
+        refusal_event(app.id, recipient.mobile, "template", outcome, temp_id=temp_id)
+        for recipient, outcome in zip(recipients, outcomes, strict=True)
+        if isinstance(outcome, JsmsError)
+    ]
 
 
 def failure_entry(recipient: Recipient, error: JsmsError) -> dict[str, Any]:

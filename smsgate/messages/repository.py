@@ -23,6 +23,7 @@ _INSERT_MESSAGE = FastInsert(
         "quota_units",
         "status",
         "created_at",
+        "request_id",
     ),
 )
 _INSERT_CODE = FastInsert(

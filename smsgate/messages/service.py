@@ -25,10 +25,13 @@ from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.segments import count_segments
+from smsgate.messages.story.recording import log_accepted
+from smsgate.messages.story.refusals import recording_refusals
 from smsgate.messages.voice_fallback import service as voice_fallback
 from smsgate.messages.voice_fallback.service import CodeDelivery, FallbackPlan, plan_fallback
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
+from smsgate.observability.access_log import current_request_id
 from smsgate.settings import Settings
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import has_special_brackets, render_template
@@ -85,18 +88,22 @@ class SendGuard(Protocol[Result]):
 
 @dataclass(frozen=True, slots=True)
 class Charged:
-    """What a committed send was and what it cost, for metrics after the commit."""
+    """What a committed send was and what it cost, for metrics and its log line after the
+    commit."""
 
     kind: str
     channel: str
     template_id: int | None
     units: int
     category: str | None  # the quota that paid; None when unmetered
+    msg_id: str
+    mobile: str
 
     def count(self, app: AppAccount) -> None:
         metrics.send_accepted(
             app.app_key, self.template_id, self.channel, self.kind, self.units, self.category
         )
+        log_accepted(self.msg_id, app.app_key, self.mobile, self.kind, self.units, self.category)
 
 
 Outcome = TypeVar("Outcome")
@@ -223,6 +230,7 @@ def _record(
             "quota_units": units if category else 0,
             "status": "accepted",
             "created_at": now,
+            "request_id": current_request_id(),
         },
     )
     if message.code is not None:
@@ -254,10 +262,13 @@ def _record(
             expires_at=now + message.code_ttl_seconds * 1000,
             now=now,
         )
-    return Charged(message.kind, channel, message.template_id, units, category)
+    return Charged(
+        message.kind, channel, message.template_id, units, category, msg_id, message.mobile
+    )
 
 
 @metrics.counting_refusals("sms", "template")
+@recording_refusals("template")
 async def send_template_message(
     ctx: Context,
     app: AppAccount,

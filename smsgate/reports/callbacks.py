@@ -27,6 +27,8 @@ from smsgate.apps.credentials import secret_matches
 from smsgate.apps.service import UnknownApp
 from smsgate.context import Context
 from smsgate.db.engine import Database
+from smsgate.messages.story.recording import CallbackTry, record_callback_tries
+from smsgate.messages.story.service import prune_story
 from smsgate.observability import metrics
 from smsgate.reports import repository
 from smsgate.reports.sealing import UnreadableSecret, open_secret, seal_secret
@@ -147,6 +149,7 @@ class Outcome:
     attempts: int
     error: str | None  # None: delivered
     final: bool = False  # no try can succeed (no URL, no secret): dead at once
+    answer: str | None = None  # the HTTP status of an answer, for the message's story
 
 
 class CallbackSender:
@@ -186,7 +189,13 @@ class CallbackSender:
             return 0
         outcomes = await asyncio.gather(*(self._post(entry) for entry in entries))
         delays = retry_delays(settings)
-        results = await self._ctx.db.write(lambda conn: _record_outcomes(conn, outcomes, delays))
+
+        def record(conn: Connection) -> list[str]:
+            results = _record_outcomes(conn, outcomes, delays)
+            record_callback_tries(conn, _report_tries(entries, outcomes, results))
+            return results
+
+        results = await self._ctx.db.write(record)
         for entry, result in zip(entries, results, strict=True):
             metrics.callback_posted(entry.event, result)
         return len(entries)
@@ -196,6 +205,7 @@ class CallbackSender:
         if now - self._last_prune >= PRUNE_EVERY_MS:
             self._last_prune = now
             await prune_records(self._ctx.db, self._ctx.settings.report_keep_seconds)
+            await prune_story(self._ctx.db, self._ctx.settings.report_keep_seconds)
 
     async def _post(self, entry: Row[Any]) -> Outcome:
         if not entry.url:
@@ -218,9 +228,26 @@ class CallbackSender:
             answer = await self._client.post(entry.url, data=form)
         except httpx.HTTPError as error:
             return Outcome(entry.id, entry.attempts, f"{type(error).__name__}: {error}"[:500])
+        status = f"HTTP {answer.status_code}"
         if answer.is_success:
-            return Outcome(entry.id, entry.attempts, None)
-        return Outcome(entry.id, entry.attempts, f"HTTP {answer.status_code}")
+            return Outcome(entry.id, entry.attempts, None, answer=status)
+        return Outcome(entry.id, entry.attempts, status, answer=status)
+
+
+def _report_tries(
+    entries: list[Row[Any]], outcomes: list[Outcome], results: list[str]
+) -> list[CallbackTry]:
+    """The SMS_REPORT posts of a pass, for the stories of the messages they report."""
+    return [
+        CallbackTry(
+            json.loads(entry.data)["msgId"],
+            outcome.attempts,
+            result,
+            outcome.answer or outcome.error or "",
+        )
+        for entry, outcome, result in zip(entries, outcomes, results, strict=True)
+        if entry.event == "SMS_REPORT"
+    ]
 
 
 def _record_outcomes(

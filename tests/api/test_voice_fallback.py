@@ -3,6 +3,7 @@ msg_id, once, when the SMS failed or had no receipt in time and the code is stil
 as voice; the sealed copy of the code is wiped whatever was decided."""
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, VoiceFallback
+from smsgate.messages.story.service import message_story
 from smsgate.messages.voice_fallback.service import PURPOSE, place_due_fallbacks
 from smsgate.sealed import UnreadableSeal, unseal
 from smsgate.templates.service import CODE, VoiceFallbackChoice, create_template
@@ -101,6 +103,16 @@ async def test_a_failed_sms_is_followed_by_a_call_with_the_same_code(
     assert [r["msgId"] for r in reports] == [msg_id]
     valid = await api.post(f"/v1/codes/{msg_id}/valid", json={"code": code}, auth=tenant.auth)
     assert valid.json() == {"is_valid": True}
+    # The SMS's story tells of the call, and never of the code.
+    told = await message_story(ctx.db, msg_id)
+    assert told is not None
+    [decided] = [e for e in told.as_json()["events"] if e["event"] == "voice_fallback"]
+    assert (decided["decision"], decided["call_id"], decided["reason"]) == (
+        "placed",
+        call.msg_id,
+        "sms failed 4003",
+    )
+    assert code not in json.dumps(told.as_json())
 
 
 async def test_no_receipt_in_time_places_the_call(

@@ -19,6 +19,17 @@ class OutboundMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Via:
+    """How the router placed a message (for its story): the route it matched, the provider
+    that gave the result, and the providers it failed over from in the same pass, each with
+    the transport failure that moved it on."""
+
+    route: str | None  # the route's `match`; None when no route fits
+    provider: str | None
+    failed_over: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Accepted:
     """The provider took the message; its final status comes later as a delivery report."""
 
@@ -26,6 +37,7 @@ class Accepted:
     # A long SMS sent as several parts: every part's id, each of which may get its own report.
     part_ids: tuple[str, ...] = ()
     provider: str = ""  # which provider took it, filled in by the router
+    via: Via | None = None  # filled in by the router
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,7 @@ class Rejected:
 
     report_status: int
     reason: str
+    via: Via | None = None  # filled in by the router
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +54,7 @@ class TryLater:
     """A transport problem: the message may go through on another try or another provider."""
 
     reason: str
+    via: Via | None = None  # filled in by the router
 
 
 SubmitResult = Accepted | Rejected | TryLater

@@ -24,6 +24,8 @@ from smsgate.messages import service
 from smsgate.messages.batch import BatchItem, BatchOutcome, accept_batch
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
+from smsgate.messages.story.recording import write_events
+from smsgate.messages.story.refusals import refusal_event
 from smsgate.reports.service import FinalStatus, record_final_statuses
 
 log = structlog.get_logger(__name__)
@@ -139,6 +141,14 @@ def report_refusals(
         if isinstance(o, JsmsError)
     ]
     record_final_statuses(conn, finals)
+    write_events(
+        conn,
+        [
+            refusal_event(app_id, r["number"], "template", o, msg_id=r["msg_id"])
+            for r, o in zip(recipients, outcomes, strict=True)
+            if isinstance(o, JsmsError)
+        ],
+    )
 
 
 def _recipient_message(

@@ -27,9 +27,9 @@ from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
 from smsgate.messages import repository as messages
 from smsgate.messages.ids import new_msg_id
+from smsgate.messages.story.recording import StoryEvent, write_events
 from smsgate.messages.voice_fallback import repository
 from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING
-from smsgate.mobiles import mask_mobile
 from smsgate.sealed import UnreadableSeal, seal, unseal
 
 log = structlog.get_logger(__name__)
@@ -137,7 +137,9 @@ def _decide(ctx: Context, conn: Connection, *, msg_id: str) -> None:
         why_not = _place_call(ctx, conn, fallback, reason, now)
     if why_not is not None:
         repository.close_waiting(conn, [msg_id], SKIPPED, why_not, now)
-        log.info("voice fallback skipped", msg_id=msg_id, reason=why_not)
+        write_events(
+            conn, [StoryEvent(msg_id, "voice_fallback", {"decision": "skipped", "reason": why_not})]
+        )
 
 
 def _needless(
@@ -179,13 +181,8 @@ def _place_call(
     payload = {"mobile": fallback.mobile, "text": text, "code": code}
     outbox.enqueue(conn, call_id, "voice", {**payload, "voice_lang": fallback.voice_lang}, now)
     repository.close_waiting(conn, [fallback.msg_id], PLACED, reason, now, call_id)
-    log.info(
-        "voice fallback placed",
-        msg_id=fallback.msg_id,
-        call_id=call_id,
-        reason=reason,
-        mobile=mask_mobile(fallback.mobile),
-    )
+    placed = {"decision": "placed", "call_id": call_id, "reason": reason}
+    write_events(conn, [StoryEvent(fallback.msg_id, "voice_fallback", placed)])
     return None
 
 
@@ -205,6 +202,7 @@ def _call_row(
         "quota_units": 1 if category else 0,
         "status": "accepted",
         "created_at": now,
+        "request_id": None,  # placed by a background loop, not asked for by a request
     }
 
 

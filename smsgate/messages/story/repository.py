@@ -1,0 +1,143 @@
+"""Queries of a message's story: its events, the message row, searches and pruning.
+
+Events are written in batches (one executemany per delivery pass, receipt batch or callback
+pass). Searches read messages newest first through (mobile, created_at), (app_id, created_at)
+and (status, created_at), and refusals through partial indexes that hold only refusals.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+
+from smsgate.db.models import REFUSAL_CONDITION, Message, MessageEvent, table
+
+EVENTS = table(MessageEvent)
+MESSAGES = table(Message)
+STATUSES = ("accepted", "submitted", "delivered", "failed")
+REFUSED = "refused"
+
+_INSERT = insert(EVENTS)
+_EVENTS_OF = (
+    select(
+        EVENTS.c.at,
+        EVENTS.c.kind,
+        EVENTS.c.request_id,
+        EVENTS.c.data,
+        EVENTS.c.app_id,
+        EVENTS.c.mobile,
+    )
+    .where(EVENTS.c.msg_id == bindparam("msg_id"))
+    .order_by(EVENTS.c.id)
+)
+_MESSAGE = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
+_FOUND_COLUMNS = (
+    MESSAGES.c.id.label("msg_id"),
+    MESSAGES.c.app_id,
+    MESSAGES.c.created_at.label("at"),
+    MESSAGES.c.kind,
+    MESSAGES.c.channel,
+    MESSAGES.c.mobile,
+    MESSAGES.c.status,
+    MESSAGES.c.report_status,
+    MESSAGES.c.provider,
+    MESSAGES.c.template_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What `smsgate messages search` looks for; None matches anything."""
+
+    mobile: str | None = None  # E.164
+    app_id: int | None = None
+    status: str | None = None  # one of STATUSES, or REFUSED
+    since: int | None = None  # epoch ms
+    limit: int = 20
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_INSERT, rows)
+
+
+def events_of(conn: Connection, msg_id: str) -> list[Any]:
+    return list(conn.execute(_EVENTS_OF, {"msg_id": msg_id}).all())
+
+
+def message_row(conn: Connection, msg_id: str) -> Row[Any] | None:
+    return conn.execute(_MESSAGE, {"msg_id": msg_id}).first()
+
+
+def find_messages(conn: Connection, filters: Filters) -> list[Row[Any]]:
+    """Messages, newest first. With no number, app or status, the newest of each status are
+    merged (each read from the (status, created_at) index), so no query sorts the table."""
+    if filters.status == REFUSED:
+        return []
+    if filters.mobile or filters.app_id is not None or filters.status:
+        query = _newest(_where(select(*_FOUND_COLUMNS), filters), filters.limit)
+        return list(conn.execute(query).all())
+    parts = [
+        _newest(_where(select(*_FOUND_COLUMNS), filters, status), filters.limit).subquery()
+        for status in STATUSES
+    ]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    query = select(merged).order_by(merged.c.at.desc()).limit(filters.limit)
+    return list(conn.execute(query).all())
+
+
+def _where(query: Select[Any], filters: Filters, status: str | None = None) -> Select[Any]:
+    if filters.mobile:
+        query = query.where(MESSAGES.c.mobile == filters.mobile)
+    if filters.app_id is not None:
+        query = query.where(MESSAGES.c.app_id == filters.app_id)
+    if status or filters.status:
+        query = query.where(MESSAGES.c.status == (status or filters.status))
+    if filters.since is not None:
+        query = query.where(MESSAGES.c.created_at >= filters.since)
+    return query
+
+
+def _newest(query: Select[Any], limit: int) -> Select[Any]:
+    return query.order_by(MESSAGES.c.created_at.desc()).limit(limit)
+
+
+def find_refusals(conn: Connection, filters: Filters) -> list[Row[Any]]:
+    """Refused sends, newest first."""
+    if filters.status not in (None, REFUSED):
+        return []
+    query = select(
+        EVENTS.c.msg_id,
+        EVENTS.c.app_id,
+        EVENTS.c.at,
+        EVENTS.c.mobile,
+        EVENTS.c.data,
+        literal(REFUSED).label("status"),
+    ).where(literal_column(REFUSAL_CONDITION))  # literal: it selects the partial indexes
+    if filters.mobile:
+        query = query.where(EVENTS.c.mobile == filters.mobile)
+    if filters.app_id is not None:
+        query = query.where(EVENTS.c.app_id == filters.app_id)
+    if filters.since is not None:
+        query = query.where(EVENTS.c.at >= filters.since)
+    query = query.order_by(EVENTS.c.at.desc()).limit(filters.limit)
+    return list(conn.execute(query).all())
+
+
+def prune_events(conn: Connection, before_ms: int, chunk: int) -> int:
+    """Delete up to `chunk` events older than `before_ms` (oldest first); how many went. Kept
+    short, so a large backlog never holds the write lock for long."""
+    oldest = select(EVENTS.c.id).where(EVENTS.c.at < before_ms).order_by(EVENTS.c.at).limit(chunk)
+    pruned = conn.execute(delete(EVENTS).where(EVENTS.c.id.in_(oldest.scalar_subquery())))
+    return int(pruned.rowcount)
