@@ -7,7 +7,7 @@ PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constra
 APT_INSTALL := sh -c 'apt-get install -y -qq "$$@" >/dev/null 2>&1 \
 	|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$$@" >/dev/null; }' apt-install
 
-.PHONY: serve test test-peers speech lint format bench bench-smpp clean
+.PHONY: serve test test-peers speech lint format bench bench-smpp bench-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(VENV)/.test
 
 bench-smpp: $(VENV)/.test
 	$(BIN)/python bench/smpp.py
+
+# End to end through an SMPP provider to bench/smsc.py, next to a bare smpp34 client (wrk from Debian).
+bench-e2e: $(VENV)/.test
+	@command -v wrk >/dev/null || $(APT_INSTALL) wrk
+	$(BIN)/python bench/e2e.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
