@@ -125,8 +125,6 @@ def smsgate_server(args: argparse.Namespace, smsc: SmscProcess, workdir: Path) -
     config.write_text(provider_toml(smsc.port, args.binds, args.window))
     env = setup.env | {"SMSGATE_CONFIG": str(config)}
     command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1"]
-    if args.workers > 1:
-        command += ["--workers", str(args.workers)]
     with running_server("smsgate", command, workdir, env) as server:
         deadline = time.monotonic() + 30
         while smsc.ask("report")["sessions"] < args.binds and time.monotonic() < deadline:
@@ -204,7 +202,6 @@ def main() -> None:
     parser.add_argument("--bare-messages", type=int, default=20_000)
     parser.add_argument("--rev", help="measure this git revision of smsgate instead")
     parser.add_argument("--database-url", help="PostgreSQL instead of a fresh SQLite file")
-    parser.add_argument("--workers", type=int, default=1, help="smsgate serve --workers")
     parser.add_argument(
         "--no-smsc-nodelay", dest="smsc_nodelay", action="store_false", help="Nagle on at the SMSC"
     )
