@@ -7,7 +7,7 @@ PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constra
 APT_INSTALL := sh -c 'apt-get install -y -qq "$$@" >/dev/null 2>&1 \
 	|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$$@" >/dev/null; }' apt-install
 
-.PHONY: serve test test-peers speech lint format bench bench-smpp bench-pumping clean
+.PHONY: serve test test-peers speech lint format bench bench-smpp bench-e2e bench-pumping clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench-smpp: $(VENV)/.test
 # The SMS-pumping simulator (3 minutes); PUMPING_ARGS="--time-scale 10 --duration 40" is quicker.
 bench-pumping: $(VENV)/.test
 	$(BIN)/python bench/pumping.py $(PUMPING_ARGS)
+
+# End to end through an SMPP provider to bench/smsc.py, next to a bare smpp34 client (wrk from Debian).
+bench-e2e: $(VENV)/.test
+	@command -v wrk >/dev/null || $(APT_INSTALL) wrk
+	$(BIN)/python bench/e2e.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

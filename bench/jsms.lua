@@ -1,9 +1,11 @@
 -- wrk script for the smsgate load benchmark (driven by bench/run.py).
 --
 -- Arguments after `--`:  send <first_mobile> <temp_id>
+--                        message <first_mobile> <temp_id>
 --                        verify <pairs_file>
 -- send:   POST {path} with {"mobile": ..., "temp_id": ...}, a new mobile number per request
 --         (each thread counts up from its own block, so no two requests share a number).
+-- message: the same with "temp_para": {"code": "123456"} (POST /v1/messages, bench/e2e.py).
 -- verify: POST /v1/codes/<msg_id>/valid with {"code": ...}, one line of <pairs_file>
 --         ("msg_id code") per request, each thread using its own share of the lines. A thread
 --         that runs out starts again from its first line; those repeats are counted as `reused`
@@ -46,7 +48,7 @@ end
 
 function init(args)
   mode = args[1]
-  if mode == "send" then
+  if mode == "send" or mode == "message" then
     mobile = tonumber(args[2]) + id * THREAD_BLOCK
     temp_id = args[3]
   elseif mode == "verify" then
@@ -56,13 +58,20 @@ function init(args)
       error("no msg_id/code pairs for thread " .. id)
     end
   else
-    error("first script argument must be send or verify, got " .. tostring(mode))
+    error("first script argument must be send, message or verify, got " .. tostring(mode))
   end
 end
 
 function request()
   if mode == "send" then
     local body = string.format('{"mobile":"%d","temp_id":%s}', mobile, temp_id)
+    mobile = mobile + 1
+    return wrk.format("POST", nil, nil, body)
+  end
+  if mode == "message" then
+    local body = string.format(
+      '{"mobile":"%d","temp_id":%s,"temp_para":{"code":"123456"}}', mobile, temp_id
+    )
     mobile = mobile + 1
     return wrk.format("POST", nil, nil, body)
   end

@@ -50,6 +50,12 @@ class Router:
             for name, provider in providers.items()
         }
 
+    @property
+    def concurrency(self) -> int:
+        """Messages worth having in flight: the sum of what the providers pipeline (0 for
+        those that take a batch at a time)."""
+        return sum(getattr(p, "concurrency", 0) for p in self.providers.values())
+
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         results: list[SubmitResult | None] = [None] * len(messages)
         planned = [self._plan(message) for message in messages]

@@ -6,6 +6,7 @@ Delivery is at-least-once: a row leaves the outbox only after its provider accep
 
 import asyncio
 import contextlib
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection
@@ -51,13 +52,21 @@ class DeliveryWorker:
         self._ctx = ctx
         self.provider = provider
         self._last_prune = 0
-        self._claimed: list[int] = []  # outbox rows of the pass in progress
+        self._claimed: set[int] = set()  # outbox rows of the passes in progress
+        self._passes: set[asyncio.Task[int]] = set()
+
+    @property
+    def capacity(self) -> int:
+        """Messages worth having in flight at once: what the provider can pipeline (an SMPP
+        provider's binds times window), at least one batch."""
+        batch = self._ctx.settings.outbox_batch
+        return max(getattr(self.provider, "concurrency", batch), batch)
 
     async def run(self) -> None:
-        """Deliver until the process stops (the pass in progress finishes) or until cancelled
-        (rows claimed by the interrupted pass go back to the outbox), waking on new sends or
+        """Deliver until the process stops (the passes in progress finish) or until cancelled
+        (rows claimed by interrupted passes go back to the outbox), waking on new sends or
         every `outbox_poll_seconds`. The provider stops last (SMPP binds unbind)."""
-        settings, process = self._ctx.settings, self._ctx.process
+        process = self._ctx.process
         if self._ctx.db.is_sqlite:  # SQLite runs one worker: nobody else can hold a lease
             released = await outbox.release_all_leases(self._ctx.db)
             if released:
@@ -67,27 +76,65 @@ class DeliveryWorker:
             while not process.stopping.is_set():
                 self._ctx.outbox_wakeup.clear()
                 try:
-                    delivered = await self.deliver_due()
+                    more = await self._start_passes()
                     await self._prune_limit_hits()
                 except Exception:
                     log.exception("delivery pass failed")
-                    delivered = 0
+                    more = False
                 process.heartbeats.beat(HEARTBEAT)
-                if delivered < settings.outbox_batch:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            self._ctx.outbox_wakeup.wait(), settings.outbox_poll_seconds
-                        )
+                await self._wait_for_work(more)
+            if self._passes:
+                await asyncio.wait(self._passes)
         finally:
+            for task in self._passes:
+                task.cancel()
+            if self._passes:
+                await asyncio.wait(self._passes)
             if self._claimed:
-                await asyncio.shield(outbox.release_leases(self._ctx.db, self._claimed))
+                await asyncio.shield(outbox.release_leases(self._ctx.db, list(self._claimed)))
             provider_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await provider_task
 
+    async def _start_passes(self) -> bool:
+        """Claim batches and start their passes while the provider has room, so that its
+        windows stay full: the next rows are claimed while earlier submits are in flight.
+        True when the outbox may hold more due rows than were claimed."""
+        while len(self._claimed) < self.capacity:
+            entries = await self._claim()
+            if entries:
+                task = asyncio.create_task(self._pass(entries))
+                self._passes.add(task)
+                task.add_done_callback(self._passes.discard)
+            if len(entries) < self._ctx.settings.outbox_batch:
+                return False
+        return True
+
+    async def _wait_for_work(self, more: bool) -> None:
+        """Until a pass ends (room for the next batch) when the outbox has more, or else until
+        a new send wakes the worker or the poll interval passes."""
+        waits: set[asyncio.Future[Any]] = set(self._passes) if more else set()
+        if not more:
+            waits.add(asyncio.ensure_future(self._ctx.outbox_wakeup.wait()))
+        if not waits:
+            return
+        try:
+            await asyncio.wait(
+                waits,
+                timeout=self._ctx.settings.outbox_poll_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for wait in waits - set(self._passes):
+                wait.cancel()
+
     async def deliver_due(self) -> int:
-        """One pass: claim a batch of due rows, hand them to the provider together, and record
-        every outcome in one transaction."""
+        """One pass on its own: claim a batch of due rows, hand them to the provider together,
+        and record every outcome in one transaction."""
+        entries = await self._claim()
+        return await self._deliver(entries) if entries else 0
+
+    async def _claim(self) -> list[ClaimedEntry]:
         settings = self._ctx.settings
         entries = await outbox.claim_due_outbox(
             self._ctx.db,
@@ -95,15 +142,26 @@ class DeliveryWorker:
             settings.outbox_batch,
             int(settings.outbox_lease_seconds * 1000),
         )
-        if not entries:
+        self._claimed.update(entry.id for entry in entries)
+        return entries
+
+    async def _pass(self, entries: list[ClaimedEntry]) -> int:
+        """A pass beside others: a failure is logged, and its rows wait out their lease."""
+        try:
+            return await self._deliver(entries)
+        except Exception:
+            log.exception("delivery pass failed", count=len(entries))
+            self._claimed.difference_update(entry.id for entry in entries)
             return 0
-        self._claimed = [entry.id for entry in entries]
+
+    async def _deliver(self, entries: list[ClaimedEntry]) -> int:
+        """Submit a claimed batch and record every outcome in one transaction."""
         results = await self._submit(entries)
-        name, max_attempts = self.provider.name, settings.outbox_max_attempts
+        name, max_attempts = self.provider.name, self._ctx.settings.outbox_max_attempts
         receipts = await self._ctx.db.write(
             lambda conn: record_outcomes(conn, entries, results, name, max_attempts)
         )
-        self._claimed = []
+        self._claimed.difference_update(entry.id for entry in entries)
         metrics.receipts_recorded(receipts)
         return len(entries)
 

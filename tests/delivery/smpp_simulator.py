@@ -17,6 +17,8 @@ from typing import Any
 
 import smpp34
 
+from smsgate.delivery.providers.smpp.nodelay import set_nodelay
+
 RECEIPT_STATS = {"4002": ("REJECTD", 8), "4003": ("UNDELIV", 5), "4100": ("UNKNOWN", 7)}
 
 
@@ -52,6 +54,7 @@ class Simulator:
             event = await server.next()
             if isinstance(event, smpp34.Esme):
                 self.sessions[event.session_id] = event
+                set_nodelay(local_port=self.args.port)  # as a real SMSC's stack would
                 emit("bound", system_id=event.system_id, session=event.session_id)
                 for mobile, short_code, mid in self.owed:  # from before a crash
                     self.spawn(self.receipt(event, mobile, short_code, mid))

@@ -18,9 +18,15 @@ import structlog
 from smsgate.delivery.providers.link import Link
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.encoding import SubmitPart
+from smsgate.delivery.providers.smpp.nodelay import set_nodelay
 
 log = structlog.get_logger(__name__)
 UNBIND_TIMEOUT_SECONDS = 2.0
+# deliver_sm (receipts, replies) smpp34 holds until the read loop takes them. At its default
+# (about a thousand) an event loop busy with a burst falls behind the receipts, and the core
+# then fails every submit of the bind with ESME_RSYSERR: whole batches fail and the circuit
+# breaker takes the provider out for open_seconds. Events are small; a deep queue is cheap.
+INBOUND_CAPACITY = 100_000
 
 
 class BindLost(Exception):
@@ -92,10 +98,12 @@ class Bind:
             bind_type="TRX",
             system_type=config.system_type,
             window_size=config.window,
+            inbound_capacity=INBOUND_CAPACITY,
             connect_timeout_ms=int(config.connect_timeout_seconds * 1000),
         )
         self._client = client
         self._session = await asyncio.wait_for(client.connect(), config.connect_timeout_seconds)
+        set_nodelay(peer_port=config.port)  # smpp34 leaves Nagle on: answers would wait ~40 ms
         self.times_bound += 1
         self.ready.set()
         self.link.up()

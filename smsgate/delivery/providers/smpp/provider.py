@@ -74,6 +74,11 @@ class SmppProvider:
         self._replies: asyncio.Queue[InboundSms] = asyncio.Queue()
         self._assembler = ReplyAssembler()
 
+    @property
+    def concurrency(self) -> int:
+        """Submits the binds can have outstanding at once: what the worker keeps in flight."""
+        return self._config.binds * self._config.window
+
     async def run(self) -> None:
         """Keep every bind up and pass receipts and replies on; unbind all when cancelled."""
         async with asyncio.TaskGroup() as group:
