@@ -145,6 +145,19 @@ class Settings(BaseSettings):
     schedule_late_seconds: float = 60.0
     stop_timeout_seconds: float = 30.0
 
+    # The operator console (smsgate/console) under /console/ of `smsgate serve`: sessions end
+    # after this long without a request, and at the latest after the maximum; failed sign-ins
+    # are limited per operator name and per client address (COUNT/SECONDS rules).
+    console: bool = Field(default=True, description="serve the operator console at /console/")
+    console_secure_cookie: bool = Field(
+        default=False,
+        description="mark the session cookie Secure (always on for requests that came over HTTPS)",
+    )
+    console_session_idle_seconds: int = Field(default=1800, ge=60)
+    console_session_max_seconds: int = Field(default=12 * 3600, ge=60)
+    console_login_limits: str = "5/900"
+    console_login_address_limits: str = "20/900"
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -157,7 +170,14 @@ class Settings(BaseSettings):
         toml_file = os.environ.get("SMSGATE_CONFIG") or DEFAULT_CONFIG_FILE
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
-    @field_validator("code_limits", "voice_code_limits", "notification_limits", "marketing_limits")
+    @field_validator(
+        "code_limits",
+        "voice_code_limits",
+        "notification_limits",
+        "marketing_limits",
+        "console_login_limits",
+        "console_login_address_limits",
+    )
     @classmethod
     def _rules_parse(cls, value: str) -> str:
         parse_rules(value)
