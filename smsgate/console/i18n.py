@@ -117,7 +117,9 @@ ZH = {
     "wrong tries": "错误次数",
     "units": "条",
     "no worker": "无进程",
-    "Units: a whole number of 1 or more, within the quota's limit.": "条数：1 以上的整数，且不超过额度上限。",
+    "Units: a whole number of 1 or more, within the quota's limit.": (
+        "条数：1 以上的整数，且不超过额度上限。"
+    ),
     "A name of 1 to 100 characters.": "名称为 1 到 100 个字符。",
     "A rejection needs a reason.": "驳回需要填写原因。",
     "Routes": "路由",
