@@ -39,6 +39,9 @@ test-peers:
 		|| echo "kannel not installed: tests/e2e/test_kannel.py will be skipped"
 	@command -v sipp >/dev/null || $(APT_INSTALL) sip-tester \
 		|| echo "SIPp not installed: the SIP call tests will be skipped"
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto \
+		|| $(APT_INSTALL) chromium fonts-noto-cjk \
+		|| echo "chromium not installed: the console's browser tests will be skipped"
 
 # The suite in parallel processes (pytest-xdist); each module stays on one worker, so a module's
 # server is started once. More workers than cores pay off: most tests wait on sockets, child

@@ -17,6 +17,7 @@ from smsgate.apps.endpoints import router as apps_router
 from smsgate.auth import AppAuthenticator, DevAuthenticator
 from smsgate.background import run_background, stop_background
 from smsgate.codes.endpoints import router as codes_router
+from smsgate.console.endpoints import install_console
 from smsgate.context import Context, open_context
 from smsgate.delivery.webhooks import router as provider_webhooks_router
 from smsgate.devs.endpoints import router as devs_router
@@ -71,6 +72,8 @@ def create_app(
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)
+    if settings.console:
+        install_console(app)  # /console/: the operator's pages, not JSMS API
     # Both inside IgnoreTrailingSlash, so they see the path the router matched.
     if settings.access_log:
         app.add_middleware(AccessLog)

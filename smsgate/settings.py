@@ -179,6 +179,19 @@ class Settings(BaseSettings):
     fraud_throttled_country_limits: str = "20/300"
     fraud_keep_seconds: int = Field(default=7 * 24 * 3600, description="how long decisions stay")
 
+    # The operator console (smsgate/console) under /console/ of `smsgate serve`: sessions end
+    # after this long without a request, and at the latest after the maximum; failed sign-ins
+    # are limited per operator name and per client address (COUNT/SECONDS rules).
+    console: bool = Field(default=True, description="serve the operator console at /console/")
+    console_secure_cookie: bool = Field(
+        default=False,
+        description="mark the session cookie Secure (always on for requests that came over HTTPS)",
+    )
+    console_session_idle_seconds: int = Field(default=1800, ge=60)
+    console_session_max_seconds: int = Field(default=12 * 3600, ge=60)
+    console_login_limits: str = "5/900"
+    console_login_address_limits: str = "20/900"
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -199,6 +212,8 @@ class Settings(BaseSettings):
         "fraud_range_limits",
         "fraud_throttled_range_limits",
         "fraud_throttled_country_limits",
+        "console_login_limits",
+        "console_login_address_limits",
     )
     @classmethod
     def _rules_parse(cls, value: str) -> str:

@@ -72,3 +72,14 @@ _CREDIT = credit_statements(APPS, "app_id")
 def credit_units(conn: Connection, app_id: int, category: str, units: int) -> bool:
     """Atomically add units; False when the category would pass MAX_UNITS."""
     return conn.execute(_CREDIT[category], {"app_id": app_id, "units": units}).rowcount == 1
+
+
+def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
+    """Newest first; `text` matches a part of the app key or the name, any case."""
+    query = select(APPS).order_by(APPS.c.id.desc()).limit(limit)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            APPS.c.app_key.ilike(pattern, escape="\\") | APPS.c.name.ilike(pattern, escape="\\")
+        )
+    return list(conn.execute(query).all())

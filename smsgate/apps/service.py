@@ -222,3 +222,25 @@ def credit_quota(conn: Connection, app_id: int, category: str, units: int) -> bo
 
 def app_quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
     return repository.quotas(conn, app_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AppSummary:
+    """An app as an operator's list shows it."""
+
+    account: AppAccount
+    quotas: dict[str, int | None]
+    created_at: int
+
+
+async def list_apps(db: Database, text: str = "", limit: int = 100) -> list[AppSummary]:
+    """Apps whose key or name holds `text`, newest first."""
+    rows = await db.read(lambda conn: repository.search_apps(conn, text, limit))
+    return [
+        AppSummary(
+            AppAccount.from_row(row),
+            {category: getattr(row, category) for category in QUOTA_CATEGORIES},
+            row.created_at,
+        )
+        for row in rows
+    ]

@@ -9,6 +9,7 @@ own module and is added here.
 import typer
 
 from smsgate.cli import server
+from smsgate.cli.admin import admin_cli
 from smsgate.cli.app_policy import add_policy_commands
 from smsgate.cli.apps import app_cli
 from smsgate.cli.callbacks import callbacks_cli
@@ -40,6 +41,7 @@ cli.add_typer(providers_cli, name="providers")
 cli.add_typer(callbacks_cli, name="callbacks")
 cli.add_typer(fraud_cli, name="fraud")
 cli.add_typer(messages_cli, name="messages")
+cli.add_typer(admin_cli, name="admin")
 
 
 def main() -> None:

@@ -8,14 +8,10 @@ import typer
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.delivery.config import DeliveryConfig, load_delivery_config
-from smsgate.delivery.health import HealthRow, read_health
+from smsgate.delivery.health import HealthRow, provider_state, read_health
 from smsgate.settings import Settings
 
 providers_cli = typer.Typer(no_args_is_help=True, help="Delivery providers and routes.")
-# A worker writes its row every few seconds; one silent for longer has stopped.
-STALE_AFTER_MS = 60_000
-_COUNTERS = ("submitted", "accepted", "rejected", "failed")
-_BEST_FIRST = ("closed", "half-open", "open", "down")
 
 
 def checked_delivery_config(settings: Settings) -> DeliveryConfig:
@@ -55,7 +51,7 @@ def providers_status(as_json: JsonFlag = False) -> None:
     rows = run_job(work, settings)
     now = int(datetime.now(UTC).timestamp() * 1000)
     names = list(config.providers) or ["sandbox"]
-    status = [_summary(name, [r for r in rows if r.provider == name], now) for name in names]
+    status = [_summary(name, rows, now) for name in names]
     lines = [
         f"{s['provider']}: {s['state']}"
         + (f" since {s['since']}" if s["since"] else "")
@@ -68,22 +64,15 @@ def providers_status(as_json: JsonFlag = False) -> None:
 
 
 def _summary(name: str, rows: list[HealthRow], now: int) -> dict[str, Any]:
-    """A provider over the workers that run it: as in service as it is anywhere (closed, else
-    half-open, open, down), since the last of those workers got there."""
-    live = [r for r in rows if now - r.updated_at <= STALE_AFTER_MS]
-    state = min((r.state for r in live), key=_BEST_FIRST.index, default="no worker")
-    since = max((r.since for r in live if r.state == state and r.since), default=None)
-    latest = max(
-        (r for r in rows if r.last_error_at), key=lambda r: r.last_error_at or 0, default=None
-    )
+    state = provider_state(name, rows, now)
     return {
         "provider": name,
-        "state": state,
-        "since": _iso(since),
-        "workers": len(live),
-        **{key: sum(getattr(r, key) for r in rows) for key in _COUNTERS},
-        "last_error": latest.last_error if latest else None,
-        "last_error_at": _iso(latest.last_error_at) if latest else None,
+        "state": state.state,
+        "since": _iso(state.since),
+        "workers": state.workers,
+        **state.counters,
+        "last_error": state.last_error,
+        "last_error_at": _iso(state.last_error_at),
     }
 
 

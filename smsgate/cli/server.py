@@ -13,6 +13,7 @@ from smsgate.cli.failures import Refused
 from smsgate.cli.options import port_number
 from smsgate.cli.providers import checked_delivery_config
 from smsgate.cli.running import run_job
+from smsgate.console.accounts import first_operator_if_none
 from smsgate.context import Context
 from smsgate.demo import DemoApp, create_demo_if_empty
 from smsgate.logs import configure_logging
@@ -40,10 +41,14 @@ def serve(
     )
     configure_logging(settings.log_level, settings.log_format)
     checked_delivery_config(settings)
-    demo = run_job(_prepare_to_serve, settings)
+    demo, operator = run_job(_prepare_to_serve, settings)
     if demo is not None:
         _print_demo(demo, settings)
+    if operator is not None:
+        _print_operator(operator, settings)
     typer.echo(f"smsgate serving on http://{settings.host}:{settings.port}/v1/")
+    if settings.console:
+        typer.echo(f"operator console on http://{settings.host}:{settings.port}/console/")
     uvicorn.run(
         create_app(settings, serve_metrics=True),
         host=settings.host,
@@ -62,11 +67,14 @@ def serve(
     )
 
 
-async def _prepare_to_serve(ctx: Context) -> DemoApp | None:
-    """`_run` has migrated the database; on first start, create the demo app."""
+async def _prepare_to_serve(ctx: Context) -> tuple[DemoApp | None, tuple[str, str] | None]:
+    """`_run` has migrated the database; on first start, create the demo app and, for the
+    console, a first operator (SMSGATE_CREATE_DEMO=false: neither; use `smsgate admin create`)."""
     if not ctx.settings.create_demo:
-        return None
-    return await create_demo_if_empty(ctx)
+        return None, None
+    demo = await create_demo_if_empty(ctx)
+    operator = await first_operator_if_none(ctx.db) if ctx.settings.console else None
+    return demo, operator
 
 
 def _command() -> str:
@@ -87,6 +95,17 @@ def _print_demo(demo: DemoApp, settings: Settings) -> None:
         f"  curl -u {demo.app_key}:{demo.master_secret} -X POST {base}/v1/codes \\\n"
         f'       -d \'{{"mobile":"13800138000","temp_id":{demo.temp_id}}}\'\n'
         f"Read what the sandbox delivered:  {_command()} sandbox inbox --mobile 13800138000\n"
+    )
+
+
+def _print_operator(operator: tuple[str, str], settings: Settings) -> None:
+    name, password = operator
+    typer.echo(
+        "Created the first console operator (shown once; the password is stored hashed):\n"
+        f"  console:  http://{settings.host}:{settings.port}/console/\n"
+        f"  name:     {name}\n"
+        f"  password: {password}\n"
+        f"More operators: {_command()} admin create --name NAME\n"
     )
 
 

@@ -24,6 +24,10 @@ log = structlog.get_logger(__name__)
 HEALTH = table(ProviderHealth)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
 _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+# A worker writes its row every few seconds; one silent for longer has stopped.
+STALE_AFTER_MS = 60_000
+COUNTERS = ("submitted", "accepted", "rejected", "failed")
+_BEST_FIRST = ("closed", "half-open", "open", "down")
 _COLUMNS = (
     "state",
     "since",
@@ -110,3 +114,43 @@ async def read_health(db: Database) -> list[HealthRow]:
         )
     )
     return [HealthRow(**row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderState:
+    """A provider over the workers that run it, as the CLI and the console show it."""
+
+    provider: str
+    state: str  # closed, half-open, open, down, or "no worker"
+    since: int | None
+    workers: int
+    counters: dict[str, int]
+    last_error: str | None
+    last_error_at: int | None
+
+
+def provider_state(name: str, rows: list[HealthRow], now: int) -> ProviderState:
+    """As in service as it is anywhere (closed, else half-open, open, down), since the last of
+    those workers got there; counters summed over every worker's row."""
+    mine = [r for r in rows if r.provider == name]
+    live = [r for r in mine if now - r.updated_at <= STALE_AFTER_MS]
+    state = min((r.state for r in live), key=_BEST_FIRST.index, default="no worker")
+    since = max((r.since for r in live if r.state == state and r.since), default=None)
+    latest = max(
+        (r for r in mine if r.last_error_at), key=lambda r: r.last_error_at or 0, default=None
+    )
+    return ProviderState(
+        name,
+        state,
+        since,
+        len(live),
+        {key: sum(getattr(r, key) for r in mine) for key in COUNTERS},
+        latest.last_error if latest else None,
+        latest.last_error_at if latest else None,
+    )
+
+
+async def provider_states(db: Database, names: list[str]) -> list[ProviderState]:
+    rows = await read_health(db)
+    now = clock.now_ms()
+    return [provider_state(name, rows, now) for name in names]

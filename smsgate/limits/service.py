@@ -1,7 +1,7 @@
 """Frequency limits: which rule applies to a send, and counting it on the configured backend."""
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -91,3 +91,9 @@ def within_hours(now_ms: int, hours: str, zone: str) -> bool:
     if start <= end:
         return start <= local < end
     return local >= start or local < end  # a window across midnight, e.g. 22:00-06:00
+
+
+def within_limits(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
+    """Whether one more event fits `rules`, given the newest event times first: the one rule
+    check, also for counters kept elsewhere (the console's failed sign-ins)."""
+    return sql_backend.within_rules(recent_desc, rules, now_ms)

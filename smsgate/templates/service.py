@@ -339,3 +339,29 @@ def sendable_template(
         template.voice_fallback_after,
         template.voice_fallback_lang or 0,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNotes:
+    """What an operator weighs beside a template in review: the signature it would be sent
+    with (the app's longest; None when it has none), the marketing suffix, and every rule of
+    the auto-review it fails."""
+
+    sign: str | None
+    suffix: str
+    findings: list[str]
+
+
+async def review_notes(ctx: Context, temp_id: int) -> ReviewNotes:
+    def read(conn: Connection) -> ReviewNotes:
+        found = repository.find_template(conn, temp_id)
+        if found is None:
+            raise UnknownTemplate(temp_id)
+        sign = sign_service.longest_signature(conn, found.app_id)
+        suffix = ctx.settings.unsubscribe_suffix if found.type == MARKETING else ""
+        under_review = TemplateUnderReview(
+            found.type, found.template, found.remark, sign or "", suffix
+        )
+        return ReviewNotes(sign, suffix, review_findings(under_review, ctx.settings))
+
+    return await ctx.db.read(read)

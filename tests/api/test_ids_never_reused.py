@@ -27,6 +27,7 @@ INTERNAL_IDS = {
     "fraud_attempts",
     "fraud_events",
     "message_events",
+    "console_login_failures",
 }
 
 
@@ -91,6 +92,8 @@ async def test_the_migrated_sqlite_schema_has_autoincrement(ctx: Context) -> Non
     assert found == {"apps", "devs", "templates", "signs", "sign_images"} | {
         "callback_outbox",
         "pull_records",
+        "operators",
+        "console_audit",
     }
 
 

@@ -34,11 +34,13 @@ def flat_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple
 
 def served_routes(ctx: Context) -> set[tuple[str, str]]:
     """(method, path) of every route of the application, as Starlette matches them (HEAD is
-    Starlette's own companion of GET), less the document's own pages."""
+    Starlette's own companion of GET), less the document's own pages and the console."""
     routes: set[tuple[str, str]] = set()
     for prefix, route in flat_routes(create_app(ctx.settings, ctx).routes):
         path = prefix + route.path
-        if path in DOCUMENTATION_ROUTES:
+        # The document's own pages, and the operator console (HTML for people, signed in with
+        # a session): neither is JSMS API, so neither is in the document.
+        if path in DOCUMENTATION_ROUTES or path.startswith("/console"):
             continue
         for method in route.methods or ():
             if method != "HEAD":

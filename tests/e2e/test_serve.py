@@ -7,6 +7,8 @@ import re
 import httpx
 import jsms
 
+from tests.console.signing_in import csrf_of
+
 from .server import ServerFactory
 
 UNKNOWN_KEY = "a" * 24
@@ -52,3 +54,25 @@ def test_first_start_prints_a_demo_app_that_sends_and_verifies(
     assert code, text
     assert client.verify_code(msg_id, code.group(0)) == {"is_valid": True}
     assert client.app_balance()["app_balance"] == before - 1
+
+
+def test_first_start_prints_the_console_and_a_first_operator_who_can_sign_in(
+    start_fresh_server: ServerFactory,
+) -> None:
+    """Beside the demo app: the console's URL and the first operator's generated password,
+    printed once; they sign in."""
+    server = start_fresh_server(SMSGATE_CREATE_DEMO="true")
+    banner = server.log_tail(400)
+    assert f"{server.base_url}/console/" in banner, banner
+    password = re.search(r"name:\s+admin\s+password:\s+(\S+)", banner)
+    assert password, banner
+    with httpx.Client(base_url=server.base_url) as browser:
+        form = browser.get("/console/login")
+        signed_in = browser.post(
+            "/console/login",
+            data={"csrf": csrf_of(form.text), "name": "admin", "password": password.group(1)},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        assert browser.get("/console/apps").status_code == 200
+    server.restart()  # a second start creates no second operator and prints no password
+    assert server.log_path.read_text().count("Created the first console operator") == 1

@@ -1,0 +1,160 @@
+"""English and Chinese: pages are written in English, and each string has its Chinese here.
+
+The language is the one the operator switched to (a cookie), else the first of the browser's
+Accept-Language that the console speaks, else English.
+"""
+
+from collections.abc import Callable
+
+LANGUAGES = ("en", "zh")
+
+ZH = {
+    "smsgate console": "smsgate 控制台",
+    "Overview": "概览",
+    "Apps": "应用",
+    "Review": "审核",
+    "Messages": "消息",
+    "Callbacks": "回调",
+    "Sandbox": "沙箱",
+    "Delivery": "通道",
+    "Audit": "操作记录",
+    "Sign in": "登录",
+    "Sign out": "退出",
+    "Name": "名称",
+    "Password": "密码",
+    "Wrong name or password.": "用户名或密码错误。",
+    "Too many failed sign-ins: wait a few minutes.": "登录失败次数过多，请几分钟后再试。",
+    "This form has expired; reload the page and try again.": "表单已过期，请刷新页面后重试。",
+    "Not found.": "未找到。",
+    "Search": "搜索",
+    "Create": "创建",
+    "Create an app": "创建应用",
+    "Balance units (empty: unmetered)": "通用额度（留空：不计量）",
+    "The master secret is shown once; copy it now.": "masterSecret 只显示一次，请立即复制。",
+    "Copy": "复制",
+    "Copied": "已复制",
+    "Block": "封禁",
+    "Unblock": "解封",
+    "Blocked": "已封禁",
+    "Active": "正常",
+    "Top up": "充值",
+    "Units": "条数",
+    "Category": "类别",
+    "Created": "创建时间",
+    "Status": "状态",
+    "Quotas": "额度",
+    "unmetered": "不计量",
+    "Templates in review": "待审核模板",
+    "Signatures in review": "待审核签名",
+    "Nothing waits for review.": "没有待审核的内容。",
+    "Preview": "预览",
+    "Segments": "计费条数",
+    "Auto-review": "自动审核",
+    "passes every rule": "通过全部规则",
+    "Proof images": "证明材料",
+    "Approve": "通过",
+    "Reject": "驳回",
+    "Reason": "原因",
+    "Type": "类型",
+    "Remark": "备注",
+    "Signature": "签名",
+    "Mobile": "手机号",
+    "App": "应用",
+    "Since": "开始时间",
+    "Until": "结束时间",
+    "any": "全部",
+    "No messages match.": "没有匹配的消息。",
+    "Message": "消息",
+    "Channel": "渠道",
+    "Template": "模板",
+    "Provider": "通道商",
+    "Provider ids": "通道消息 ID",
+    "Report status": "回执状态",
+    "Timeline": "时间线",
+    "Code checks": "验证记录",
+    "Content": "内容",
+    "Waiting": "等待中",
+    "Dead": "失败",
+    "Replay": "重发",
+    "Replay all": "全部重发",
+    "Attempts": "尝试次数",
+    "Last error": "最近错误",
+    "Due": "下次",
+    "None.": "无。",
+    "Inbox": "收件箱",
+    "Delivered": "送达时间",
+    "Text": "文本",
+    "Audio": "语音",
+    "State": "状态",
+    "Workers": "进程",
+    "Submitted": "提交",
+    "Accepted": "接受",
+    "Rejected": "拒绝",
+    "Failed": "失败",
+    "Sends per hour (last 24 h)": "每小时发送量（最近 24 小时）",
+    "Top refusal reasons (this process)": "主要拒绝原因（本进程）",
+    "Outbox depth": "待发队列",
+    "oldest": "最早",
+    "Providers": "通道",
+    "When": "时间",
+    "Operator": "操作员",
+    "Action": "操作",
+    "Target": "对象",
+    "Detail": "详情",
+    "sms": "短信",
+    "voice": "语音",
+    "accepted": "已受理",
+    "submitted": "已提交",
+    "delivered": "已送达",
+    "failed": "失败",
+    "Filter": "筛选",
+    "Reset": "重置",
+    "Open": "打开",
+    "Verification": "验证码",
+    "verified": "已验证",
+    "not verified": "未验证",
+    "expires": "过期时间",
+    "wrong tries": "错误次数",
+    "units": "条",
+    "no worker": "无进程",
+    "Units: a whole number of 1 or more, within the quota's limit.": (
+        "条数：1 以上的整数，且不超过额度上限。"
+    ),
+    "A name of 1 to 100 characters.": "名称为 1 到 100 个字符。",
+    "A rejection needs a reason.": "驳回需要填写原因。",
+    "Routes": "路由",
+    "report": "回执",
+    "receipt": "回执",
+    "final": "最终状态",
+    "failover": "切换通道",
+    "callback": "回调",
+    "verify": "验证",
+    "refused": "已拒绝",
+    "deferred": "延后重试",
+    "gave_up": "放弃投递",
+    "provider_refused": "通道拒收",
+    "voice_fallback": "语音补发",
+}
+
+
+def choose_language(accept_language: str) -> str:
+    """The first language of the header the console speaks (q-values respected)."""
+    choices: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            choices.append((-quality, position, primary))
+    return min(choices)[2] if choices else "en"
+
+
+def translator(language: str) -> Callable[[str], str]:
+    if language == "zh":
+        return lambda text: ZH.get(text, text)
+    return lambda text: text

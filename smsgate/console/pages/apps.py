@@ -1,0 +1,95 @@
+"""Apps: list and search, create (the master secret shown once), block and unblock, top up."""
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smsgate.apps import service as app_service
+from smsgate.cli.options import MAX_NAME
+from smsgate.console import audit
+from smsgate.console.web import (
+    PREFIX,
+    ConsoleRefused,
+    checked_form,
+    context_of,
+    form_text,
+    render,
+    see_other,
+    signed_in,
+)
+from smsgate.db.quotas import QUOTA_CATEGORIES, QuotaRefused
+
+router = APIRouter()
+
+
+@router.get("/apps")
+async def apps_page(request: Request) -> Response:
+    session = await signed_in(request)
+    text = request.query_params.get("q", "").strip()[:100]
+    found = await app_service.list_apps(context_of(request).db, text)
+    return render(request, "apps.html", session, apps=found, q=text, categories=QUOTA_CATEGORIES)
+
+
+def _units(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ConsoleRefused(400, "units_refused")
+    return int(text)
+
+
+@router.post("/apps")
+async def create_app(request: Request) -> Response:
+    session, form = await checked_form(request)
+    name = form_text(form, "name")
+    if not name or len(name) > MAX_NAME:
+        raise ConsoleRefused(400, "name_refused")
+    balance = _units(form_text(form, "balance"))
+    db = context_of(request).db
+    try:
+        new = await app_service.create_app(db, name, quotas={"balance": balance})
+    except QuotaRefused:
+        raise ConsoleRefused(400, "units_refused") from None
+    await audit.record(db, session.operator, "create_app", new.account.app_key, f"name={name}")
+    # The secret is in this answer only (no redirect, nothing cached): it is stored hashed.
+    return render(request, "app_created.html", session, new=new)
+
+
+async def _change_access(request: Request, app_key: str, blocked: bool) -> Response:
+    session, _form = await checked_form(request)
+    db = context_of(request).db
+    try:
+        await app_service.set_access(db, app_key, blocked=blocked)
+    except app_service.UnknownApp:
+        raise ConsoleRefused(404, "not_found") from None
+    await audit.record(db, session.operator, "block_app" if blocked else "unblock_app", app_key)
+    return see_other(f"{PREFIX}/apps?q={app_key}")
+
+
+@router.post("/apps/{app_key}/block")
+async def block_app(request: Request, app_key: str) -> Response:
+    return await _change_access(request, app_key, blocked=True)
+
+
+@router.post("/apps/{app_key}/unblock")
+async def unblock_app(request: Request, app_key: str) -> Response:
+    return await _change_access(request, app_key, blocked=False)
+
+
+@router.post("/apps/{app_key}/topup")
+async def top_up(request: Request, app_key: str) -> Response:
+    session, form = await checked_form(request)
+    category = form_text(form, "category")
+    units = _units(form_text(form, "units"))
+    if category not in QUOTA_CATEGORIES or not units:
+        raise ConsoleRefused(400, "units_refused")
+    db = context_of(request).db
+    try:
+        quotas = await app_service.top_up(db, app_key, {category: units})
+    except app_service.UnknownApp:
+        raise ConsoleRefused(404, "not_found") from None
+    except QuotaRefused:
+        raise ConsoleRefused(400, "units_refused") from None
+    detail = f"{category} +{units} = {quotas[category]}"
+    await audit.record(db, session.operator, "top_up", app_key, detail)
+    return see_other(f"{PREFIX}/apps?q={app_key}")

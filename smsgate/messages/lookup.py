@@ -1,0 +1,114 @@
+"""Finding messages for people (the operator console): search newest first, one message with
+its provider ids and code checks, and counts per hour. Read-only.
+
+Every search is a range scan on an index ordered by time (messages by number, by app, by
+creation time) with a LIMIT, so it reads about `limit` rows whatever the table holds.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from smsgate.db.engine import Database
+from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
+
+MESSAGES = table(Message)
+APPS = table(App)
+PROVIDER_IDS = table(ProviderMessageId)
+CODES = table(VerificationCode)
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    mobile: str | None = None  # E.164
+    msg_id: str | None = None
+    app_key: str | None = None
+    status: str | None = None
+    since: int | None = None  # epoch ms, inclusive
+    until: int | None = None  # epoch ms, exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderId:
+    provider: str
+    provider_message_id: str
+    report_status: int | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeState:
+    expires_at: int
+    attempts: int
+    verified_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDetail:
+    message: Row[Any]  # the messages row with app_key
+    provider_ids: list[ProviderId]
+    code: CodeState | None
+
+
+def _search_query(chosen: MessageFilter, limit: int) -> Any:
+    query = (
+        select(MESSAGES, APPS.c.app_key)
+        .join(APPS, APPS.c.id == MESSAGES.c.app_id)
+        .order_by(MESSAGES.c.created_at.desc())
+        .limit(limit)
+    )
+    conditions = [
+        MESSAGES.c.id == chosen.msg_id if chosen.msg_id else None,
+        MESSAGES.c.mobile == chosen.mobile if chosen.mobile else None,
+        APPS.c.app_key == chosen.app_key if chosen.app_key else None,
+        MESSAGES.c.status == chosen.status if chosen.status else None,
+        MESSAGES.c.created_at >= chosen.since if chosen.since is not None else None,
+        MESSAGES.c.created_at < chosen.until if chosen.until is not None else None,
+    ]
+    for condition in conditions:
+        if condition is not None:
+            query = query.where(condition)
+    return query
+
+
+async def search_messages(db: Database, chosen: MessageFilter, limit: int = 50) -> list[Row[Any]]:
+    """Messages that match every given field, newest first."""
+    query = _search_query(chosen, limit)
+    return await db.read(lambda conn: list(conn.execute(query).all()))
+
+
+async def message_detail(db: Database, msg_id: str) -> MessageDetail | None:
+    def read(conn: Connection) -> MessageDetail | None:
+        row = conn.execute(_search_query(MessageFilter(msg_id=msg_id), 1)).first()
+        if row is None:
+            return None
+        ids = conn.execute(
+            select(PROVIDER_IDS)
+            .where(PROVIDER_IDS.c.msg_id == msg_id)
+            .order_by(PROVIDER_IDS.c.created_at)
+        ).all()
+        code = conn.execute(select(CODES).where(CODES.c.msg_id == msg_id)).first()
+        return MessageDetail(
+            row,
+            [
+                ProviderId(r.provider, r.provider_message_id, r.report_status, r.created_at)
+                for r in ids
+            ],
+            CodeState(code.expires_at, code.attempts, code.verified_at) if code else None,
+        )
+
+    return await db.read(read)
+
+
+async def hourly_counts(db: Database, since: int) -> list[tuple[int, str, str, int]]:
+    """(hour start in ms, channel, status, messages) for messages created since `since`."""
+    hour = MESSAGES.c.created_at // HOUR_MS
+    query = (
+        select(hour.label("hour"), MESSAGES.c.channel, MESSAGES.c.status, func.count())
+        .where(MESSAGES.c.created_at >= since)
+        .group_by("hour", MESSAGES.c.channel, MESSAGES.c.status)
+    )
+    rows = await db.read(lambda conn: conn.execute(query).all())
+    return [(int(h) * HOUR_MS, channel, status, int(n)) for h, channel, status, n in rows]
