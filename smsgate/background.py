@@ -19,7 +19,7 @@ from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.schedules.scheduler import run_scheduler
 from smsgate.observability import live
 from smsgate.observability.gauges import run_gauges
-from smsgate.reports.callbacks import CallbackSender
+from smsgate.callbacks.sender import CallbackSender
 
 log = structlog.get_logger(__name__)
 HEALTH_EVERY_SECONDS = 5.0

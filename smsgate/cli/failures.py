@@ -31,7 +31,7 @@ from smsgate.db.quotas import QuotaRefused
 from smsgate.delivery.config import InvalidDeliveryConfig
 from smsgate.devs.service import UnknownDev
 from smsgate.errors import JsmsError
-from smsgate.reports.callbacks import CallbackRefused
+from smsgate.callbacks.sender import CallbackRefused
 from smsgate.reports.service import InvalidReplyNumber, NumberTaken
 from smsgate.settings import Settings
 from smsgate.signs.review import UnknownSign

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from smsgate.cli import cli
 from smsgate.context import Context
 from smsgate.db.models import CallbackEntry
-from smsgate.reports.callbacks import CallbackRefused, CallbackSender, set_callback_url
+from smsgate.callbacks.sender import CallbackRefused, CallbackSender, set_callback_url
 from smsgate.reports.service import (
     FinalStatus,
     enqueue_callback,

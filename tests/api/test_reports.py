@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from smsgate.app import create_app
 from smsgate.context import Context
 from smsgate.db.models import PullRecord, Unsubscribe
-from smsgate.reports.callbacks import CallbackSender
+from smsgate.callbacks.sender import CallbackSender
 from smsgate.reports.service import (
     FinalStatus,
     inject_reply,

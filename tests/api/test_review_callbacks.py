@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from smsgate.context import Context
-from smsgate.reports.callbacks import CallbackSender, set_callback_url
+from smsgate.callbacks.sender import CallbackSender, set_callback_url
 from smsgate.signs.review import review_sign
 from smsgate.templates.service import review_template
 from tests.api.callback_receiver import CallbackReceiver

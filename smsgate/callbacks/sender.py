@@ -29,7 +29,7 @@ from smsgate.context import Context
 from smsgate.db.engine import Database
 from smsgate.observability import metrics
 from smsgate.reports import repository
-from smsgate.reports.sealing import UnreadableSecret, open_secret, seal_secret
+from smsgate.callbacks.sealing import UnreadableSecret, open_secret, seal_secret
 from smsgate.reports.service import prune_records
 from smsgate.settings import Settings
 
