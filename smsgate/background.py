@@ -8,6 +8,7 @@ import asyncio
 
 import structlog
 
+from smsgate.callbacks.sender import CallbackSender
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.events import DatabaseEvents
@@ -19,7 +20,7 @@ from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.schedules.scheduler import run_scheduler
 from smsgate.observability import live
 from smsgate.observability.gauges import run_gauges
-from smsgate.callbacks.sender import CallbackSender
+from smsgate.reports.pruning import run_pruning
 
 log = structlog.get_logger(__name__)
 HEALTH_EVERY_SECONDS = 5.0
@@ -46,7 +47,13 @@ async def run_background(ctx: Context) -> None:
     (the delivery worker then unbinds its providers), or until cancelled."""
     worker = build_worker(ctx)
     ctx.process.provider = worker.provider
-    stoppable = [worker.run(), CallbackSender(ctx).run(), run_scheduler(ctx), run_gauges(ctx)]
+    stoppable = [
+        worker.run(),
+        CallbackSender(ctx).run(),
+        run_pruning(ctx),
+        run_scheduler(ctx),
+        run_gauges(ctx),
+    ]
     live.watch(ctx.process)
     try:
         async with asyncio.TaskGroup() as group:

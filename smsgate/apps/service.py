@@ -101,6 +101,18 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
     return None if app is None else AppAccount.from_row(app)
 
 
+def app_id_by_key(conn: Connection, app_key: str) -> int | None:
+    """The id of the app with this key, in the caller's transaction."""
+    app = repository.find_by_key(conn, app_key)
+    return None if app is None else int(app.id)
+
+
+def master_secret_matches(conn: Connection, app_id: int, secret: str) -> bool:
+    """Whether `secret` is the app's master secret (constant-time compare)."""
+    app = repository.find_by_id(conn, app_id)
+    return app is not None and secret_matches(secret, app.secret_hash)
+
+
 async def find_app(db: Database, app_key: str) -> AppAccount:
     app = await db.read(lambda conn: repository.find_by_key(conn, app_key))
     if app is None:

@@ -1,12 +1,11 @@
-"""Delivery reports, replies (MO) and callbacks: what other slices hand to this one, and the
-read-once pulls GET /v1/report and GET /v1/reply.
+"""Delivery reports and replies (MO): what other slices hand to this one, and the read-once
+pulls GET /v1/report and GET /v1/reply.
 
 Every final status and every matched reply becomes a pull record (kept `report_keep_seconds`,
 read once) and, when the app has a callback URL, a signed callback in the callback outbox, both
 in the transaction that produced it. An app may use both (docs/decisions.md: pull and callbacks).
 """
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import UnknownApp, app_by_id
+from smsgate.apps.service import UnknownApp, app_by_id, app_id_by_key
+from smsgate.callbacks.service import callback_json, enqueue_checked, has_callback_url
 from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
 from smsgate.context import Context
 from smsgate.db.engine import Database
@@ -27,7 +27,6 @@ from smsgate.reports import repository
 
 log = structlog.get_logger(__name__)
 REPORT, REPLY = "report", "reply"
-EVENTS = ("SMS_REPORT", "SMS_REPLY", "SMS_TEMPLATE", "SMS_SIGN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +53,6 @@ class LeasedPull:
         return ("[" + ",".join(self.records) + "]").encode()
 
 
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def enqueue_callback(conn: Connection, app_id: int, event: str, data: dict[str, Any]) -> None:
-    """Queue a signed callback (SMS_REPORT, SMS_REPLY, SMS_TEMPLATE, SMS_SIGN) to the app's
-    callback URL in the caller's transaction; nothing is queued when the app has none. It is
-    posted by the callback loop, never by the request that caused it."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown callback event {event!r}")
-    if repository.callback_target(conn, app_id) is not None:
-        repository.enqueue(conn, app_id, event, _json(data), clock.now_ms())
-
-
 def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> None:
     """Messages that became final in this transaction: a report record and an SMS_REPORT each."""
     now = clock.now_ms()
@@ -82,14 +67,14 @@ def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> No
         }
         rows.append(_record(final.app_id, REPORT, data, now))
         if final.app_id not in with_callback:
-            with_callback[final.app_id] = repository.callback_target(conn, final.app_id) is not None
+            with_callback[final.app_id] = has_callback_url(conn, final.app_id)
         if with_callback[final.app_id]:
-            repository.enqueue(conn, final.app_id, "SMS_REPORT", _json(data), now)
+            enqueue_checked(conn, final.app_id, "SMS_REPORT", callback_json(data), now)
     repository.insert_records(conn, rows)
 
 
 def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str, object]:
-    return {"app_id": app_id, "kind": kind, "data": _json(data), "received_at": now}
+    return {"app_id": app_id, "kind": kind, "data": callback_json(data), "received_at": now}
 
 
 def record_replies(
@@ -118,8 +103,8 @@ def record_replies(
             record_unsubscribe(conn, app_id, mobile)
         data = {"phone": display_mobile(mobile), "replyTime": now, "content": reply.text}
         repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
-        if repository.callback_target(conn, app_id) is not None:
-            repository.enqueue(conn, app_id, "SMS_REPLY", _json(data), now)
+        if has_callback_url(conn, app_id):
+            enqueue_checked(conn, app_id, "SMS_REPLY", callback_json(data), now)
     return matched
 
 
@@ -243,7 +228,7 @@ async def check_reply_numbers_free(
     cleaned = clean_reply_numbers(numbers)
 
     def taken(conn: Connection) -> list[str]:
-        own = repository.app_id_by_key(conn, app_key) if app_key else None
+        own = app_id_by_key(conn, app_key) if app_key else None
         owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}
         return sorted(number for number, owner in owners.items() if owner != own)
 
@@ -256,7 +241,7 @@ async def set_reply_numbers(db: Database, app_key: str, numbers: Sequence[str]) 
     cleaned = clean_reply_numbers(numbers)
 
     def replace(conn: Connection) -> list[str]:
-        app_id = repository.app_id_by_key(conn, app_key)
+        app_id = app_id_by_key(conn, app_key)
         if app_id is None:
             raise UnknownApp(app_key)
         owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}
