@@ -5,7 +5,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.codes import repository
-from smsgate.codes.secrets import code_matches, generate_code
+from smsgate.codes.secrets import code_matches, generate_code, hash_code
 from smsgate.codes.voice_text import spoken_code_text
 from smsgate.content.service import screen_message
 from smsgate.context import Context
@@ -13,6 +13,7 @@ from smsgate.errors import JsmsError
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import (
     OutgoingMessage,
+    RecordCode,
     accept_message,
     compose_sms,
     require_sms,
@@ -51,7 +52,7 @@ async def send_code(
             rules=rules,
             template_id=template.id,
             code=code,
-            code_ttl_seconds=template.ttl,
+            record_code=code_recorder(ctx.server_key, app.id, code, template.ttl),
             keep_content=False,
         )
         screen_message(ctx.settings, conn, app, message)  # 50036, 50037
@@ -89,11 +90,27 @@ async def send_voice_code(
         limit_key=limit_key("voice_code", app.id, number),
         rules=app.policy.rate_rules("voice_code", ctx.settings.rate_rules),
         code=spoken,
-        code_ttl_seconds=lifetime,
+        record_code=code_recorder(ctx.server_key, app.id, spoken, lifetime),
         keep_content=False,
         voice_lang=lang,
     )
     return await accept_message(ctx, app, lambda _conn: message)
+
+
+def code_recorder(server_key: bytes, app_id: int, code: str, ttl_seconds: int) -> RecordCode:
+    """Stores the code's hash (never the code) for GET .../valid, in the send's transaction."""
+
+    def record(conn: Connection, msg_id: str, now: int) -> None:
+        values = {
+            "msg_id": msg_id,
+            "app_id": app_id,
+            "code_hash": hash_code(server_key, msg_id, code),
+            "expires_at": now + ttl_seconds * 1000,
+            "attempts": 0,
+        }
+        repository.insert_code(conn, values)
+
+    return record
 
 
 def check_voice_code(code: str) -> None:

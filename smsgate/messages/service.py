@@ -13,7 +13,6 @@ from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import AppAccount, debit_quota
-from smsgate.codes.secrets import hash_code
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.control_characters import has_control_characters
@@ -58,11 +57,14 @@ class OutgoingMessage:
     rules: tuple[RateRule, ...]
     template_id: int | None = None
     code: str | None = None  # a code the service must be able to verify
-    code_ttl_seconds: int = 0
+    # Stores what verifies `code` (the codes slice's row), in the send's transaction.
+    record_code: "RecordCode | None" = None
     keep_content: bool = True  # False when the text holds a code
     voice_lang: int | None = None
 
 
+# Called with the transaction, the new msg_id and now, after the message row is written.
+RecordCode = Callable[[Connection, str, int], None]
 # Builds the message inside the send's transaction (template and signature lookups), or raises.
 BuildMessage = Callable[[Connection], OutgoingMessage]
 
@@ -115,9 +117,7 @@ async def accept_message(ctx: Context, app: AppAccount, build: BuildMessage) -> 
     else:
         message = await ctx.db.read(build)
         async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            charged = await ctx.db.write(
-                lambda conn: _record(ctx.server_key, conn, app, message, msg_id, now)
-            )
+            charged = await ctx.db.write(lambda conn: _record(conn, app, message, msg_id, now))
     ctx.outbox_wakeup.set()
     charged.count(app)
     return msg_id
@@ -133,11 +133,10 @@ def count_and_record(
 ) -> Charged:
     """Inside a send's transaction: the frequency limit (SQL backend), then quota and rows."""
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
-    return _record(ctx.server_key, conn, app, message, msg_id, now)
+    return _record(conn, app, message, msg_id, now)
 
 
 def _record(
-    server_key: bytes,
     conn: Connection,
     app: AppAccount,
     message: OutgoingMessage,
@@ -164,17 +163,8 @@ def _record(
             "created_at": now,
         },
     )
-    if message.code is not None:
-        repository.insert_code(
-            conn,
-            {
-                "msg_id": msg_id,
-                "app_id": app.id,
-                "code_hash": hash_code(server_key, msg_id, message.code),
-                "expires_at": now + message.code_ttl_seconds * 1000,
-                "attempts": 0,
-            },
-        )
+    if message.record_code is not None:
+        message.record_code(conn, msg_id, now)
     payload: dict[str, Any] = {"mobile": message.mobile, "text": message.text}
     if message.code is not None:
         payload["code"] = message.code
