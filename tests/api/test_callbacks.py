@@ -16,9 +16,9 @@ from smsgate.callbacks.service import CallbackRefused, enqueue_callback, set_cal
 from smsgate.cli import cli
 from smsgate.context import Context
 from smsgate.db.models import CallbackEntry
+from smsgate.messages.replies import inject_reply
 from smsgate.reports.service import (
     FinalStatus,
-    inject_reply,
     record_final_statuses,
     set_reply_numbers,
 )

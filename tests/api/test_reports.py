@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from smsgate.app import create_app
 from smsgate.context import Context
 from smsgate.db.models import PullRecord, Unsubscribe
+from smsgate.messages.replies import inject_reply
 from smsgate.reports.service import (
     FinalStatus,
-    inject_reply,
     prune_records,
     record_final_statuses,
     set_reply_numbers,
