@@ -13,7 +13,8 @@ from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.health import report_health
-from smsgate.delivery.providers.registry import ProviderEnv, provider_type
+from smsgate.delivery.providers.base import ProviderEnv
+from smsgate.delivery.providers.registry import provider_type
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker

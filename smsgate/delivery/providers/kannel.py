@@ -18,6 +18,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -34,7 +35,6 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     loggable,
 )
-from smsgate.delivery.providers.registry import ProviderEnv
 from smsgate.messages.segments import gsm7_length
 from smsgate.mobiles import mask_mobile
 
