@@ -6,7 +6,6 @@ from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.codes import repository
 from smsgate.codes.secrets import code_matches, generate_code, hash_code
-from smsgate.codes.voice_text import spoken_code_text
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
@@ -24,6 +23,7 @@ from smsgate.observability import metrics
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import render_template
 from smsgate.templates.service import CODE, MAX_TTL, sendable_template
+from smsgate.text.voice import spoken_code_text
 
 VOICE_LANGS = (0, 1, 2)
 MAX_MSG_ID_LENGTH = 64

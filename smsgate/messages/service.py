@@ -22,7 +22,6 @@ from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
-from smsgate.messages.segments import count_segments
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 from smsgate.settings import Settings
@@ -35,6 +34,7 @@ from smsgate.templates.service import (
     SendableTemplate,
     sendable_template,
 )
+from smsgate.text.segments import count_segments
 
 MAX_CONTENT_LENGTH = 350
 TEMPLATE_KINDS = {CODE: "code", NOTIFICATION: "notification", MARKETING: "marketing"}

@@ -35,8 +35,8 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     loggable,
 )
-from smsgate.messages.segments import gsm7_length
 from smsgate.mobiles import mask_mobile
+from smsgate.text.segments import gsm7_length
 
 log = structlog.get_logger(__name__)
 DELIVERED, OTHER_ERROR, BLACKLISTED, NO_SUCH_NUMBER = 4001, 4100, 4002, 4004
