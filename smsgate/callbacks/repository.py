@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from smsgate.db.models import App, AppCallback, CallbackEntry, table
 
@@ -130,8 +130,3 @@ def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> list[i
     values = {"dead_at": None, "attempts": 0, "due_at": now_ms, "lease_until": None}
     revived = conn.execute(statement.values(**values).returning(OUTBOX.c.id)).scalars()
     return sorted(revived)
-
-
-def count_live(conn: Connection) -> int:
-    query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.dead_at.is_(None))
-    return int(conn.execute(query).scalar_one())

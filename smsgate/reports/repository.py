@@ -104,8 +104,3 @@ def replace_reply_numbers(conn: Connection, app_id: int, numbers: list[str]) -> 
     conn.execute(delete(REPLY_NUMBERS).where(REPLY_NUMBERS.c.app_id == app_id))
     if numbers:
         conn.execute(insert(REPLY_NUMBERS), [{"number": n, "app_id": app_id} for n in numbers])
-
-
-def reply_numbers_of(conn: Connection, app_id: int) -> list[str]:
-    query = select(REPLY_NUMBERS.c.number).where(REPLY_NUMBERS.c.app_id == app_id)
-    return sorted(conn.execute(query).scalars())
