@@ -8,20 +8,22 @@ import asyncio
 
 import structlog
 
+from smsgate.callbacks.sender import CallbackSender
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.health import report_health
-from smsgate.delivery.providers.registry import ProviderEnv, provider_type
+from smsgate.delivery.providers.base import ProviderEnv
+from smsgate.delivery.providers.registry import provider_type
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
-from smsgate.fraud.service import run_pruning
+from smsgate.fraud.service import run_pruning as prune_fraud_counters
 from smsgate.messages.schedules.scheduler import run_scheduler
 from smsgate.messages.voice_fallback.loop import run_voice_fallbacks
 from smsgate.observability import live
 from smsgate.observability.gauges import run_gauges
-from smsgate.reports.callbacks import CallbackSender
+from smsgate.reports.pruning import run_pruning as prune_reports
 
 log = structlog.get_logger(__name__)
 HEALTH_EVERY_SECONDS = 5.0
@@ -53,7 +55,8 @@ async def run_background(ctx: Context) -> None:
         CallbackSender(ctx).run(),
         run_scheduler(ctx),
         run_voice_fallbacks(ctx),  # calls for text codes that did not arrive
-        run_pruning(ctx),  # pumping-defence counters no window sees any more
+        prune_fraud_counters(ctx),  # pumping-defence counters no window sees any more
+        prune_reports(ctx),  # pull records and stories past their retention
         run_gauges(ctx),
     ]
     live.watch(ctx.process)

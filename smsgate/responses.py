@@ -30,3 +30,8 @@ def error_response(
 def empty_response() -> Response:
     """DELETE answers: 200 with no body, as the JSMS docs and SDKs expect."""
     return Response(status_code=200, media_type="application/json")
+
+
+def msg_id_answer(msg_id: str) -> "JsmsJSONResponse":
+    """`{"msg_id": ...}`: what every accepted single send answers."""
+    return JsmsJSONResponse({"msg_id": msg_id})

@@ -21,6 +21,9 @@ from smsgate.db.engine import Database
 from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
 from smsgate.errors import JsmsError
 
+# An app's or developer account's name, for people: the console and the CLI refuse longer.
+MAX_NAME_LENGTH = 100
+
 
 @dataclass(frozen=True, slots=True)
 class AppAccount:
@@ -104,6 +107,18 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
 def app_keys(conn: Connection, app_ids: list[int]) -> dict[int, str]:
     """The appKeys of these apps (those that exist), in one query: for listings."""
     return repository.keys_by_id(conn, app_ids) if app_ids else {}
+
+
+def app_id_by_key(conn: Connection, app_key: str) -> int | None:
+    """The id of the app with this key, in the caller's transaction."""
+    app = repository.find_by_key(conn, app_key)
+    return None if app is None else int(app.id)
+
+
+def master_secret_matches(conn: Connection, app_id: int, secret: str) -> bool:
+    """Whether `secret` is the app's master secret (constant-time compare)."""
+    app = repository.find_by_id(conn, app_id)
+    return app is not None and secret_matches(secret, app.secret_hash)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:

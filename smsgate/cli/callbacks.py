@@ -7,11 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from smsgate.apps.networks import normalise_networks
+from smsgate.callbacks import service as callbacks
 from smsgate.cli.failures import Refused
 from smsgate.cli.options import record_id
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
-from smsgate.reports import callbacks
 from smsgate.reports.service import (
     check_reply_numbers_free,
     clean_reply_numbers,

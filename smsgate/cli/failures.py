@@ -26,13 +26,13 @@ from typer.core import TyperGroup
 
 from smsgate.apps.policy import InvalidPolicy
 from smsgate.apps.service import UnknownApp
+from smsgate.callbacks.service import CallbackRefused
 from smsgate.cli.running import quiet_logs
 from smsgate.db.quotas import QuotaRefused
 from smsgate.delivery.config import InvalidDeliveryConfig
 from smsgate.devs.service import UnknownDev
 from smsgate.errors import JsmsError
 from smsgate.fraud.prefixes import InvalidList
-from smsgate.reports.callbacks import CallbackRefused
 from smsgate.reports.service import InvalidReplyNumber, NumberTaken
 from smsgate.settings import Settings
 from smsgate.signs.review import UnknownSign

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from smsgate.apps.service import MAX_NAME_LENGTH
 from smsgate.db.quotas import MAX_UNITS
 from smsgate.templates.service import MAX_REASON as MAX_REASON  # re-exported for reasons
 from smsgate.templates.service import MAX_TTL
@@ -19,7 +20,7 @@ from smsgate.templates.service import MAX_TTL
 MAX_ID = 2**31 - 1
 # The names of apps and developer accounts: the length their columns hold. Review reasons
 # (MAX_REASON) hold 500, for templates and signatures alike.
-MAX_NAME = 100
+MAX_NAME = MAX_NAME_LENGTH
 
 
 def units(help_text: str) -> Any:

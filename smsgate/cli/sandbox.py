@@ -9,8 +9,8 @@ from smsgate.cli.failures import Refused
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.delivery.providers.sandbox import sandbox_inbox
+from smsgate.messages.replies import inject_reply
 from smsgate.mobiles import display_mobile, normalise_mobile
-from smsgate.reports.service import inject_reply
 
 sandbox_cli = typer.Typer(no_args_is_help=True, help="The sandbox provider's inbox.")
 

@@ -19,13 +19,9 @@ from smsgate.errors import JsmsError
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, optional_int, optional_text
 from smsgate.messages.service import SendGuard
-from smsgate.responses import JsmsJSONResponse, error_response
+from smsgate.responses import JsmsJSONResponse, error_response, msg_id_answer
 
 router = APIRouter()
-
-
-def msg_id_answer(msg_id: str) -> JsmsJSONResponse:
-    return JsmsJSONResponse({"msg_id": msg_id})
 
 
 async def send_code(request: Request) -> Response:

@@ -5,9 +5,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select, update
 
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import VerificationCode, table
 
 CODES = table(VerificationCode)
+_INSERT = FastInsert(CODES, ("msg_id", "app_id", "code_hash", "expires_at", "attempts"))
 # Row-locked until the transaction ends, so concurrent checks of one code compare one at a time:
 # parallel guesses get no more tries than sequential ones.
 _LOCK = (
@@ -25,6 +27,10 @@ _FIND = select(CODES).where(
 )
 _VERIFY = update(CODES).where(*_USABLE).values(verified_at=bindparam("now"))
 _WRONG_TRY = update(CODES).where(*_USABLE).values(attempts=CODES.c.attempts + 1)
+
+
+def insert_code(conn: Connection, values: dict[str, object]) -> None:
+    _INSERT.execute(conn, values)
 
 
 def lock_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:

@@ -8,8 +8,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.codes import repository
-from smsgate.codes.secrets import code_matches, generate_code
-from smsgate.codes.voice_text import spoken_code_text
+from smsgate.codes.secrets import code_matches, generate_code, hash_code
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.errors import JsmsError
@@ -17,6 +16,7 @@ from smsgate.fraud.service import note_verified
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import (
     OutgoingMessage,
+    RecordCode,
     SendGuard,
     accept_message,
     code_delivery,
@@ -26,12 +26,13 @@ from smsgate.messages.service import (
 )
 from smsgate.messages.story.recording import record_code_check
 from smsgate.messages.story.refusals import recording_refusals
-from smsgate.messages.voice_fallback.service import FallbackPlan
+from smsgate.messages.voice_fallback.service import FallbackPlan, plan_fallback
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 from smsgate.signs.service import signature_for_send
 from smsgate.templates.rendering import render_template
 from smsgate.templates.service import CODE, MAX_TTL, SendableTemplate, sendable_template
+from smsgate.text.voice import spoken_code_text
 
 VOICE_LANGS = (0, 1, 2)
 MAX_MSG_ID_LENGTH = 64
@@ -67,9 +68,10 @@ async def send_code(
             rules=rules,
             template_id=template.id,
             code=code,
-            code_ttl_seconds=template.ttl,
+            record_code=code_recorder(
+                ctx.server_key, app.id, code, template.ttl, number, _fallback_plan(template)
+            ),
             keep_content=False,
-            voice_fallback=_fallback_plan(template),
         )
         screen_message(ctx.settings, conn, app, message)  # 50036, 50037
         return message
@@ -114,11 +116,48 @@ async def send_voice_code(
         limit_key=limit_key("voice_code", app.id, number),
         rules=app.policy.rate_rules("voice_code", ctx.settings.rate_rules),
         code=spoken,
-        code_ttl_seconds=lifetime,
+        record_code=code_recorder(ctx.server_key, app.id, spoken, lifetime, number),
         keep_content=False,
         voice_lang=lang,
     )
     return await accept_message(ctx, app, lambda _conn: message, guard)
+
+
+def code_recorder(
+    server_key: bytes,
+    app_id: int,
+    code: str,
+    ttl_seconds: int,
+    mobile: str,
+    fallback: FallbackPlan | None = None,
+) -> RecordCode:
+    """Stores the code's hash (never the code) for GET .../valid, in the send's transaction;
+    with a voice fallback, its plan (the code sealed with the server key) too."""
+
+    def record(conn: Connection, msg_id: str, now: int) -> None:
+        expires_at = now + ttl_seconds * 1000
+        values = {
+            "msg_id": msg_id,
+            "app_id": app_id,
+            "code_hash": hash_code(server_key, msg_id, code),
+            "expires_at": expires_at,
+            "attempts": 0,
+        }
+        repository.insert_code(conn, values)
+        if fallback is not None:
+            plan_fallback(
+                conn,
+                server_key,
+                fallback,
+                app_id=app_id,
+                msg_id=msg_id,
+                mobile=mobile,
+                code=code,
+                expires_at=expires_at,
+                now=now,
+            )
+
+    return record
 
 
 def check_voice_code(code: str) -> None:

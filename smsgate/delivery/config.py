@@ -23,7 +23,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from smsgate.delivery.providers.registry import PROVIDER_TYPES, ProviderConfig, provider_type
+from smsgate.delivery.providers.base import ProviderConfig
+from smsgate.delivery.providers.registry import PROVIDER_TYPES, provider_type
 from smsgate.settings import Settings, environment
 
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")

@@ -10,8 +10,8 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import InboundSms, ProviderReport
+from smsgate.messages.replies import record_replies
 from smsgate.observability import metrics
-from smsgate.reports.service import record_replies
 
 
 class DatabaseEvents:

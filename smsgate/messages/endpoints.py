@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsgate.codes.endpoints import msg_id_answer
 from smsgate.dependencies import JsonCall, app_call, json_call
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
@@ -18,7 +17,7 @@ from smsgate.messages.batch import (
     parse_recipients,
 )
 from smsgate.messages.service import SendGuard
-from smsgate.responses import JsmsJSONResponse
+from smsgate.responses import JsmsJSONResponse, msg_id_answer
 
 router = APIRouter()
 

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
 from smsgate.db.inserts import FastInsert
-from smsgate.db.models import Message, VerificationCode, table
+from smsgate.db.models import Message, table
 
 MESSAGES = table(Message)
 _INSERT_MESSAGE = FastInsert(
@@ -25,9 +25,6 @@ _INSERT_MESSAGE = FastInsert(
         "created_at",
         "request_id",
     ),
-)
-_INSERT_CODE = FastInsert(
-    table(VerificationCode), ("msg_id", "app_id", "code_hash", "expires_at", "attempts")
 )
 _BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
 _TEMPLATE_OF = select(MESSAGES.c.template_id).where(MESSAGES.c.id == bindparam("msg_id"))
@@ -81,10 +78,6 @@ _LAST_SENDER_THROUGH = _LAST_SENDER.where(MESSAGES.c.provider == bindparam("prov
 
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
     _INSERT_MESSAGE.execute(conn, values)
-
-
-def insert_code(conn: Connection, values: dict[str, object]) -> None:
-    _INSERT_CODE.execute(conn, values)
 
 
 def template_of(conn: Connection, msg_id: str) -> int | None:

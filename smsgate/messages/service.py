@@ -13,7 +13,6 @@ from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import AppAccount, debit_quota
-from smsgate.codes.secrets import hash_code
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.control_characters import has_control_characters
@@ -24,11 +23,10 @@ from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
 from smsgate.messages.ids import new_msg_id
-from smsgate.messages.segments import count_segments
 from smsgate.messages.story.recording import log_accepted
 from smsgate.messages.story.refusals import recording_refusals
 from smsgate.messages.voice_fallback import service as voice_fallback
-from smsgate.messages.voice_fallback.service import CodeDelivery, FallbackPlan, plan_fallback
+from smsgate.messages.voice_fallback.service import CodeDelivery
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 from smsgate.observability.access_log import current_request_id
@@ -42,6 +40,7 @@ from smsgate.templates.service import (
     SendableTemplate,
     sendable_template,
 )
+from smsgate.text.segments import count_segments
 
 MAX_CONTENT_LENGTH = 350
 TEMPLATE_KINDS = {CODE: "code", NOTIFICATION: "notification", MARKETING: "marketing"}
@@ -64,12 +63,14 @@ class OutgoingMessage:
     rules: tuple[RateRule, ...]
     template_id: int | None = None
     code: str | None = None  # a code the service must be able to verify
-    code_ttl_seconds: int = 0
+    # Stores what verifies `code` (the codes slice's row), in the send's transaction.
+    record_code: "RecordCode | None" = None
     keep_content: bool = True  # False when the text holds a code
     voice_lang: int | None = None
-    voice_fallback: FallbackPlan | None = None  # a text code whose template asks for a call
 
 
+# Called with the transaction, the new msg_id and now, after the message row is written.
+RecordCode = Callable[[Connection, str, int], None]
 # Builds the message inside the send's transaction (template and signature lookups), or raises.
 BuildMessage = Callable[[Connection], OutgoingMessage]
 Result = TypeVar("Result", contravariant=True)
@@ -201,11 +202,10 @@ def count_and_record(
         return screening.refusal
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
     screening.accept(conn)
-    return _record(ctx.server_key, conn, app, message, channel, units, msg_id, now)
+    return _record(conn, app, message, channel, units, msg_id, now)
 
 
 def _record(
-    server_key: bytes,
     conn: Connection,
     app: AppAccount,
     message: OutgoingMessage,
@@ -233,35 +233,14 @@ def _record(
             "request_id": current_request_id(),
         },
     )
-    if message.code is not None:
-        repository.insert_code(
-            conn,
-            {
-                "msg_id": msg_id,
-                "app_id": app.id,
-                "code_hash": hash_code(server_key, msg_id, message.code),
-                "expires_at": now + message.code_ttl_seconds * 1000,
-                "attempts": 0,
-            },
-        )
+    if message.record_code is not None:
+        message.record_code(conn, msg_id, now)
     payload: dict[str, Any] = {"mobile": message.mobile, "text": message.text}
     if message.code is not None:
         payload["code"] = message.code
     if message.voice_lang is not None:
         payload["voice_lang"] = message.voice_lang
     outbox.enqueue(conn, msg_id, channel, payload, now)
-    if message.voice_fallback is not None and message.code is not None:
-        plan_fallback(
-            conn,
-            server_key,
-            message.voice_fallback,
-            app_id=app.id,
-            msg_id=msg_id,
-            mobile=message.mobile,
-            code=message.code,
-            expires_at=now + message.code_ttl_seconds * 1000,
-            now=now,
-        )
     return Charged(
         message.kind, channel, message.template_id, units, category, msg_id, message.mobile
     )

@@ -1,1 +1,1 @@
-"""Delivery reports, replies (MO), GET /v1/report and /v1/reply, and signed callbacks."""
+"""Delivery reports, replies (MO), GET /v1/report and /v1/reply."""

@@ -1,12 +1,11 @@
-"""Delivery reports, replies (MO) and callbacks: what other slices hand to this one, and the
-read-once pulls GET /v1/report and GET /v1/reply.
+"""Delivery reports and replies (MO): what other slices hand to this one, and the read-once
+pulls GET /v1/report and GET /v1/reply.
 
 Every final status and every matched reply becomes a pull record (kept `report_keep_seconds`,
 read once) and, when the app has a callback URL, a signed callback in the callback outbox, both
 in the transaction that produced it. An app may use both (docs/decisions.md: pull and callbacks).
 """
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,18 +15,17 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import UnknownApp, app_by_id
+from smsgate.apps.service import UnknownApp, app_id_by_key
+from smsgate.callbacks.service import callback_json, enqueue_checked, has_callback_url
 from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.delivery.providers.base import InboundSms
 from smsgate.errors import JsmsError
-from smsgate.mobiles import display_mobile, mask_mobile, normalise_mobile
+from smsgate.mobiles import display_mobile
 from smsgate.reports import repository
 
 log = structlog.get_logger(__name__)
 REPORT, REPLY = "report", "reply"
-EVENTS = ("SMS_REPORT", "SMS_REPLY", "SMS_TEMPLATE", "SMS_SIGN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +52,6 @@ class LeasedPull:
         return ("[" + ",".join(self.records) + "]").encode()
 
 
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def enqueue_callback(conn: Connection, app_id: int, event: str, data: dict[str, Any]) -> None:
-    """Queue a signed callback (SMS_REPORT, SMS_REPLY, SMS_TEMPLATE, SMS_SIGN) to the app's
-    callback URL in the caller's transaction; nothing is queued when the app has none. It is
-    posted by the callback loop, never by the request that caused it."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown callback event {event!r}")
-    if repository.callback_target(conn, app_id) is not None:
-        repository.enqueue(conn, app_id, event, _json(data), clock.now_ms())
-
-
 def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> None:
     """Messages that became final in this transaction: a report record and an SMS_REPORT each."""
     now = clock.now_ms()
@@ -82,87 +66,37 @@ def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> No
         }
         rows.append(_record(final.app_id, REPORT, data, now))
         if final.app_id not in with_callback:
-            with_callback[final.app_id] = repository.callback_target(conn, final.app_id) is not None
+            with_callback[final.app_id] = has_callback_url(conn, final.app_id)
         if with_callback[final.app_id]:
-            repository.enqueue(conn, final.app_id, "SMS_REPORT", _json(data), now)
+            enqueue_checked(conn, final.app_id, "SMS_REPORT", callback_json(data), now)
     repository.insert_records(conn, rows)
 
 
 def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str, object]:
-    return {"app_id": app_id, "kind": kind, "data": _json(data), "received_at": now}
+    return {"app_id": app_id, "kind": kind, "data": callback_json(data), "received_at": now}
 
 
-def record_replies(
-    conn: Connection, provider: str, replies: Sequence[InboundSms], *, any_carrier: bool = False
-) -> list[int | None]:
-    """Store replies (MO) for the apps they were sent to and offer them by pull and callback.
-
-    The app is the one whose reply number is the longest prefix of the number the reply was
-    sent to (a long code plus the app's extension); failing that, the app that last sent to the
-    replying number through this provider (a provider's reply answers what it carried; only the
-    operator's `any_carrier` injection looks at every provider). A reply that matches no app is
-    logged and dropped. "TD" or "退订" also unsubscribes the number from the app's marketing
-    (smsgate.content). Returns, per reply, the app it went to (None: dropped).
-    """
-    now = clock.now_ms()
-    carrier = None if any_carrier else provider
-    matched: list[int | None] = []
-    for reply in replies:
-        mobile = _normalised_sender(reply.mobile)
-        app_id = _reply_app(conn, reply.to, mobile, carrier)
-        matched.append(app_id)
-        if app_id is None:
-            log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
-            continue
-        if is_unsubscribe_request(reply.text):
-            record_unsubscribe(conn, app_id, mobile)
-        data = {"phone": display_mobile(mobile), "replyTime": now, "content": reply.text}
-        repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
-        if repository.callback_target(conn, app_id) is not None:
-            repository.enqueue(conn, app_id, "SMS_REPLY", _json(data), now)
-    return matched
+def store_reply(conn: Connection, app_id: int, mobile: str, text: str, now: int) -> None:
+    """A reply (MO) the app is to read, by pull and callback. "TD" or "退订" also unsubscribes
+    the number from the app's marketing (smsgate.content)."""
+    if is_unsubscribe_request(text):
+        record_unsubscribe(conn, app_id, mobile)
+    data = {"phone": display_mobile(mobile), "replyTime": now, "content": text}
+    repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
+    if has_callback_url(conn, app_id):
+        enqueue_checked(conn, app_id, "SMS_REPLY", callback_json(data), now)
 
 
-def _normalised_sender(mobile: str) -> str:
-    try:
-        return normalise_mobile(mobile)
-    except JsmsError:
-        return mobile  # not a mobile we could send to; still the app's reply to read
-
-
-def _masked(mobile: str) -> str:
-    try:
-        return mask_mobile(mobile)
-    except Exception:
-        return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
-
-
-def _reply_app(conn: Connection, to: str, mobile: str, carrier: str | None) -> int | None:
+def reply_number_app(conn: Connection, to: str) -> int | None:
+    """The app whose reply number is the longest prefix of the number a reply was sent to (a
+    long code plus the app's extension), if any."""
     digits = "".join(c for c in to if c.isdigit())
     prefixes = [digits[:n] for n in range(len(digits), 0, -1)]
     owners = repository.reply_number_owners(conn, prefixes) if prefixes else {}
     for prefix in prefixes:
         if prefix in owners:
             return owners[prefix]
-    # Imported here: messages and templates import this module for reports and callbacks.
-    from smsgate.messages.service import last_sender_app
-
-    return last_sender_app(conn, mobile, carrier)
-
-
-async def inject_reply(db: Database, to: str, mobile: str, text: str) -> str | None:
-    """A reply as the sandbox provider would report it (for tests and `smsgate sandbox reply`);
-    the operator's own injection, so it may answer a message any provider carried. Returns the
-    appKey of the app it went to, or None when it matched no app and was dropped."""
-    sender = normalise_mobile(mobile)
-    reply = InboundSms(to=to, mobile=sender, text=text)
-
-    def record(conn: Connection) -> str | None:
-        [app_id] = record_replies(conn, "sandbox", [reply], any_carrier=True)
-        app = None if app_id is None else app_by_id(conn, app_id)
-        return None if app is None else app.app_key
-
-    return await db.write(record)
+    return None
 
 
 # --- pulls -------------------------------------------------------------------------------------
@@ -243,7 +177,7 @@ async def check_reply_numbers_free(
     cleaned = clean_reply_numbers(numbers)
 
     def taken(conn: Connection) -> list[str]:
-        own = repository.app_id_by_key(conn, app_key) if app_key else None
+        own = app_id_by_key(conn, app_key) if app_key else None
         owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}
         return sorted(number for number, owner in owners.items() if owner != own)
 
@@ -256,7 +190,7 @@ async def set_reply_numbers(db: Database, app_key: str, numbers: Sequence[str]) 
     cleaned = clean_reply_numbers(numbers)
 
     def replace(conn: Connection) -> list[str]:
-        app_id = repository.app_id_by_key(conn, app_key)
+        app_id = app_id_by_key(conn, app_key)
         if app_id is None:
             raise UnknownApp(app_key)
         owners = repository.reply_number_owners(conn, cleaned) if cleaned else {}

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from smsgate import clock
+from smsgate.callbacks.service import enqueue_callback
 from smsgate.db.engine import Database
-from smsgate.reports.service import enqueue_callback
 from smsgate.signs import repository
 from smsgate.signs.images import image_dir
 from smsgate.signs.service import APPROVED, REJECTED

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from smsgate import clock
+from smsgate.callbacks.service import enqueue_callback
 from smsgate.content.sensitive_words import find_sensitive_words
 from smsgate.context import Context
 from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
-from smsgate.reports.service import enqueue_callback
 from smsgate.settings import Settings
 from smsgate.signs import service as sign_service
 from smsgate.templates import repository

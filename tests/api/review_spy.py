@@ -1,4 +1,4 @@
-"""Watches the review callbacks the template and signature slices hand to the reports slice:
+"""Watches the review callbacks the template and signature slices hand to the callbacks slice:
 records each one, checks it is handed over inside the verdict's own open transaction, and passes
 it on to the real `enqueue_callback`."""
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection
 
-from smsgate.reports import service as reports_service
+from smsgate.callbacks import service as callbacks_service
 
 
 @dataclass
@@ -18,7 +18,7 @@ class ReviewCallbacks:
     def __call__(self, conn: Connection, app_id: int, event: str, data: dict[str, Any]) -> None:
         assert conn.in_transaction(), "a review callback must be queued in its transaction"
         self.events.append((app_id, event, data))
-        reports_service.enqueue_callback(conn, app_id, event, data)
+        callbacks_service.enqueue_callback(conn, app_id, event, data)
 
 
 @pytest.fixture(name="review_callbacks")

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from smsgate.callbacks.sender import CallbackSender
+from smsgate.callbacks.service import CallbackRefused, enqueue_callback, set_callback_url
 from smsgate.cli import cli
 from smsgate.context import Context
 from smsgate.db.models import CallbackEntry
-from smsgate.reports.callbacks import CallbackRefused, CallbackSender, set_callback_url
+from smsgate.messages.replies import inject_reply
 from smsgate.reports.service import (
     FinalStatus,
-    enqueue_callback,
-    inject_reply,
     record_final_statuses,
     set_reply_numbers,
 )

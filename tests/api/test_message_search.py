@@ -17,7 +17,7 @@ from smsgate.messages.schedules.scheduler import send_due_schedules
 from smsgate.messages.story import recording, refusals
 from smsgate.messages.story.repository import Filters
 from smsgate.messages.story.service import message_story, prune_story, search_messages
-from smsgate.reports.callbacks import CallbackSender
+from smsgate.reports.pruning import prune_past_retention
 from tests.api.helpers import code_in, inbox
 from tests.support.cli import CliRun, as_json, failure_line
 from tests.support.clock import FrozenClock
@@ -185,8 +185,7 @@ async def test_events_are_pruned_on_the_reports_retention(
     await worker.run_until_idle()
     frozen_clock.advance(2000)
 
-    async with httpx.AsyncClient() as client:
-        await CallbackSender(ctx, client).prune()  # the background loop's pruning
+    await prune_past_retention(ctx)  # the background loop's pruning
 
     told = await message_story(ctx.db, old)
     assert told is not None

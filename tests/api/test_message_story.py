@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from smsgate.callbacks.sender import CallbackSender
+from smsgate.callbacks.service import set_callback_url
 from smsgate.context import Context
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
 from smsgate.delivery.providers.base import OutboundMessage, SubmitResult
@@ -18,7 +20,6 @@ from smsgate.delivery.providers.sandbox import SandboxConfig, SandboxProvider
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.messages.story.service import message_story
-from smsgate.reports.callbacks import CallbackSender, set_callback_url
 from tests.api.callback_receiver import CallbackReceiver
 from tests.api.helpers import code_in, inbox
 from tests.support.clock import FrozenClock

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from smsgate.app import create_app
 from smsgate.context import Context
 from smsgate.db.models import PullRecord, Unsubscribe
-from smsgate.reports.callbacks import CallbackSender
+from smsgate.messages.replies import inject_reply
 from smsgate.reports.service import (
     FinalStatus,
-    inject_reply,
+    prune_records,
     record_final_statuses,
     set_reply_numbers,
 )
@@ -126,7 +126,7 @@ async def test_records_are_kept_three_days_then_pruned(
     assert [r["msgId"] for r in await pull(api, tenant)] == ["newer"]
     records = select(PullRecord.data)
     assert [old in row.data for row in await rows(ctx, records)] == [True]  # unread, expired
-    await CallbackSender(ctx).prune()
+    await prune_records(ctx.db, ctx.settings.report_keep_seconds)  # what the loop does
     assert await rows(ctx, records) == []
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from smsgate.callbacks.sender import CallbackSender
+from smsgate.callbacks.service import set_callback_url
 from smsgate.context import Context
-from smsgate.reports.callbacks import CallbackSender, set_callback_url
 from smsgate.signs.review import review_sign
 from smsgate.templates.service import review_template
 from tests.api.callback_receiver import CallbackReceiver

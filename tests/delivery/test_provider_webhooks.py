@@ -16,8 +16,8 @@ from smsgate.context import Context
 from smsgate.db.models import Message, PullRecord
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
 from smsgate.delivery.providers.aliyun import AliyunConfig, AliyunProvider
+from smsgate.delivery.providers.base import ProviderConfig
 from smsgate.delivery.providers.kannel import KannelConfig, KannelProvider
-from smsgate.delivery.providers.registry import ProviderConfig
 from smsgate.delivery.providers.tencent import TencentConfig, TencentProvider
 from smsgate.delivery.providers.twilio import TwilioConfig, TwilioProvider, twilio_signature
 from smsgate.delivery.routing import Router

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from httpx import AsyncClient
 
+from smsgate.callbacks.sender import CallbackSender
+from smsgate.callbacks.service import set_callback_url
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.providers.base import OutboundMessage, SubmitResult, TryLater
@@ -20,7 +22,6 @@ from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from smsgate.observability import live
 from smsgate.observability.gauges import refresh_gauges
 from smsgate.observability.health import Heartbeats, ProcessState
-from smsgate.reports.callbacks import CallbackSender, set_callback_url
 from smsgate.reports.service import FinalStatus, record_final_statuses
 from smsgate.settings import Settings
 from tests.api.callback_receiver import CallbackReceiver

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smsgate.messages.segments import count_segments, gsm7_length, split_parts
+from smsgate.text.segments import count_segments, gsm7_length, split_parts
 
 # GSM 03.38 default alphabet (escape 0x1B left out) and its extension table.
 GSM_BASIC = (

@@ -7,7 +7,7 @@ import pytest
 
 from smsgate.db.engine import Database
 from smsgate.delivery.config import InvalidDeliveryConfig, parse_delivery_config
-from smsgate.delivery.providers.registry import ProviderEnv
+from smsgate.delivery.providers.base import ProviderEnv
 from smsgate.delivery.voice.espeak import SpeechUnavailable
 from smsgate.delivery.voice.sip_provider import SipConfig, build_sip
 from smsgate.settings import Settings

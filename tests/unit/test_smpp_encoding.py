@@ -13,7 +13,7 @@ from smsgate.delivery.providers.smpp.encoding import (
     split_user_data_header,
     submit_parts,
 )
-from smsgate.messages.segments import _GSM_BASIC, _GSM_EXTENDED, count_segments, gsm7_length
+from smsgate.text.segments import _GSM_BASIC, _GSM_EXTENDED, count_segments, gsm7_length
 
 
 def test_the_alphabet_is_the_one_billing_counts() -> None:

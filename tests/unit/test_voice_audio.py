@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from smsgate.codes.voice_text import spoken_code_text
 from smsgate.delivery.voice import g711
 from smsgate.delivery.voice.espeak import SpeechUnavailable
 from smsgate.delivery.voice.resample import resample
@@ -21,6 +20,7 @@ from smsgate.delivery.voice.script import (
     call_script,
 )
 from smsgate.delivery.voice.speech import SpeechRenderer
+from smsgate.text.voice import spoken_code_text
 
 ESPEAK = shutil.which("espeak-ng")
 needs_espeak = pytest.mark.skipif(

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from smsgate.codes.voice_text import ENGLISH, MANDARIN, MIXED, spoken_code_text
+from smsgate.text.voice import ENGLISH, MANDARIN, MIXED, spoken_code_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

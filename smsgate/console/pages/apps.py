@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.apps import service as app_service
-from smsgate.cli.options import MAX_NAME
+from smsgate.apps.service import MAX_NAME_LENGTH as MAX_NAME
 from smsgate.console import audit
 from smsgate.console.web import (
     PREFIX,

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smsgate.callbacks import service as callbacks
 from smsgate.console import audit
 from smsgate.console.web import PREFIX, checked_form, context_of, render, see_other, signed_in
-from smsgate.reports import callbacks
 
 router = APIRouter()
 

@@ -24,12 +24,12 @@ from smsgate.console.web import (
 )
 from smsgate.context import Context
 from smsgate.errors import JsmsError
-from smsgate.messages.segments import count_segments
 from smsgate.messages.service import compose_sms
 from smsgate.signs import review as sign_review
 from smsgate.signs.images import image_dir
 from smsgate.templates import service as template_service
 from smsgate.templates.rendering import placeholders, render_template
+from smsgate.text.segments import count_segments
 
 router = APIRouter()
 IN_REVIEW = template_service.IN_REVIEW

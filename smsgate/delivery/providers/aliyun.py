@@ -27,6 +27,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -44,7 +45,6 @@ from smsgate.delivery.providers.http_provider import (
     json_body,
     loggable,
 )
-from smsgate.delivery.providers.registry import ProviderEnv
 
 log = structlog.get_logger(__name__)
 DELIVERED, OTHER_ERROR = 4001, 4100

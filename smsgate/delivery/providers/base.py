@@ -3,9 +3,13 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from smsgate.db.engine import Database
 from smsgate.delivery.providers.link import Link
+from smsgate.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +122,39 @@ async def submit_each(
         TryLater(f"{type(o).__name__}: {o}") if isinstance(o, BaseException) else o
         for o in outcomes
     ]
+
+
+# --- configuration (each type's keys extend these; providers/registry.py maps type names) ----
+
+
+class ProviderConfig(BaseModel):
+    """Keys every provider has; each type adds its own. Unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: str
+    channels: tuple[str, ...] = ("sms",)  # "sms", "voice"
+
+
+class LinkedProviderConfig(ProviderConfig):
+    """Keys of a provider that keeps trying to reach its carrier while it cannot (SMPP rebinds,
+    HTTP providers probe): the first try after this long, doubling up to the maximum."""
+
+    reconnect_min_seconds: float = Field(1.0, gt=0, le=3600)
+    reconnect_max_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _backoff_bounds(self) -> Self:
+        if self.reconnect_min_seconds > self.reconnect_max_seconds:
+            raise ValueError("reconnect_min_seconds must not exceed reconnect_max_seconds")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEnv:
+    """What a provider may use besides its own configuration."""
+
+    settings: Settings
+    db: Database
+    events: DeliveryEvents

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from smsgate.delivery.providers.base import (
     InboundSms,
+    LinkedProviderConfig,
     OutboundMessage,
     ProviderReport,
     SubmitResult,
@@ -30,7 +31,6 @@ from smsgate.delivery.providers.base import (
     submit_each,
 )
 from smsgate.delivery.providers.link import DOWN, Link
-from smsgate.delivery.providers.registry import LinkedProviderConfig
 from smsgate.observability.redaction import redact_text
 
 CallbackKind = Literal["report", "inbound"]

@@ -18,6 +18,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -34,9 +35,8 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     loggable,
 )
-from smsgate.delivery.providers.registry import ProviderEnv
-from smsgate.messages.segments import gsm7_length
 from smsgate.mobiles import mask_mobile
+from smsgate.text.segments import gsm7_length
 
 log = structlog.get_logger(__name__)
 DELIVERED, OTHER_ERROR, BLACKLISTED, NO_SUCH_NUMBER = 4001, 4100, 4002, 4004

@@ -6,49 +6,12 @@ bad file stops smsgate at start) and a function that builds the provider from it
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from smsgate.db.engine import Database
-from smsgate.delivery.providers.base import DeliveryEvents, Provider
-from smsgate.settings import Settings
+from smsgate.delivery.providers.base import Provider, ProviderConfig, ProviderEnv
 
 if TYPE_CHECKING:
     from smsgate.delivery.providers.http_provider import CallbackOutcome, CallbackRequest
-
-
-class ProviderConfig(BaseModel):
-    """Keys every provider has; each type adds its own. Unknown keys are an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    type: str
-    channels: tuple[str, ...] = ("sms",)  # "sms", "voice"
-
-
-class LinkedProviderConfig(ProviderConfig):
-    """Keys of a provider that keeps trying to reach its carrier while it cannot (SMPP rebinds,
-    HTTP providers probe): the first try after this long, doubling up to the maximum."""
-
-    reconnect_min_seconds: float = Field(1.0, gt=0, le=3600)
-    reconnect_max_seconds: float = Field(60.0, gt=0, le=3600)
-
-    @model_validator(mode="after")
-    def _backoff_bounds(self) -> Self:
-        if self.reconnect_min_seconds > self.reconnect_max_seconds:
-            raise ValueError("reconnect_min_seconds must not exceed reconnect_max_seconds")
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderEnv:
-    """What a provider may use besides its own configuration."""
-
-    settings: Settings
-    db: Database
-    events: DeliveryEvents
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,13 @@ from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import (
     Accepted,
     OutboundMessage,
+    ProviderConfig,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
 )
 from smsgate.delivery.providers.link import UP, Link
-from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.messages.status import DELIVERED
 from smsgate.observability import metrics
 from smsgate.observability.metrics import Receipt

@@ -19,6 +19,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -36,7 +37,6 @@ from smsgate.delivery.providers.http_provider import (
     json_body,
     loggable,
 )
-from smsgate.delivery.providers.registry import ProviderEnv
 from smsgate.delivery.providers.tencent_signing import tc3_headers
 
 log = structlog.get_logger(__name__)

@@ -22,6 +22,7 @@ from smsgate.delivery.providers.base import (
     Accepted,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -38,7 +39,6 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     loggable,
 )
-from smsgate.delivery.providers.registry import ProviderEnv
 
 log = structlog.get_logger(__name__)
 DELIVERED, OTHER_ERROR = 4001, 4100

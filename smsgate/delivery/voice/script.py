@@ -1,6 +1,6 @@
 """What the callee hears for a voice code, as the pieces the audio is built from.
 
-The same words as smsgate.codes.voice_text (which is what a message's text records), cut into
+The same words as smsgate.text.voice (which is what a message's text records), cut into
 fixed phrases and single digits. Each piece is rendered once and cached; a call only puts the
 cached pieces in order. Mandarin is given to espeak-ng as pinyin with tone numbers: Debian's
 espeak-ng ships the small Mandarin dictionary, which reads many characters wrongly, while its
@@ -9,7 +9,7 @@ espeak-ng ships the small Mandarin dictionary, which reads many characters wrong
 
 from dataclasses import dataclass
 
-from smsgate.codes.voice_text import ENGLISH, MANDARIN
+from smsgate.text.voice import ENGLISH, MANDARIN
 
 MANDARIN_VOICE = "cmn-latn-pinyin"
 ENGLISH_VOICE = "en-us"

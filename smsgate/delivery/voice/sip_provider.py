@@ -19,6 +19,8 @@ from smsgate.delivery.providers.base import (
     Accepted,
     DeliveryEvents,
     OutboundMessage,
+    ProviderConfig,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -26,7 +28,6 @@ from smsgate.delivery.providers.base import (
     submit_each,
 )
 from smsgate.delivery.providers.link import UP, Link
-from smsgate.delivery.providers.registry import ProviderConfig, ProviderEnv
 from smsgate.delivery.voice import g711
 from smsgate.delivery.voice.espeak import espeak_binary
 from smsgate.delivery.voice.outcomes import UNREACHABLE

@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Row
 
 from smsgate import clock
 from smsgate.apps.service import app_by_id, debit_quota
-from smsgate.codes.voice_text import spoken_code_text
 from smsgate.context import Context
 from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
@@ -31,6 +30,7 @@ from smsgate.messages.story.recording import StoryEvent, write_events
 from smsgate.messages.voice_fallback import repository
 from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING
 from smsgate.sealed import UnreadableSeal, seal, unseal
+from smsgate.text.voice import spoken_code_text
 
 log = structlog.get_logger(__name__)
 FALLBACK_CALL = "voice_fallback"  # the kind of the call's message

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from smsgate.delivery.providers.registry import LinkedProviderConfig
+from smsgate.delivery.providers.base import LinkedProviderConfig
 
 # SMPP 3.4 §5.2: C-octet strings with these maximum lengths, terminating NUL excluded.
 SYSTEM_ID_MAX, PASSWORD_MAX, SYSTEM_TYPE_MAX, ADDRESS_MAX = 15, 8, 12, 20

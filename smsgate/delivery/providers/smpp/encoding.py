@@ -3,14 +3,14 @@
 GSM 03.38 goes out unpacked (one septet an octet, data_coding 0: the SMSC default alphabet, as
 SMPP 3.4 §5.2.19 leaves packing to the SMSC); anything else goes out as UCS-2 (data_coding 8,
 UTF-16BE, so an emoji keeps its surrogate pair). The cut into parts is billing's own
-(`smsgate.messages.segments.split_parts`), so a message costs what it sends.
+(`smsgate.text.segments.split_parts`), so a message costs what it sends.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from smsgate.messages.segments import split_parts
+from smsgate.text.segments import split_parts
 
 DC_DEFAULT, DC_IA5, DC_LATIN1, DC_UCS2 = 0, 1, 3, 8
 ESM_UDHI = 0x40

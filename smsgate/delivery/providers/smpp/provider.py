@@ -18,6 +18,7 @@ from smsgate.delivery.providers.base import (
     DeliveryEvents,
     InboundSms,
     OutboundMessage,
+    ProviderEnv,
     ProviderReport,
     Rejected,
     SubmitResult,
@@ -25,7 +26,6 @@ from smsgate.delivery.providers.base import (
     submit_each,
 )
 from smsgate.delivery.providers.link import Link
-from smsgate.delivery.providers.registry import ProviderEnv
 from smsgate.delivery.providers.smpp.bind import Bind, BindLost, Delivered
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.encoding import SubmitPart, submit_parts

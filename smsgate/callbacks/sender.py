@@ -1,5 +1,4 @@
-"""Signed callbacks (JSMS reference §4): the app's callback URL, its echostr check, and the
-loop that posts the callback outbox with retries and a dead-letter list.
+"""The loop that posts the callback outbox (JSMS reference §4) with retries and a dead list.
 
 A callback is a form POST of nonce, timestamp, signature, type and data (a JSON string). The
 signature is the lowercase hex SHA-1 of
@@ -13,36 +12,23 @@ import asyncio
 import hashlib
 import json
 import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import structlog
 from sqlalchemy import Connection, Row
 
 from smsgate import clock
-from smsgate.apps.credentials import secret_matches
-from smsgate.apps.service import UnknownApp
+from smsgate.callbacks import repository
+from smsgate.callbacks.sealing import UnreadableSecret, open_secret
 from smsgate.context import Context
-from smsgate.db.engine import Database
 from smsgate.messages.story.recording import CallbackTry, record_callback_tries
-from smsgate.messages.story.service import prune_story
 from smsgate.observability import metrics
-from smsgate.reports import repository
-from smsgate.reports.sealing import UnreadableSecret, open_secret, seal_secret
-from smsgate.reports.service import prune_records
 from smsgate.settings import Settings
 
 log = structlog.get_logger(__name__)
-PRUNE_EVERY_MS = 600_000
 HEARTBEAT = "callbacks"
-_ECHOSTR_ALPHABET = string.ascii_letters + string.digits
-
-
-class CallbackRefused(ValueError):
-    """The URL is unusable or did not pass the echostr check, or no secret can sign for it."""
 
 
 def callback_signature(app_key: str, master_secret: str, nonce: int, timestamp: int) -> str:
@@ -53,91 +39,6 @@ def callback_signature(app_key: str, master_secret: str, nonce: int, timestamp: 
 def retry_delays(settings: Settings) -> tuple[int, ...]:
     """Seconds to wait after the 1st, 2nd, ... failed try; one more failure makes it dead."""
     return tuple(int(part) for part in settings.callback_retry_delays.split(",") if part.strip())
-
-
-# --- the callback URL --------------------------------------------------------------------------
-
-
-async def verify_echostr(url: str, timeout_seconds: float) -> None:
-    """The documented check: GET url?echostr=<8 random characters> must answer exactly it."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CallbackRefused("the callback URL must be http:// or https://")
-    echostr = "".join(secrets.choice(_ECHOSTR_ALPHABET) for _ in range(8))
-    try:
-        async with httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False) as client:
-            answer = await client.get(url, params={"echostr": echostr})
-    except httpx.HTTPError as error:
-        raise CallbackRefused(f"echostr check failed: {type(error).__name__}") from None
-    if not answer.is_success or answer.text.strip() != echostr:
-        raise CallbackRefused(f"echostr check failed: HTTP {answer.status_code}, wrong body")
-
-
-async def set_callback_url(
-    ctx: Context,
-    app_key: str,
-    url: str | None,
-    master_secret: str | None = None,
-    *,
-    check_echostr: bool = True,
-) -> None:
-    """Set (after the echostr check, unless the caller just made it) or remove (None or "")
-    the app's callback URL.
-
-    Signing needs the app's master secret: it is given here (checked against the stored hash)
-    or was sealed when a URL was set before.
-    """
-    app = await ctx.db.read(lambda conn: _app_and_secret_state(conn, app_key))
-    app_id, stored_hash, has_sealed = app
-    if not url:
-        await ctx.db.write(lambda conn: repository.save_callback(conn, app_id, {"url": None}))
-        return
-    values: dict[str, object] = {"url": url}
-    if master_secret is not None:
-        if not secret_matches(master_secret, stored_hash):
-            raise CallbackRefused("the master secret does not match the app")
-        values["sealed_secret"] = seal_secret(ctx.server_key, app_id, master_secret)
-    elif not has_sealed:
-        raise CallbackRefused("callbacks are signed with the master secret: give it once")
-    if check_echostr:
-        await verify_echostr(url, ctx.settings.callback_timeout_seconds)
-    values["verified_at"] = clock.now_ms()
-    await ctx.db.write(lambda conn: repository.save_callback(conn, app_id, values))
-
-
-def _app_and_secret_state(conn: Connection, app_key: str) -> tuple[int, str, bool]:
-    app_id = repository.app_id_by_key(conn, app_key)
-    if app_id is None:
-        raise UnknownApp(app_key)
-    sealed = repository.sealed_secret(conn, app_id)
-    return app_id, repository.secret_hash(conn, app_id), sealed is not None
-
-
-# --- dead letters ------------------------------------------------------------------------------
-
-
-async def list_callbacks(db: Database, *, dead: bool) -> list[dict[str, Any]]:
-    rows = await db.read(lambda conn: repository.list_entries(conn, dead))
-    return [
-        {
-            "id": row.id,
-            "app_key": row.app_key,
-            "type": row.event,
-            "data": json.loads(row.data),
-            "attempts": row.attempts,
-            "due_at": row.due_at,
-            "dead_at": row.dead_at,
-            "last_error": row.last_error,
-        }
-        for row in rows
-    ]
-
-
-async def replay_dead(db: Database, entry_ids: list[int] | None) -> list[int]:
-    """Dead entries (all when None) go back to the outbox, due now, with a fresh set of tries;
-    the ids that were dead and now are not."""
-    now = clock.now_ms()
-    return await db.write(lambda conn: repository.revive(conn, entry_ids, now))
 
 
 # --- the sender --------------------------------------------------------------------------------
@@ -158,7 +59,6 @@ class CallbackSender:
     def __init__(self, ctx: Context, client: httpx.AsyncClient | None = None) -> None:
         self._ctx = ctx
         self._client = client
-        self._last_prune = 0
 
     async def run(self) -> None:
         """Post until the process stops (the pass in progress finishes) or until cancelled."""
@@ -169,7 +69,6 @@ class CallbackSender:
             while not process.stopping.is_set():
                 try:
                     sent = await self.send_due()
-                    await self.prune()
                 except Exception:
                     log.exception("callback pass failed")
                     sent = 0
@@ -199,13 +98,6 @@ class CallbackSender:
         for entry, result in zip(entries, results, strict=True):
             metrics.callback_posted(entry.event, result)
         return len(entries)
-
-    async def prune(self) -> None:
-        now = clock.now_ms()
-        if now - self._last_prune >= PRUNE_EVERY_MS:
-            self._last_prune = now
-            await prune_records(self._ctx.db, self._ctx.settings.report_keep_seconds)
-            await prune_story(self._ctx.db, self._ctx.settings.report_keep_seconds)
 
     async def _post(self, entry: Row[Any]) -> Outcome:
         if not entry.url:

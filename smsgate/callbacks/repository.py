@@ -1,0 +1,132 @@
+"""Queries on callback settings (URL, sealed secret) and the callback outbox."""
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, or_, select, update
+
+from smsgate.db.models import App, AppCallback, CallbackEntry, table
+
+APPS = table(App)
+CALLBACKS = table(AppCallback)
+OUTBOX = table(CallbackEntry)
+
+
+# --- callback settings -------------------------------------------------------------------------
+
+
+def callback_target(conn: Connection, app_id: int) -> Any:
+    """The app's key, callback URL and sealed secret, when it has a URL."""
+    query = (
+        select(APPS.c.app_key, CALLBACKS.c.url, CALLBACKS.c.sealed_secret)
+        .join(CALLBACKS, CALLBACKS.c.app_id == APPS.c.id)
+        .where(APPS.c.id == app_id, CALLBACKS.c.url.is_not(None))
+    )
+    return conn.execute(query).first()
+
+
+def sealed_secret(conn: Connection, app_id: int) -> str | None:
+    query = select(CALLBACKS.c.sealed_secret).where(CALLBACKS.c.app_id == app_id)
+    found: str | None = conn.execute(query).scalar()
+    return found
+
+
+def save_callback(conn: Connection, app_id: int, values: dict[str, object]) -> None:
+    exists = conn.execute(select(CALLBACKS.c.app_id).where(CALLBACKS.c.app_id == app_id)).first()
+    if exists:
+        conn.execute(update(CALLBACKS).where(CALLBACKS.c.app_id == app_id).values(**values))
+    else:
+        conn.execute(insert(CALLBACKS).values(app_id=app_id, **values))
+
+
+# --- the callback outbox -----------------------------------------------------------------------
+
+
+def enqueue(conn: Connection, app_id: int, event: str, data: str, now_ms: int) -> None:
+    conn.execute(
+        insert(OUTBOX).values(
+            app_id=app_id, event=event, data=data, attempts=0, due_at=now_ms, created_at=now_ms
+        )
+    )
+
+
+def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[Any]:
+    """Lease due live entries (SKIP LOCKED: workers on one PostgreSQL take different rows)."""
+    ids = list(
+        conn.execute(
+            select(OUTBOX.c.id)
+            .where(
+                OUTBOX.c.dead_at.is_(None),
+                OUTBOX.c.due_at <= now_ms,
+                or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= now_ms),
+            )
+            .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids))
+        .values(lease_until=lease_until, attempts=OUTBOX.c.attempts + 1)
+    )
+    query = (
+        select(
+            OUTBOX.c.id,
+            OUTBOX.c.app_id,
+            OUTBOX.c.event,
+            OUTBOX.c.data,
+            OUTBOX.c.attempts,
+            APPS.c.app_key,
+            CALLBACKS.c.url,
+            CALLBACKS.c.sealed_secret,
+        )
+        .join(APPS, APPS.c.id == OUTBOX.c.app_id)
+        .outerjoin(CALLBACKS, CALLBACKS.c.app_id == OUTBOX.c.app_id)
+        .where(OUTBOX.c.id.in_(ids))
+        .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+    )
+    return list(conn.execute(query).all())
+
+
+def remove_entry(conn: Connection, entry_id: int) -> None:
+    conn.execute(delete(OUTBOX).where(OUTBOX.c.id == entry_id))
+
+
+def reschedule(conn: Connection, entry_id: int, due_at: int, error: str) -> None:
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == entry_id)
+        .values(due_at=due_at, lease_until=None, last_error=error)
+    )
+
+
+def bury(conn: Connection, entry_id: int, now_ms: int, error: str) -> None:
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == entry_id)
+        .values(dead_at=now_ms, lease_until=None, last_error=error)
+    )
+
+
+def list_entries(conn: Connection, dead: bool) -> list[Any]:
+    condition = OUTBOX.c.dead_at.is_not(None) if dead else OUTBOX.c.dead_at.is_(None)
+    query = (
+        select(OUTBOX, APPS.c.app_key)
+        .join(APPS, APPS.c.id == OUTBOX.c.app_id)
+        .where(condition)
+        .order_by(OUTBOX.c.id)
+    )
+    return list(conn.execute(query).all())
+
+
+def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> list[int]:
+    """Dead entries due again now with a fresh set of tries (None: every dead entry); the ids
+    revived."""
+    statement = update(OUTBOX).where(OUTBOX.c.dead_at.is_not(None))
+    if entry_ids is not None:
+        statement = statement.where(OUTBOX.c.id.in_(entry_ids))
+    values = {"dead_at": None, "attempts": 0, "due_at": now_ms, "lease_until": None}
+    revived = conn.execute(statement.values(**values).returning(OUTBOX.c.id)).scalars()
+    return sorted(revived)
