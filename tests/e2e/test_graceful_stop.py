@@ -119,6 +119,7 @@ def test_the_metrics_port_shows_metrics_health_and_readiness(
         "delivery",
         "callbacks",
         "scheduler",
+        "voice_fallbacks",
         "gauges",
     }
     assert httpx.get(f"{smsgate_server.base_url}/readyz", timeout=10).json()["ready"] is True

@@ -194,7 +194,13 @@ def test_the_worker_shows_health_and_metrics_and_stops_on_sigterm(cluster: Clust
     assert ready.status_code == 200, ready.text
     checks = ready.json()["checks"]
     assert checks["providers"] == {"ok": True, "delivering": True, "names": ["sandbox"]}
-    assert set(checks["loops"]["age_seconds"]) == {"delivery", "callbacks", "scheduler", "gauges"}
+    assert set(checks["loops"]["age_seconds"]) == {
+        "delivery",
+        "callbacks",
+        "scheduler",
+        "voice_fallbacks",
+        "gauges",
+    }
     scraped = httpx.get(f"{cluster.worker_metrics_url}/metrics", timeout=10)
     assert "smsgate_outbox_depth " in scraped.text
     assert "smsgate_api_requests_total{" not in scraped.text  # a worker answers no API

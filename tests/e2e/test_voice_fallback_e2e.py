@@ -118,7 +118,9 @@ def test_the_sandbox_gets_a_call_with_the_same_code(
     assert verify(smsgate_server, auth, msg_id, code) == {"is_valid": True}
     log = smsgate_server.log_tail(400)
     reason = "sms failed 4003" if mobile == FAILS_SMS else "no receipt"
-    assert re.search(rf"voice fallback placed .*msg_id={msg_id} .*reason='?{reason}", log), log
+    assert re.search(
+        rf"message voice_fallback .*decision=placed .*msg_id={msg_id} .*reason='?{reason}", log
+    ), log
     assert code not in log
 
 
