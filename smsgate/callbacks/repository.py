@@ -2,13 +2,22 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
+from smsgate.db.leases import lease_claim
 from smsgate.db.models import App, AppCallback, CallbackEntry, table
 
 APPS = table(App)
 CALLBACKS = table(AppCallback)
 OUTBOX = table(CallbackEntry)
+_CLAIM = lease_claim(
+    OUTBOX,
+    OUTBOX.c.id,
+    OUTBOX.c.due_at,
+    where=(OUTBOX.c.dead_at.is_(None),),
+    values={"attempts": OUTBOX.c.attempts + 1},
+    returning=(OUTBOX.c.id,),
+)
 
 
 # --- callback settings -------------------------------------------------------------------------
@@ -51,26 +60,10 @@ def enqueue(conn: Connection, app_id: int, event: str, data: str, now_ms: int) -
 
 def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[Any]:
     """Lease due live entries (SKIP LOCKED: workers on one PostgreSQL take different rows)."""
-    ids = list(
-        conn.execute(
-            select(OUTBOX.c.id)
-            .where(
-                OUTBOX.c.dead_at.is_(None),
-                OUTBOX.c.due_at <= now_ms,
-                or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= now_ms),
-            )
-            .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
+    params = {"now": now_ms, "limit": limit, "new_lease": lease_until}
+    ids = [row.id for row in conn.execute(_CLAIM, params).all()]
     if not ids:
         return []
-    conn.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id.in_(ids))
-        .values(lease_until=lease_until, attempts=OUTBOX.c.attempts + 1)
-    )
     query = (
         select(
             OUTBOX.c.id,

@@ -10,30 +10,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from smsgate.db.engine import Database
 from smsgate.db.inserts import FastInsert
+from smsgate.db.leases import lease_claim
 from smsgate.db.models import OutboxEntry, table
 from smsgate.delivery.providers.base import Rejected, SubmitResult
 
 OUTBOX = table(OutboxEntry)
 _INSERT = FastInsert(OUTBOX, ("msg_id", "channel", "payload", "attempts", "due_at", "created_at"))
-_DUE = (
-    select(OUTBOX.c.id)
-    .where(
-        OUTBOX.c.due_at <= bindparam("now"),
-        or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= bindparam("now")),
-    )
-    .order_by(OUTBOX.c.due_at)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True)
-)
-_CLAIM = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id.in_(_DUE.scalar_subquery()))
-    .values(lease_until=bindparam("new_lease"), attempts=OUTBOX.c.attempts + 1)
-    .returning(OUTBOX.c.id, OUTBOX.c.msg_id, OUTBOX.c.channel, OUTBOX.c.payload, OUTBOX.c.attempts)
+_CLAIM = lease_claim(
+    OUTBOX,
+    OUTBOX.c.id,
+    OUTBOX.c.due_at,
+    values={"attempts": OUTBOX.c.attempts + 1},
+    returning=(OUTBOX.c.id, OUTBOX.c.msg_id, OUTBOX.c.channel, OUTBOX.c.payload, OUTBOX.c.attempts),
 )
 _DEPTH = select(func.count()).select_from(OUTBOX)
 # Ids grow with inserts: the lowest id is the oldest row, found through the primary key.

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, select, update
 
+from smsgate.db.leases import lease_claim
 from smsgate.db.models import Schedule, table
 
 SCHEDULES = table(Schedule)
@@ -15,29 +16,19 @@ PENDING, SENT, DELETED = "pending", "sent", "deleted"
 _BY_ID = select(SCHEDULES).where(
     SCHEDULES.c.id == bindparam("schedule_id"), SCHEDULES.c.app_id == bindparam("app_id")
 )
-_DUE = (
-    select(SCHEDULES.c.id)
-    .where(
-        SCHEDULES.c.status == PENDING,
-        SCHEDULES.c.send_at <= bindparam("now"),
-        or_(SCHEDULES.c.lease_until.is_(None), SCHEDULES.c.lease_until <= bindparam("now")),
-    )
-    .order_by(SCHEDULES.c.send_at)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True)
-)
-_CLAIM = (
-    update(SCHEDULES)
-    .where(SCHEDULES.c.id.in_(_DUE.scalar_subquery()))
-    .values(lease_until=bindparam("new_lease"))
-    .returning(
+_CLAIM = lease_claim(
+    SCHEDULES,
+    SCHEDULES.c.id,
+    SCHEDULES.c.send_at,
+    where=(SCHEDULES.c.status == PENDING,),
+    returning=(
         SCHEDULES.c.id,
         SCHEDULES.c.app_id,
         SCHEDULES.c.temp_id,
         SCHEDULES.c.sign_id,
         SCHEDULES.c.recipients,
         SCHEDULES.c.version,
-    )
+    ),
 )
 _MARK_SENT = (
     update(SCHEDULES)

@@ -3,8 +3,9 @@ see apps/repository.py). The message and code tables belong to this slice too.""
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
+from smsgate.db.leases import lease_claim
 from smsgate.db.models import Message, VerificationCode, VoiceFallback, table
 
 FALLBACKS = table(VoiceFallback)
@@ -34,22 +35,12 @@ _CLOSE_WAITING = (
         done_at=bindparam("now"),
     )
 )
-_DUE = (
-    select(FALLBACKS.c.msg_id)
-    .where(
-        FALLBACKS.c.state == WAITING,
-        FALLBACKS.c.due_at <= bindparam("now"),
-        or_(FALLBACKS.c.lease_until.is_(None), FALLBACKS.c.lease_until <= bindparam("now")),
-    )
-    .order_by(FALLBACKS.c.due_at)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True)
-)
-_CLAIM = (
-    update(FALLBACKS)
-    .where(FALLBACKS.c.msg_id.in_(_DUE.scalar_subquery()))
-    .values(lease_until=bindparam("new_lease"))
-    .returning(FALLBACKS.c.msg_id)
+_CLAIM = lease_claim(
+    FALLBACKS,
+    FALLBACKS.c.msg_id,
+    FALLBACKS.c.due_at,
+    where=(FALLBACKS.c.state == WAITING,),
+    returning=(FALLBACKS.c.msg_id,),
 )
 # Row-locked until the deciding transaction ends: two processes never place one call twice.
 _LOCK_WAITING = (
