@@ -24,10 +24,10 @@ from smsgate.devs.endpoints import router as devs_router
 from smsgate.errors import JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
-from smsgate.observability.access_log import AccessLog, answer_request_id, route_template
+from smsgate.observability.access_log import ObservedRequests, answer_request_id
 from smsgate.observability.docs_page import router as docs_router
 from smsgate.observability.endpoints import router as health_router
-from smsgate.observability.http_metrics import RequestMetrics
+from smsgate.observability.routes import RouteNames
 from smsgate.observability.server import SERVE_DEFAULT_PORT, metrics_port, metrics_server
 from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
@@ -74,10 +74,11 @@ def create_app(
     _install_error_handlers(app)
     if settings.console:
         install_console(app)  # /console/: the operator's pages, not JSMS API
-    # Both inside IgnoreTrailingSlash, so they see the path the router matched.
-    if settings.access_log:
-        app.add_middleware(AccessLog)
-    app.add_middleware(RequestMetrics, routes=[r for router in routers for r in router.routes])
+    app.state.route_names = RouteNames([r for router in routers for r in router.routes])
+    # Inside IgnoreTrailingSlash, so it sees the path the router matched.
+    app.add_middleware(
+        ObservedRequests, routes=app.state.route_names, access_log=settings.access_log
+    )
     app.add_middleware(IgnoreTrailingSlash)
     app.add_middleware(AnswerUnexpectedErrors, handler=unexpected_error)
     return app
@@ -131,7 +132,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 async def unexpected_error(request: Request, error: Exception) -> Response:
     # The route template, not the raw path: a path is client text and can hold anything.
-    log.error("unhandled error", route=route_template(request.scope), exc_info=error)
+    route = request.app.state.route_names.of(request.scope)
+    log.error("unhandled error", route=route, exc_info=error)
     response = error_response(50019)
     answer_request_id(response)
     return response

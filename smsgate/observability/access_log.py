@@ -1,11 +1,12 @@
-"""The access log: one structured line per HTTP request, and the request id that ties a
-request's log lines to its answer.
+"""Every HTTP request observed once: the request id that ties its log lines to its answer, one
+structured access-log line, and the request metrics (count and latency by route, status and
+JSMS code).
 
 A pure ASGI middleware (no BaseHTTPMiddleware, which costs a task and a queue per request): it
 wraps `send` to see the status, reads the JSMS error code from an error answer's first body
-chunk, and logs after the answer is sent. The line names the route template
-(`/v1/codes/{msg_id}/valid`), never the raw path, query or body, so it carries no number, code
-or text; the calling app's key is noted by whoever authenticated it (`note_caller`).
+chunk, and logs and counts after the answer is sent. Requests are named by their route template
+(`/v1/codes/{msg_id}/valid`), never the raw path, query or body, so neither carries a number,
+code or text; the calling app's key is noted by whoever authenticated it (`note_caller`).
 """
 
 import contextvars
@@ -16,15 +17,18 @@ import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smsgate.observability import metrics
 from smsgate.observability.redaction import redact_text
+from smsgate.observability.routes import RouteNames
 
 REQUEST_ID_HEADER = b"x-request-id"
+UNMATCHED = "unmatched"  # the metrics' route label of a request no route matched
+UNEXPECTED_ERROR = 50019
 _SCOPE_KEY = "smsgate.access"
 # An incoming X-Request-ID is reused when it is short and plain (a proxy's or the client's id).
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -91,9 +95,13 @@ def _request_ids() -> Callable[[], str]:
 _new_request_id = _request_ids()
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+class ObservedRequests:
+    """Request id, access-log line (unless turned off) and metrics of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, routes: RouteNames, access_log: bool = True) -> None:
         self.app = app
+        self._routes = routes
+        self._access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,42 +128,30 @@ class AccessLog:
             await self.app(scope, receive, send_with_id)
         except BaseException as error:
             if exchange.status is None and isinstance(error, Exception):
-                exchange.status, exchange.error_code = 500, 50019  # answered outside, by app.py
-            _log_line(scope, exchange, started)
+                exchange.status, exchange.error_code = 500, UNEXPECTED_ERROR  # answered by app.py
+            self._observe(scope, exchange, started)
             # The request id stays bound, so the framework's "unhandled error" line, logged
             # outside this middleware, carries it too. The server runs each request in a task
             # of its own (a copy of the context), so it ends with the request.
             raise
-        _log_line(scope, exchange, started)
+        self._observe(scope, exchange, started)
         structlog.contextvars.reset_contextvars(**tokens)
         _REQUEST_ID.reset(own_token)
 
-
-def route_template(scope: Scope) -> str | None:
-    """The matched route's path with its parameters named ("/v1/codes/{msg_id}/valid"); None
-    when no route matched. FastAPI leaves `scope["route"]` unset for plain Starlette routes, so
-    the template is rebuilt from the path and the parameters the router extracted: what is left
-    of the path is the route's own literal text."""
-    route: Any = scope.get("route")
-    if route is not None:
-        template: str | None = getattr(route, "path_format", None)
-        return template
-    if "endpoint" not in scope:
-        return None
-    names = {value: name for name, value in scope.get("path_params", {}).items()}
-    if not names:
-        return str(scope["path"])
-    parts = scope["path"].split("/")
-    return "/".join(f"{{{names[part]}}}" if part in names else part for part in parts)
-
-
-def _log_line(scope: Scope, exchange: _Exchange, started: float) -> None:
-    log.info(
-        "request",
-        method=scope["method"],
-        route=route_template(scope),
-        status=exchange.status,
-        error_code=exchange.error_code or None,
-        app_key=exchange.caller,
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
-    )
+    def _observe(self, scope: Scope, exchange: _Exchange, started: float) -> None:
+        route = self._routes.of(scope)
+        seconds = time.perf_counter() - started
+        status = exchange.status or 500
+        metrics.request_answered(
+            route or UNMATCHED, scope["method"], status, exchange.error_code or 0, seconds
+        )
+        if self._access_log:
+            log.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                status=exchange.status,
+                error_code=exchange.error_code or None,
+                app_key=exchange.caller,
+                duration_ms=round(seconds * 1000, 2),
+            )
