@@ -1,8 +1,13 @@
-"""Queries on callback settings (URL, sealed secret) and the callback outbox."""
+"""Queries on callback settings (URL, sealed secret) and the callback outbox.
 
+The statements every delivery report runs (is there a URL, queue the callback) are built once
+with bind parameters, so SQLAlchemy reuses their compiled form.
+"""
+
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import App, AppCallback, CallbackEntry, table
@@ -19,18 +24,18 @@ _CLAIM = lease_claim(
     returning=(OUTBOX.c.id,),
 )
 
+_WITH_URL = select(CALLBACKS.c.app_id).where(
+    CALLBACKS.c.app_id.in_(bindparam("app_ids", expanding=True)), CALLBACKS.c.url.is_not(None)
+)
+_ENQUEUE = insert(OUTBOX)
+
 
 # --- callback settings -------------------------------------------------------------------------
 
 
-def callback_target(conn: Connection, app_id: int) -> Any:
-    """The app's key, callback URL and sealed secret, when it has a URL."""
-    query = (
-        select(APPS.c.app_key, CALLBACKS.c.url, CALLBACKS.c.sealed_secret)
-        .join(CALLBACKS, CALLBACKS.c.app_id == APPS.c.id)
-        .where(APPS.c.id == app_id, CALLBACKS.c.url.is_not(None))
-    )
-    return conn.execute(query).first()
+def apps_with_url(conn: Connection, app_ids: Collection[int]) -> set[int]:
+    """Those of the apps that have a callback URL (apps.id is what app_callbacks refers to)."""
+    return set(conn.execute(_WITH_URL, {"app_ids": sorted(app_ids)}).scalars())
 
 
 def sealed_secret(conn: Connection, app_id: int) -> str | None:
@@ -50,12 +55,17 @@ def save_callback(conn: Connection, app_id: int, values: dict[str, object]) -> N
 # --- the callback outbox -----------------------------------------------------------------------
 
 
-def enqueue(conn: Connection, app_id: int, event: str, data: str, now_ms: int) -> None:
-    conn.execute(
-        insert(OUTBOX).values(
-            app_id=app_id, event=event, data=data, attempts=0, due_at=now_ms, created_at=now_ms
+def enqueue(conn: Connection, event: str, callbacks: list[tuple[int, str]], now_ms: int) -> None:
+    """(app_id, data) pairs, due now, in one executemany."""
+    if callbacks:
+        conn.execute(
+            _ENQUEUE,
+            [
+                {"app_id": app_id, "event": event, "data": data, "attempts": 0}
+                | {"due_at": now_ms, "created_at": now_ms}
+                for app_id, data in callbacks
+            ],
         )
-    )
 
 
 def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[Any]:

@@ -7,6 +7,7 @@ other slices write in their own transactions, and its dead letters.
 import json
 import secrets
 import string
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +31,12 @@ def callback_json(data: dict[str, Any]) -> str:
 
 
 def has_callback_url(conn: Connection, app_id: int) -> bool:
-    return repository.callback_target(conn, app_id) is not None
+    return bool(repository.apps_with_url(conn, [app_id]))
+
+
+def apps_with_callback_url(conn: Connection, app_ids: Collection[int]) -> set[int]:
+    """Those of the apps that have a callback URL, in one query for a whole batch of reports."""
+    return repository.apps_with_url(conn, app_ids) if app_ids else set()
 
 
 def enqueue_callback(conn: Connection, app_id: int, event: str, data: dict[str, Any]) -> None:
@@ -40,12 +46,15 @@ def enqueue_callback(conn: Connection, app_id: int, event: str, data: dict[str, 
     if event not in EVENTS:
         raise ValueError(f"unknown callback event {event!r}")
     if has_callback_url(conn, app_id):
-        repository.enqueue(conn, app_id, event, callback_json(data), clock.now_ms())
+        repository.enqueue(conn, event, [(app_id, callback_json(data))], clock.now_ms())
 
 
-def enqueue_checked(conn: Connection, app_id: int, event: str, data: str, now_ms: int) -> None:
-    """Queue an already encoded callback for an app the caller knows has a callback URL."""
-    repository.enqueue(conn, app_id, event, data, now_ms)
+def enqueue_checked(
+    conn: Connection, event: str, callbacks: list[tuple[int, str]], now_ms: int
+) -> None:
+    """Queue already encoded callbacks, (app_id, data) pairs, for apps the caller knows have a
+    callback URL: one statement however many there are."""
+    repository.enqueue(conn, event, callbacks, now_ms)
 
 
 class CallbackRefused(ValueError):

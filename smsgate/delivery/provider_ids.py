@@ -8,11 +8,17 @@ carried. A report names one of those ids, perhaps spelled differently (the repor
 A message is final once every part has a report: delivered when all were, else the first
 failure's status. A report that arrives before its submit answer was recorded waits in
 `pending_reports`.
+
+Receipts arrive by the thousand a second: every statement here is built once, at import, with
+bind parameters (expanding ones for id lists), so SQLAlchemy reuses its compiled form, and each
+batch of reports runs one statement per step however many reports it holds.
 """
 
 from collections.abc import Iterable, Sequence
+from types import ModuleType
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Insert, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.models import PendingReport, ProviderMessageId, table
@@ -25,6 +31,59 @@ IDS = table(ProviderMessageId)
 PENDING = table(PendingReport)
 _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 _REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
+_OF_PROVIDER = IDS.c.provider == bindparam("provider")
+_FIND_IDS = select(IDS.c.provider_message_id, IDS.c.msg_id).where(
+    _OF_PROVIDER, IDS.c.provider_message_id.in_(bindparam("ids", expanding=True))
+)
+_SET_REPORT = (
+    update(IDS)
+    .where(IDS.c.provider == bindparam("of"), IDS.c.provider_message_id == bindparam("pid"))
+    .values(report_status=bindparam("status"))
+)
+_PARTS = select(IDS.c.msg_id, IDS.c.report_status).where(
+    IDS.c.msg_id.in_(bindparam("ids", expanding=True))
+)
+_EARLY = select(PENDING.c.provider_message_id, PENDING.c.report_status, PENDING.c.report_key).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
+)
+_DROP_PENDING_IDS = delete(PENDING).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
+)
+_DROP_PENDING_KEYS = delete(PENDING).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.report_key.in_(bindparam("keys", expanding=True)),
+)
+
+
+def _remember_upsert(dialect: ModuleType) -> Insert:
+    # An id seen again (a retried submit the carrier numbered the same) now names this message.
+    insert: Any = dialect.insert(IDS)
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=["provider", "provider_message_id"],
+        set_={"msg_id": insert.excluded.msg_id, "report_status": None},
+    )
+    return upsert
+
+
+def _keep_upsert(dialect: ModuleType) -> Insert:
+    insert: Any = dialect.insert(PENDING)
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=["provider", "provider_message_id"],
+        set_={
+            "report_status": insert.excluded.report_status,
+            "received_at": insert.excluded.received_at,
+            "report_key": insert.excluded.report_key,
+        },
+    )
+    return upsert
+
+
+_REMEMBER = {name: _remember_upsert(dialect) for name, dialect in _DIALECTS.items()}
+_KEEP = {name: _keep_upsert(dialect) for name, dialect in _DIALECTS.items()}
 
 
 def remember_provider_ids(
@@ -40,31 +99,16 @@ def remember_provider_ids(
     if not rows:
         return []
     serialise_with_reports(conn, [provider])
-    insert = _DIALECTS[conn.dialect.name].insert(IDS)
-    # An id seen again (a retried submit the carrier numbered the same) now names this message.
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["provider", "provider_message_id"],
-            set_={"msg_id": insert.excluded.msg_id, "report_status": None},
-        ),
-        rows,
-    )
+    conn.execute(_REMEMBER[conn.dialect.name], rows)
     ids = [row["provider_message_id"] for row in rows]
-    early = conn.execute(
-        select(PENDING.c.provider_message_id, PENDING.c.report_status, PENDING.c.report_key).where(
-            PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(ids)
-        )
-    ).all()
+    early = conn.execute(_EARLY, {"provider": provider, "ids": ids}).all()
     if not early:
         return []
     reports = [ProviderReport(row[0], row[1]) for row in early]
     receipts = apply_reports(conn, provider, reports, now)
-    conn.execute(  # the same report kept under its other spellings
-        delete(PENDING).where(
-            PENDING.c.provider == provider,
-            PENDING.c.report_key.in_({row.report_key for row in early}),
-        )
-    )
+    # the same report kept under its other spellings
+    keys = sorted({row.report_key for row in early})
+    conn.execute(_DROP_PENDING_KEYS, {"provider": provider, "keys": keys})
     return receipts
 
 
@@ -78,38 +122,28 @@ def apply_reports(
     serialise_with_reports(conn, [provider])
     readings = [tuple(dict.fromkeys((r.provider_message_id, *r.aliases))) for r in reports]
     every = sorted({pid for spellings in readings for pid in spellings})
-    found = dict(
-        conn.execute(
-            select(IDS.c.provider_message_id, IDS.c.msg_id).where(
-                IDS.c.provider == provider, IDS.c.provider_message_id.in_(every)
-            )
-        ).all()
-    )
+    found = dict(conn.execute(_FIND_IDS, {"provider": provider, "ids": every}).all())
     touched: dict[str, None] = {}
     matched: dict[str, int] = {}
     answered: list[str] = []
+    unmatched: list[tuple[tuple[str, ...], int]] = []
     for report, spellings in zip(reports, readings, strict=True):
         # The id as the report spells it first, then the other readings in the given order.
         match = next((pid for pid in spellings if pid in found), None)
         if match is None:
-            _keep_for_later(conn, provider, spellings, report.report_status, now)
+            unmatched.append((spellings, report.report_status))
             continue
         matched[match] = report.report_status
         answered.extend(spellings)
         touched[found[match]] = None
+    _keep_for_later(conn, provider, unmatched, now)
     if not matched:
         return []
     conn.execute(
-        update(IDS)
-        .where(IDS.c.provider == provider, IDS.c.provider_message_id == bindparam("pid"))
-        .values(report_status=bindparam("status")),
-        [{"pid": pid, "status": status} for pid, status in matched.items()],
+        _SET_REPORT,
+        [{"of": provider, "pid": pid, "status": status} for pid, status in matched.items()],
     )
-    conn.execute(
-        delete(PENDING).where(
-            PENDING.c.provider == provider, PENDING.c.provider_message_id.in_(answered)
-        )
-    )
+    conn.execute(_DROP_PENDING_IDS, {"provider": provider, "ids": sorted(set(answered))})
     record_receipts(conn, provider, [(found[p], p, s) for p, s in matched.items()], now)
     return record_delivery_reports(conn, _final_statuses(conn, list(touched)))
 
@@ -121,18 +155,13 @@ def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:
     touching any message row, in name order, so that transactions cannot deadlock."""
     if conn.dialect.name == "postgresql":
         for provider in sorted(set(providers)):
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))"),
-                {"space": _REPORT_LOCK_SPACE, "provider": provider},
-            )
+            conn.execute(_LOCK, {"space": _REPORT_LOCK_SPACE, "provider": provider})
 
 
 def _final_statuses(conn: Connection, msg_ids: list[str]) -> list[tuple[str, int]]:
     """(msg_id, status) of the messages whose every part has a report now."""
     parts: dict[str, list[int | None]] = {msg_id: [] for msg_id in msg_ids}
-    for msg_id, status in conn.execute(
-        select(IDS.c.msg_id, IDS.c.report_status).where(IDS.c.msg_id.in_(msg_ids))
-    ):
+    for msg_id, status in conn.execute(_PARTS, {"ids": msg_ids}):
         parts[msg_id].append(status)
     finals: list[tuple[str, int]] = []
     for msg_id, statuses in parts.items():
@@ -145,20 +174,18 @@ def _final_statuses(conn: Connection, msg_ids: list[str]) -> list[tuple[str, int
 
 
 def _keep_for_later(
-    conn: Connection, provider: str, spellings: Sequence[str], status: int, now: int
+    conn: Connection, provider: str, reports: Sequence[tuple[tuple[str, ...], int]], now: int
 ) -> None:
-    insert = _DIALECTS[conn.dialect.name].insert(PENDING)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["provider", "provider_message_id"],
-            set_={"report_status": status, "received_at": now, "report_key": spellings[0]},
-        ),
-        [
-            {"provider": provider, "provider_message_id": pid, "report_status": status}
-            | {"received_at": now, "report_key": spellings[0]}
-            for pid in dict.fromkeys(spellings)
-        ],
-    )
+    """Reports no known id matched, each under every spelling, in one statement. A spelling
+    two of them share is kept for the later one, as if they had come one after the other."""
+    rows = {
+        pid: {"provider": provider, "provider_message_id": pid, "report_status": status}
+        | {"received_at": now, "report_key": spellings[0]}
+        for spellings, status in reports
+        for pid in spellings
+    }
+    if rows:
+        conn.execute(_KEEP[conn.dialect.name], list(rows.values()))
 
 
 def prune_provider_ids(conn: Connection, ids_before: int, pending_before: int) -> None:

@@ -9,13 +9,15 @@ CLOCKS = table(PullClock)
 RECORDS = table(PullRecord)
 REPLY_NUMBERS = table(ReplyNumber)
 
+_INSERT_RECORDS = insert(RECORDS)  # built once: every delivery report writes through it
+
 
 # --- pull records ------------------------------------------------------------------------------
 
 
 def insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
     if rows:
-        conn.execute(insert(RECORDS), rows)
+        conn.execute(_INSERT_RECORDS, rows)
 
 
 def take_pull_turn(conn: Connection, app_id: int, kind: str, now_ms: int, every_ms: int) -> bool:

@@ -16,7 +16,12 @@ from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import UnknownApp, app_id_by_key
-from smsgate.callbacks.service import callback_json, enqueue_checked, has_callback_url
+from smsgate.callbacks.service import (
+    apps_with_callback_url,
+    callback_json,
+    enqueue_checked,
+    has_callback_url,
+)
 from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
 from smsgate.context import Context
 from smsgate.db.engine import Database
@@ -53,10 +58,14 @@ class LeasedPull:
 
 
 def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> None:
-    """Messages that became final in this transaction: a report record and an SMS_REPORT each."""
+    """Messages that became final in this transaction: a report record and an SMS_REPORT each,
+    a statement for each kind however many messages there are."""
+    if not finals:
+        return
     now = clock.now_ms()
-    with_callback: dict[int, bool] = {}
+    with_callback = apps_with_callback_url(conn, {final.app_id for final in finals})
     rows: list[dict[str, object]] = []
+    callbacks: list[tuple[int, str]] = []
     for final in finals:
         data = {
             "msgId": final.msg_id,
@@ -64,16 +73,20 @@ def record_final_statuses(conn: Connection, finals: Sequence[FinalStatus]) -> No
             "receiveTime": now,
             "status": final.report_status,
         }
-        rows.append(_record(final.app_id, REPORT, data, now))
-        if final.app_id not in with_callback:
-            with_callback[final.app_id] = has_callback_url(conn, final.app_id)
-        if with_callback[final.app_id]:
-            enqueue_checked(conn, final.app_id, "SMS_REPORT", callback_json(data), now)
+        encoded = callback_json(data)
+        rows.append(_encoded_record(final.app_id, REPORT, encoded, now))
+        if final.app_id in with_callback:
+            callbacks.append((final.app_id, encoded))
+    enqueue_checked(conn, "SMS_REPORT", callbacks, now)
     repository.insert_records(conn, rows)
 
 
 def _record(app_id: int, kind: str, data: dict[str, Any], now: int) -> dict[str, object]:
-    return {"app_id": app_id, "kind": kind, "data": callback_json(data), "received_at": now}
+    return _encoded_record(app_id, kind, callback_json(data), now)
+
+
+def _encoded_record(app_id: int, kind: str, data: str, now: int) -> dict[str, object]:
+    return {"app_id": app_id, "kind": kind, "data": data, "received_at": now}
 
 
 def store_reply(conn: Connection, app_id: int, mobile: str, text: str, now: int) -> None:
@@ -84,7 +97,7 @@ def store_reply(conn: Connection, app_id: int, mobile: str, text: str, now: int)
     data = {"phone": display_mobile(mobile), "replyTime": now, "content": text}
     repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
     if has_callback_url(conn, app_id):
-        enqueue_checked(conn, app_id, "SMS_REPLY", callback_json(data), now)
+        enqueue_checked(conn, "SMS_REPLY", [(app_id, callback_json(data))], now)
 
 
 def reply_number_app(conn: Connection, to: str) -> int | None:
