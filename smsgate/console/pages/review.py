@@ -2,6 +2,7 @@
 its segment count, the auto-review's findings and the proof images; approve or reject."""
 
 import mimetypes
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,25 +78,25 @@ def _verdict(form_action: str) -> bool:
     return form_action == "approve"
 
 
+# Reviews one template or signature: (db, id, approve=, reason=) -> None.
+Review = Callable[..., Awaitable[None]]
+
+
 @router.post("/review/templates/{temp_id}")
 async def review_template(request: Request, temp_id: int) -> Response:
-    session, form = await checked_form(request)
-    approve = _verdict(form_text(form, "verdict"))
-    reason = form_text(form, "reason")[: template_service.MAX_REASON]
-    if not approve and not reason:
-        raise ConsoleRefused(400, "reason_needed")
-    db = context_of(request).db
-    try:
-        await template_service.review_template(db, temp_id, approve=approve, reason=reason)
-    except template_service.UnknownTemplate:
-        raise ConsoleRefused(404, "not_found") from None
-    action = "approve_template" if approve else "reject_template"
-    await audit.record(db, session.operator, action, f"template {temp_id}", reason)
-    return see_other(f"{PREFIX}/review")
+    review = template_service.review_template
+    return await _review(request, review, template_service.UnknownTemplate, "template", temp_id)
 
 
 @router.post("/review/signs/{sign_id}")
 async def review_sign(request: Request, sign_id: int) -> Response:
+    return await _review(request, sign_review.review_sign, sign_review.UnknownSign, "sign", sign_id)
+
+
+async def _review(
+    request: Request, review: Review, unknown: type[Exception], kind: str, item_id: int
+) -> Response:
+    """Approve, or reject with a reason, through the same service the CLI uses; audited."""
     session, form = await checked_form(request)
     approve = _verdict(form_text(form, "verdict"))
     reason = form_text(form, "reason")[: template_service.MAX_REASON]
@@ -103,11 +104,12 @@ async def review_sign(request: Request, sign_id: int) -> Response:
         raise ConsoleRefused(400, "reason_needed")
     db = context_of(request).db
     try:
-        await sign_review.review_sign(db, sign_id, approve=approve, reason=reason)
-    except sign_review.UnknownSign:
+        await review(db, item_id, approve=approve, reason=reason)
+    except unknown:
         raise ConsoleRefused(404, "not_found") from None
-    action = "approve_sign" if approve else "reject_sign"
-    await audit.record(db, session.operator, action, f"signature {sign_id}", reason)
+    action = f"{'approve' if approve else 'reject'}_{kind}"
+    target = f"{'template' if kind == 'template' else 'signature'} {item_id}"
+    await audit.record(db, session.operator, action, target, reason)
     return see_other(f"{PREFIX}/review")
 
 
