@@ -2,7 +2,6 @@
 app key, duration and request id; the request id also in the answer's X-Request-ID header and in
 every other line the request logs; never a code or a whole number."""
 
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from smsgate.context import Context
 from smsgate.logs import configure_logging
 from smsgate.observability.redaction import redact_text
 from tests.api.helpers import assert_error, code_in, inbox
-from tests.log_capture import fresh_loggers
+from tests.log_capture import LogLines, fresh_loggers
 from tests.support.delivery import Delivery
 from tests.support.tenants import Tenant
 
@@ -24,17 +23,8 @@ MOBILE = "13800138000"
 GENERATED_ID = re.compile(r"[a-z]{12}[0-9a-f]+")
 
 
-class Lines:
-    """The JSON log lines written so far (read from the captured output)."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self._capsys = capsys
-        self.text = ""
-
-    def read(self) -> list[dict[str, Any]]:
-        captured = self._capsys.readouterr()
-        self.text += captured.out + captured.err
-        return [json.loads(line) for line in self.text.splitlines() if line.startswith("{")]
+class Lines(LogLines):
+    """The JSON log lines written so far, and the access-log ones among them."""
 
     def requests(self) -> list[dict[str, Any]]:
         return [line for line in self.read() if line["event"] == "request"]

@@ -5,7 +5,18 @@ while checked; SQLite runs one write transaction at a time anyway."""
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.inserts import FastInsert
@@ -36,28 +47,25 @@ _NEIGHBOURS = select(func.count(func.distinct(ATTEMPTS.c.national))).where(
     ATTEMPTS.c.national != bindparam("national"),
     ATTEMPTS.c.at > bindparam("since"),
 )
-_ACCEPTED_IN_RANGE = (
-    select(ATTEMPTS.c.at)
-    .where(
-        ATTEMPTS.c.app_id == bindparam("app_id"),
-        ATTEMPTS.c.number_range == bindparam("number_range"),
-        ATTEMPTS.c.at > bindparam("since"),
-        ATTEMPTS.c.msg_id.is_not(None),
+
+
+def _accepted_since(scope: ColumnElement[Any], name: str) -> Select[Any]:
+    """The latest accepted attempts of one app within a range or a country, newest first."""
+    return (
+        select(ATTEMPTS.c.at)
+        .where(
+            ATTEMPTS.c.app_id == bindparam("app_id"),
+            scope == bindparam(name),
+            ATTEMPTS.c.at > bindparam("since"),
+            ATTEMPTS.c.msg_id.is_not(None),
+        )
+        .order_by(ATTEMPTS.c.at.desc())
+        .limit(bindparam("most"))
     )
-    .order_by(ATTEMPTS.c.at.desc())
-    .limit(bindparam("most"))
-)
-_ACCEPTED_IN_COUNTRY = (
-    select(ATTEMPTS.c.at)
-    .where(
-        ATTEMPTS.c.app_id == bindparam("app_id"),
-        ATTEMPTS.c.country_code == bindparam("country_code"),
-        ATTEMPTS.c.at > bindparam("since"),
-        ATTEMPTS.c.msg_id.is_not(None),
-    )
-    .order_by(ATTEMPTS.c.at.desc())
-    .limit(bindparam("most"))
-)
+
+
+_ACCEPTED_IN_RANGE = _accepted_since(ATTEMPTS.c.number_range, "number_range")
+_ACCEPTED_IN_COUNTRY = _accepted_since(ATTEMPTS.c.country_code, "country_code")
 _CONVERSION = select(
     func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
 ).where(

@@ -5,7 +5,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from smsgate.messages.story.repository import Filters
 from smsgate.messages.story.service import message_story, prune_story, search_messages
 from smsgate.reports.pruning import prune_past_retention
 from tests.api.helpers import code_in, inbox
+from tests.log_capture import LogLines
 from tests.support.cli import CliRun, as_json, failure_line
 from tests.support.clock import FrozenClock
 from tests.support.delivery import Delivery
@@ -196,31 +196,22 @@ async def test_events_are_pruned_on_the_reports_retention(
     assert await prune_story(ctx.db, ctx.settings.report_keep_seconds) == 0
 
 
-class Lines:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self._capsys = capsys
-        self.text = ""
-
-    def read(self) -> list[dict[str, Any]]:
-        captured = self._capsys.readouterr()
-        self.text += captured.out + captured.err
-        return [json.loads(line) for line in self.text.splitlines() if line.startswith("{")]
-
-
 @pytest.fixture
-def lines(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Lines]:
+def lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LogLines]:
     configure_logging("info", "json")
     for module in (recording, refusals):
         monkeypatch.setattr(module, "log", structlog.get_logger("smsgate.story"))
     try:
-        yield Lines(capsys)
+        yield LogLines(capsys)
     finally:
         structlog.reset_defaults()
         logging.getLogger().handlers.clear()
 
 
 async def test_every_change_is_a_json_line_with_msg_id_and_request_id(
-    api: httpx.AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery, lines: Lines
+    api: httpx.AsyncClient, ctx: Context, tenant: Tenant, worker: Delivery, lines: LogLines
 ) -> None:
     sent = await send_code(api, tenant)
     msg_id = sent.json()["msg_id"]
