@@ -8,8 +8,10 @@ import asyncio
 
 import structlog
 
+from smsgate.callbacks import sender as callbacks
 from smsgate.callbacks.sender import CallbackSender
 from smsgate.context import Context
+from smsgate.delivery import worker as delivery
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.health import report_health
@@ -19,9 +21,11 @@ from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.fraud.service import run_pruning as prune_fraud_counters
+from smsgate.messages.schedules import scheduler
 from smsgate.messages.schedules.scheduler import run_scheduler
+from smsgate.messages.voice_fallback import loop as voice_fallbacks
 from smsgate.messages.voice_fallback.loop import run_voice_fallbacks
-from smsgate.observability import live
+from smsgate.observability import gauges, live
 from smsgate.observability.gauges import run_gauges
 from smsgate.reports.pruning import run_pruning as prune_reports
 
@@ -59,6 +63,13 @@ async def run_background(ctx: Context) -> None:
         prune_reports(ctx),  # pull records and stories past their retention
         run_gauges(ctx),
     ]
+    ctx.process.heartbeats.expect(
+        delivery.HEARTBEAT,
+        callbacks.HEARTBEAT,
+        scheduler.HEARTBEAT,
+        voice_fallbacks.HEARTBEAT,
+        gauges.HEARTBEAT,
+    )
     live.watch(ctx.process)
     try:
         async with asyncio.TaskGroup() as group:

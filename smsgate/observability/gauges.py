@@ -13,7 +13,7 @@ from smsgate.messages.schedules.service import due_schedule_counts
 from smsgate.observability import metrics
 
 log = structlog.get_logger(__name__)
-LOOP = "gauges"
+HEARTBEAT = "gauges"
 
 
 async def refresh_gauges(ctx: Context) -> None:
@@ -32,5 +32,5 @@ async def run_gauges(ctx: Context) -> None:
             await refresh_gauges(ctx)
         except Exception:  # a database hiccup: the gauges keep their last values
             log.exception("refreshing gauges failed")
-        process.heartbeats.beat(LOOP)
+        process.heartbeats.beat(HEARTBEAT)
         await process.pause(ctx.settings.metrics_refresh_seconds)

@@ -1,10 +1,10 @@
 """Liveness and readiness of one smsgate process (`/healthz`, `/readyz`).
 
 Ready means: the database answers, its schema is at the newest migration, every background loop
-this process runs has beaten its heart recently (a loop that died or hangs in one pass stops
-beating), a delivery provider is configured, and the process is not stopping. Each loop calls
-`heartbeats.beat(name)` once per pass; a pass that waits for work still beats at least every
-poll interval, so only a stuck or dead loop falls behind.
+this process runs has completed a first pass and beaten its heart recently (a loop that died or
+hangs in one pass stops beating), a delivery provider is configured, and the process is not
+stopping. Each loop calls `heartbeats.beat(name)` once per pass; a pass that waits for work
+still beats at least every poll interval, so only a stuck or dead loop falls behind.
 """
 
 import asyncio
@@ -28,12 +28,19 @@ class Heartbeats:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
         self._beats: dict[str, float] = {}
+        self._expected: set[str] = set()
+
+    def expect(self, *loops: str) -> None:
+        """Loops this process starts: until each has beaten once, the process is not ready
+        (its first pass may wait on the database or on a provider's bind)."""
+        self._expected.update(loops)
 
     def beat(self, loop: str) -> None:
         self._beats[loop] = self._monotonic()
 
-    def forget(self, loop: str) -> None:
-        self._beats.pop(loop, None)
+    def not_started(self) -> list[str]:
+        """Expected loops that have not completed a first pass."""
+        return sorted(self._expected - self._beats.keys())
 
     def ages(self) -> dict[str, float]:
         """Seconds since each loop's last beat."""
@@ -98,12 +105,15 @@ async def _database(db: Database) -> dict[str, Any]:
 def _loops(state: ProcessState, stuck_after_seconds: float) -> dict[str, Any]:
     ages = state.heartbeats.ages()
     stuck = sorted(loop for loop, age in ages.items() if age > stuck_after_seconds)
+    starting = state.heartbeats.not_started()
     check: dict[str, Any] = {
-        "ok": not stuck,
+        "ok": not stuck and not starting,
         "age_seconds": {k: round(v, 3) for k, v in ages.items()},
     }
-    if stuck:
-        check["reason"] = f"no heartbeat for {stuck_after_seconds:g} s: {', '.join(stuck)}"
+    reasons = [f"no heartbeat for {stuck_after_seconds:g} s: {', '.join(stuck)}"] if stuck else []
+    reasons += [f"no first pass yet: {', '.join(starting)}"] if starting else []
+    if reasons:
+        check["reason"] = "; ".join(reasons)
     return check
 
 

@@ -160,6 +160,19 @@ class SmsgateServer:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def wait_for_log(
+        self, start: int, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The JSON log lines written since byte `start`, polled until `wanted(lines)` holds: a
+        request's access line is written after its answer has gone out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_path.read_bytes()[start:].decode(errors="replace")
+            lines = [json.loads(x) for x in text.splitlines() if x.startswith("{")]
+            if wanted(lines) or time.monotonic() >= deadline:
+                return lines
+            time.sleep(POLL_INTERVAL_SECONDS)
+
     def cli(self, *args: str) -> Any:
         """Run `smsgate <args>` against the server's data and return its stdout parsed as JSON
         (pass `--json` where the command needs it).
@@ -245,6 +258,21 @@ class SmsgateServer:
             timeout,
         )
         return {entry["msg_id"]: entry for entry in entries if entry["msg_id"] in msg_ids}
+
+
+def wait_until_ready(url: str, timeout: float = 30.0) -> httpx.Response:
+    """Poll a /readyz with a deadline until it answers 200: a process binds its port before
+    each background loop has completed its first pass, and is not ready until then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer = httpx.get(url, timeout=2.0)
+            if answer.status_code == 200 or time.monotonic() >= deadline:
+                return answer
+        except httpx.TransportError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(POLL_INTERVAL_SECONDS)
 
 
 ServerFactory = Callable[..., SmsgateServer]

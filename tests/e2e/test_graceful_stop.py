@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.databases import run_apart
 
-from .server import SmsgateServer
+from .server import SmsgateServer, wait_until_ready
 from .test_crash_recovery import (
     BURST,
     KILL_AFTER_ACCEPTED,
@@ -113,7 +113,7 @@ def test_the_metrics_port_shows_metrics_health_and_readiness(
         f'smsgate_sends_accepted_total{{app_key="{app_key}",channel="sms",'
         f'temp_id="{temp_id}",template_type="code"}} 1.0'
     ) in scraped.text
-    ready = httpx.get(f"{smsgate_server.metrics_url}/readyz", timeout=10)
+    ready = wait_until_ready(f"{smsgate_server.metrics_url}/readyz")
     assert ready.status_code == 200, ready.text
     assert set(ready.json()["checks"]["loops"]["age_seconds"]) == {
         "delivery",

@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,13 @@ import pytest
 from tests.support.databases import POSTGRES_URL_ENV, REDIS_URL_ENV
 from tests.support.ports import free_port
 
-from .server import SmsgateServer, clean_environment, fresh_database, running_server
+from .server import (
+    SmsgateServer,
+    clean_environment,
+    fresh_database,
+    running_server,
+    wait_until_ready,
+)
 
 BURST = 50
 CODE_LIMIT = 7
@@ -176,21 +181,9 @@ def test_a_code_sent_through_one_server_verifies_through_the_other(
     assert again.json()["error"]["code"] == 50012
 
 
-def _wait_until_answering(url: str, timeout: float = 30.0) -> httpx.Response:
-    """Poll with a deadline until the worker's port answers (it migrates and binds first)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return httpx.get(url, timeout=2.0)
-        except httpx.TransportError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.1)
-
-
 def test_the_worker_shows_health_and_metrics_and_stops_on_sigterm(cluster: Cluster) -> None:
     """Last in the module: it stops the worker."""
-    ready = _wait_until_answering(f"{cluster.worker_metrics_url}/readyz")
+    ready = wait_until_ready(f"{cluster.worker_metrics_url}/readyz")
     assert ready.status_code == 200, ready.text
     checks = ready.json()["checks"]
     assert checks["providers"] == {"ok": True, "delivering": True, "names": ["sandbox"]}

@@ -3,7 +3,6 @@ id its answer carries, and, when the database refuses a statement, a traceback t
 statement but carries no number, text or code (neither SQLAlchemy's parameter list nor the
 driver's own message, which on PostgreSQL quotes the refused row)."""
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -44,14 +43,6 @@ def refusing_inserts(smsgate_server: SmsgateServer) -> Iterator[None]:
     _execute(smsgate_server, clean_up)
 
 
-def log_after(server: SmsgateServer, start: int) -> str:
-    return server.log_path.read_bytes()[start:].decode(errors="replace")
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
 def test_each_request_is_logged_once_with_the_id_its_answer_carries(
     smsgate_server: SmsgateServer,
 ) -> None:
@@ -65,7 +56,10 @@ def test_each_request_is_logged_once_with_the_id_its_answer_carries(
     )
     assert answer.status_code == 403 and answer.headers["x-request-id"] == "trace-7"
 
-    [line] = [x for x in json_lines(log_after(smsgate_server, start)) if x["event"] == "request"]
+    def requests(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [x for x in lines if x["event"] == "request"]
+
+    [line] = requests(smsgate_server.wait_for_log(start, requests))
     assert line["request_id"] == "trace-7" and line["app_key"] == app_key
     assert (line["method"], line["route"]) == ("GET", "/v1/templates/{temp_id}")
     assert (line["status"], line["error_code"]) == (403, 50013)
@@ -94,8 +88,13 @@ def test_a_refused_statement_is_logged_without_numbers_texts_or_codes(
         assert answer.status_code == 500 and answer.json()["error"]["code"] == 50019
         request_ids.append(answer.headers["x-request-id"])
 
-    logged = log_after(smsgate_server, start)
-    errors = [x for x in json_lines(logged) if x["event"] == "unhandled error"]
+    def errors_of(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [x for x in lines if x["event"] == "unhandled error"]
+
+    errors = errors_of(
+        smsgate_server.wait_for_log(start, lambda lines: len(errors_of(lines)) >= len(sends))
+    )
+    logged = smsgate_server.log_path.read_bytes()[start:].decode(errors="replace")
     assert [x["request_id"] for x in errors] == request_ids, logged
     assert all("Error" in x["exception"] for x in errors), logged  # the traceback is there
     for leak in (MOBILE, OTHER_MOBILE, ORDER, "验证码", "已发货", secret):

@@ -58,6 +58,19 @@ async def test_a_stuck_loop_is_not_ready(ctx: Context) -> None:
     assert ready.checks["database"]["ok"] is True
 
 
+async def test_a_loop_without_a_first_pass_is_not_ready(ctx: Context) -> None:
+    now = [1000.0]
+    state = ProcessState(heartbeats=Heartbeats(lambda: now[0]))
+    state.heartbeats.expect("delivery", "gauges")
+    state.heartbeats.beat("gauges")
+    ready = await readiness(ctx.db, state, STUCK_AFTER)
+    assert not ready.ready
+    assert ready.checks["loops"]["reason"] == "no first pass yet: delivery"
+    assert ready.checks["loops"]["age_seconds"] == {"gauges": 0.0}
+    state.heartbeats.beat("delivery")
+    assert (await readiness(ctx.db, state, STUCK_AFTER)).ready
+
+
 async def test_a_stopping_process_is_not_ready(ctx: Context) -> None:
     ctx.process.stopping.set()
     ready = await readiness(ctx.db, ctx.process, STUCK_AFTER)
