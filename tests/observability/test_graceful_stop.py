@@ -103,7 +103,10 @@ async def test_a_stop_unbinds_smpp_and_ends_every_loop(
         f'port = {simulator.port}\nsystem_id = "smsgate"\npassword = "secret"\n'
         'source_addr = "1069"\nbinds = 2\n'
     )
-    ctx = open_context(settings.model_copy(update={"config": config}))
+    # The module's 0.2 s stop timeout is for the test above; here each loop must end on its own
+    # however slow the machine, so only the outer guard bounds the wait.
+    unhurried = {"config": config, "stop_timeout_seconds": WAIT_SECONDS * 2}
+    ctx = open_context(settings.model_copy(update=unhurried))
     try:
         await make_tenant(ctx)
         background = asyncio.create_task(run_background(ctx))
