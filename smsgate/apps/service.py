@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from smsgate import clock
+from smsgate.access.networks import Network, normalise_networks, parse_networks
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
-from smsgate.apps.networks import Network, normalise_networks, parse_networks
 from smsgate.apps.policy import (
     DEFAULT_POLICY,
     AppPolicy,
@@ -32,7 +32,7 @@ class AppAccount:
     name: str
     sms_enabled: bool
     policy: AppPolicy = DEFAULT_POLICY
-    # Content policy (smsgate/content), checked on the cached app at every call.
+    # Access policy (smsgate/access), checked on the cached app at every call.
     blocked: bool = False
     allowed_networks: tuple[Network, ...] = ()
     dev_id: int | None = None
@@ -208,7 +208,7 @@ def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> No
 async def set_access(
     db: Database, app_key: str, *, allowed_ips: str | None = None, blocked: bool | None = None
 ) -> AppAccount:
-    """Change the content-policy flags given: the IP allowlist ("" removes it; InvalidNetwork
+    """Change the access-policy flags given: the IP allowlist ("" removes it; InvalidNetwork
     for a bad entry) and the blacklist flag. Cached apps see it within `auth_cache_seconds`."""
     values: dict[str, object] = {}
     if allowed_ips is not None:
