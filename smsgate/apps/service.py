@@ -104,6 +104,12 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
     return None if app is None else AppAccount.from_row(app)
 
 
+def app_by_key(conn: Connection, app_key: str) -> AppAccount | None:
+    """The app with this key, in the caller's transaction."""
+    app = repository.find_by_key(conn, app_key)
+    return None if app is None else AppAccount.from_row(app)
+
+
 def app_keys(conn: Connection, app_ids: list[int]) -> dict[int, str]:
     """The appKeys of these apps (those that exist), in one query: for listings."""
     return repository.keys_by_id(conn, app_ids) if app_ids else {}
@@ -119,6 +125,19 @@ def master_secret_matches(conn: Connection, app_id: int, secret: str) -> bool:
     """Whether `secret` is the app's master secret (constant-time compare)."""
     app = repository.find_by_id(conn, app_id)
     return app is not None and secret_matches(secret, app.secret_hash)
+
+
+def replace_master_secret(conn: Connection, app_key: str) -> NewApp:
+    """A fresh master secret for the app, in the caller's transaction: the old one stops
+    authenticating when it commits (a process's cache of verified credentials aside, see
+    smsgate/auth.py). Callers go through smsgate.callbacks.service.rotate_master_secret, which
+    also re-seals the copy that signs the app's callbacks."""
+    app = repository.find_by_key(conn, app_key)
+    if app is None:
+        raise UnknownApp(app_key)
+    secret = new_credential()
+    repository.update_app(conn, app.id, {"secret_hash": hash_secret(secret)})
+    return NewApp(AppAccount.from_row(app), secret)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:
