@@ -89,6 +89,8 @@ async def test_the_allowlist_holds_for_the_next_call_and_a_bad_entry_changes_not
     stored = (await app_service.find_app(ctx.db, key)).allowed_networks
     assert ",".join(map(str, stored)) == "10.0.0.0/8,192.0.2.7/32"
     assert_error(await api.get("/v1/accounts/app", auth=auth), 403, 50035)  # from 127.0.0.1
+    page = await ops.client.get(f"/console/apps/{key}")
+    assert 'value="10.0.0.0/8,192.0.2.7/32"' in page.text
     refused = await ops.post(f"/console/apps/{key}/allowlist", allowed_ips="127.0.0.1,nonsense")
     assert refused.status_code == 400 and "nonsense" in refused.text
     assert (await app_service.find_app(ctx.db, key)).allowed_networks == stored
@@ -152,3 +154,22 @@ async def test_the_page_costs_the_same_queries_for_one_reply_number_as_for_six(
     assert await statements() == one
     page = await ops.client.get(f"/console/apps/{key}")
     assert page.status_code == 200 and page.text.count('data-number="10690') == 6
+
+
+async def test_the_page_and_its_refusals_speak_chinese(
+    ops: Operator, app: app_service.NewApp
+) -> None:
+    key = app.account.app_key
+    await ops.client.get("/console/language/zh")
+    page = await ops.client.get(f"/console/apps/{key}")
+    for text in (
+        "重置 masterSecret",
+        "频率限制",
+        "IP 白名单",
+        "回调地址",
+        "上行号码",
+        "开发者账号",
+    ):
+        assert text in page.text, text
+    refused = await ops.post(f"/console/apps/{key}/allowlist", allowed_ips="nonsense")
+    assert refused.status_code == 400 and "未做任何修改" in refused.text

@@ -2,6 +2,8 @@
 test callback sent at once, and the numbers its replies arrive at. Through the callbacks and
 reports services the command line uses, audited."""
 
+from urllib.parse import urlsplit
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,8 +38,16 @@ async def set_callback(request: Request, app_key: str) -> Response:
     except CallbackRefused as refusal:
         return await show_app(request, session, app_key, problem=_refused(url, str(refusal)))
     action = "set_callback_url" if url else "clear_callback_url"
-    await audit.record(ctx.db, session.operator, action, app_key, url)
+    await audit.record(ctx.db, session.operator, action, app_key, _without_password(url))
     return app_changed(request, app_key)
+
+
+def _without_password(url: str) -> str:
+    """The URL for the audit list, which never holds a password (user:password@host)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}").geturl()
 
 
 def _refused(url: str, detail: str) -> Problem:

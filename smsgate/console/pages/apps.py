@@ -65,6 +65,7 @@ async def _change_access(request: Request, app_key: str, blocked: bool) -> Respo
         await app_service.set_access(db, app_key, blocked=blocked)
     except app_service.UnknownApp:
         raise ConsoleRefused(404, "not_found") from None
+    request.app.state.authenticator.forget(app_key)  # the next call of the app sees it
     await audit.record(db, session.operator, "block_app" if blocked else "unblock_app", app_key)
     return see_other(f"{PREFIX}/apps?q={app_key}")
 
