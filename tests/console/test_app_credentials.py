@@ -104,6 +104,7 @@ async def test_every_change_needs_the_form_token_and_changes_nothing_without(
     api: httpx.AsyncClient, ctx: Context, ops: Operator, app: app_service.NewApp
 ) -> None:
     key = app.account.app_key
+    await change_reply_number(ctx.db, key, "1069000", add=True)
     before = await app_service.find_app(ctx.db, key)
     forms = {
         "rotate": {},
@@ -112,6 +113,7 @@ async def test_every_change_needs_the_form_token_and_changes_nothing_without(
         "callback": {"url": "http://127.0.0.1:9/cb", "master_secret": app.master_secret},
         "callback/test": {},
         "reply-numbers/add": {"number": "1069001"},
+        "reply-numbers/remove": {"number": "1069000"},
         "transfer": {"balance": "1"},
     }
     for action, fields in forms.items():
@@ -122,7 +124,7 @@ async def test_every_change_needs_the_form_token_and_changes_nothing_without(
     auth = (key, app.master_secret)
     assert (await api.get("/v1/accounts/app", auth=auth)).status_code == 200
     page = await ops.client.get(f"/console/apps/{key}")
-    assert "1069001" not in page.text
+    assert "1069001" not in page.text and 'data-number="1069000"' in page.text
     assert "rotate_secret" not in await ops.audit()
 
 

@@ -18,6 +18,7 @@ from smsgate.devs import service as dev_service
 from smsgate.reports.service import reply_numbers_of
 from tests.api.callback_receiver import CallbackReceiver
 from tests.console.operator_pages import Operator, signed_in_operator
+from tests.support.ports import free_port
 
 SECRET = re.compile(r'id="master-secret">([0-9a-z]{24})<')
 
@@ -71,12 +72,9 @@ async def test_a_test_call_to_a_closed_port_shows_the_error(
     ctx: Context, ops: Operator, app: app_service.NewApp
 ) -> None:
     key = app.account.app_key
-    receiver = CallbackReceiver(key, app.master_secret)
-    with receiver.running():
-        await ops.post(
-            f"/console/apps/{key}/callback", url=receiver.url, master_secret=app.master_secret
-        )
-    tested = await ops.post(f"/console/apps/{key}/callback/test")  # the receiver has stopped
+    nobody_listens = f"http://127.0.0.1:{free_port()}/cb"  # held for this process, never bound
+    await set_callback_url(ctx, key, nobody_listens, app.master_secret, check_echostr=False)
+    tested = await ops.post(f"/console/apps/{key}/callback/test")
     assert tested.status_code == 200 and "ConnectError" in tested.text
     assert 'class="bad"' in tested.text
 
