@@ -69,6 +69,14 @@ class AppAuthenticator:
             self._cache[cache_key] = (now + self._cache_seconds, app)
         return app
 
+    def forget(self, app_key: str) -> None:
+        """Drop this process's cached credentials of an app, after a change made here (a new
+        secret, a block, an allowlist): it takes effect at once in this process, and within
+        `auth_cache_seconds` in the others."""
+        for cache_key, (_, app) in list(self._cache.items()):
+            if app.app_key == app_key:
+                self._cache.pop(cache_key, None)
+
 
 class DevAuthenticator:
     """devKey:devSecret against the developer table only: app credentials never pass here, and

@@ -9,8 +9,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from smsgate.access.service import check_app_access
 from smsgate.apps.service import AppAccount
-from smsgate.content.service import check_app_access
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.lenient import read_json_object, row_id
@@ -39,7 +39,7 @@ async def app_call(request: Request) -> AppCall:
     ctx: Context = request.app.state.ctx
     app: AppAccount = await request.app.state.authenticator(request)
     note_caller(request.scope, app.app_key)
-    if app.blocked or app.allowed_networks:  # the content policy's access checks (50036, 50035)
+    if app.blocked or app.allowed_networks:  # the access policy (50036, 50035)
         peer = request.client.host if request.client else None
         claimed = request.headers.getlist(ctx.settings.trusted_proxy_header)
         check_app_access(app, peer, claimed, ctx.settings)

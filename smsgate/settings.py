@@ -17,7 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from smsgate.apps.networks import ProxyHeader, parse_networks
+from smsgate.access.networks import ProxyHeader, parse_networks
 from smsgate.limits.rules import RateRule, parse_rules
 
 DEFAULT_CONFIG_FILE = "smsgate.toml"
@@ -126,8 +126,8 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024, description="largest proof image a signature may carry"
     )
 
-    # Content policy on sends (smsgate/content): sensitive words (50037), client address for
-    # the per-app IP allowlist (50035).
+    # Content policy on sends (smsgate/content): sensitive words (50037); and the client address
+    # for the per-app IP allowlist of the access policy (smsgate/access, 50035).
     sensitive_words_file: Path | None = Field(
         default=None, description="extra sensitive words, one per line, '#' for comments"
     )

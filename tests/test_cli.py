@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.api.callback_receiver import CallbackReceiver
 from tests.support.cli import as_json
 
 
@@ -73,3 +74,20 @@ def test_app_limits_override_and_reset(run) -> None:  # type: ignore[no-untyped-
     bad = run("app", "update", key, "--code-limits", "often", ok=False)
     assert bad.exit_code == 1
     assert "often" in bad.output
+
+
+def test_app_rotate_secret_prints_a_new_secret_and_the_old_one_stops_matching(run) -> None:  # type: ignore[no-untyped-def]
+    created = as_json(run("app", "create", "--name", "shop", "--json"))
+    key, old = created["app_key"], created["master_secret"]
+    rotated = as_json(run("app", "rotate-secret", key, "--json"))
+    assert rotated["app_key"] == key and re.fullmatch(r"[a-z0-9]{24}", rotated["master_secret"])
+    assert rotated["master_secret"] != old
+    receiver = CallbackReceiver(key, rotated["master_secret"])
+    with receiver.running():
+        refused = run(
+            "app", "update", key, "--callback-url", receiver.url, "--master-secret", old, ok=False
+        )
+        assert refused.exit_code == 1 and "does not match" in refused.output
+        new = rotated["master_secret"]
+        run("app", "update", key, "--callback-url", receiver.url, "--master-secret", new)
+    assert run("app", "rotate-secret", "nope", ok=False).exit_code == 1

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from smsgate import clock
+from smsgate.access.networks import Network, normalise_networks, parse_networks
 from smsgate.apps import repository
 from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
-from smsgate.apps.networks import Network, normalise_networks, parse_networks
 from smsgate.apps.policy import (
     DEFAULT_POLICY,
     AppPolicy,
@@ -32,7 +32,7 @@ class AppAccount:
     name: str
     sms_enabled: bool
     policy: AppPolicy = DEFAULT_POLICY
-    # Content policy (smsgate/content), checked on the cached app at every call.
+    # Access policy (smsgate/access), checked on the cached app at every call.
     blocked: bool = False
     allowed_networks: tuple[Network, ...] = ()
     dev_id: int | None = None
@@ -104,6 +104,12 @@ def app_by_id(conn: Connection, app_id: int) -> AppAccount | None:
     return None if app is None else AppAccount.from_row(app)
 
 
+def app_by_key(conn: Connection, app_key: str) -> AppAccount | None:
+    """The app with this key, in the caller's transaction."""
+    app = repository.find_by_key(conn, app_key)
+    return None if app is None else AppAccount.from_row(app)
+
+
 def app_keys(conn: Connection, app_ids: list[int]) -> dict[int, str]:
     """The appKeys of these apps (those that exist), in one query: for listings."""
     return repository.keys_by_id(conn, app_ids) if app_ids else {}
@@ -119,6 +125,19 @@ def master_secret_matches(conn: Connection, app_id: int, secret: str) -> bool:
     """Whether `secret` is the app's master secret (constant-time compare)."""
     app = repository.find_by_id(conn, app_id)
     return app is not None and secret_matches(secret, app.secret_hash)
+
+
+def replace_master_secret(conn: Connection, app_key: str) -> NewApp:
+    """A fresh master secret for the app, in the caller's transaction: the old one stops
+    authenticating when it commits (a process's cache of verified credentials aside, see
+    smsgate/auth.py). Callers go through smsgate.callbacks.service.rotate_master_secret, which
+    also re-seals the copy that signs the app's callbacks."""
+    app = repository.find_by_key(conn, app_key)
+    if app is None:
+        raise UnknownApp(app_key)
+    secret = new_credential()
+    repository.update_app(conn, app.id, {"secret_hash": hash_secret(secret)})
+    return NewApp(AppAccount.from_row(app), secret)
 
 
 async def find_app(db: Database, app_key: str) -> AppAccount:
@@ -208,7 +227,7 @@ def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> No
 async def set_access(
     db: Database, app_key: str, *, allowed_ips: str | None = None, blocked: bool | None = None
 ) -> AppAccount:
-    """Change the content-policy flags given: the IP allowlist ("" removes it; InvalidNetwork
+    """Change the access-policy flags given: the IP allowlist ("" removes it; InvalidNetwork
     for a bad entry) and the blacklist flag. Cached apps see it within `auth_cache_seconds`."""
     values: dict[str, object] = {}
     if allowed_ips is not None:

@@ -7,7 +7,7 @@ with bind parameters, so SQLAlchemy reuses their compiled form.
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import App, AppCallback, CallbackEntry, table
@@ -36,6 +36,10 @@ _ENQUEUE = insert(OUTBOX)
 def apps_with_url(conn: Connection, app_ids: Collection[int]) -> set[int]:
     """Those of the apps that have a callback URL (apps.id is what app_callbacks refers to)."""
     return set(conn.execute(_WITH_URL, {"app_ids": sorted(app_ids)}).scalars())
+
+
+def callback_row(conn: Connection, app_id: int) -> Row[Any] | None:
+    return conn.execute(select(CALLBACKS).where(CALLBACKS.c.app_id == app_id)).first()
 
 
 def sealed_secret(conn: Connection, app_id: int) -> str | None:

@@ -1,17 +1,13 @@
 """The loop that posts the callback outbox (JSMS reference §4) with retries and a dead list.
 
-A callback is a form POST of nonce, timestamp, signature, type and data (a JSON string). The
-signature is the lowercase hex SHA-1 of
-`appKey=<appKey>&appMasterSecret=<masterSecret>&nonce=<nonce>&timestamp=<timestamp>`, the
-numbers exactly as sent. Any 2xx answer delivers it; anything else (or no answer within the
+A callback is a form POST of nonce, timestamp, signature, type and data (a JSON string), signed
+in smsgate/callbacks/signing.py. Any 2xx answer delivers it; anything else (or no answer within the
 timeout) is retried after each delay of `callback_retry_delays` (3 min, 1 h, 12 h), then the
 entry is dead until replayed (`smsgate callbacks replay`).
 """
 
 import asyncio
-import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +18,7 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.callbacks import repository
 from smsgate.callbacks.sealing import UnreadableSecret, open_secret
+from smsgate.callbacks.signing import signed_form
 from smsgate.context import Context
 from smsgate.messages.story.recording import CallbackTry, record_callback_tries
 from smsgate.observability import metrics
@@ -29,11 +26,6 @@ from smsgate.settings import Settings
 
 log = structlog.get_logger(__name__)
 HEARTBEAT = "callbacks"
-
-
-def callback_signature(app_key: str, master_secret: str, nonce: int, timestamp: int) -> str:
-    text = f"appKey={app_key}&appMasterSecret={master_secret}&nonce={nonce}&timestamp={timestamp}"
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def retry_delays(settings: Settings) -> tuple[int, ...]:
@@ -106,15 +98,7 @@ class CallbackSender:
             secret = open_secret(self._ctx.server_key, entry.app_id, entry.sealed_secret or "")
         except (UnreadableSecret, ValueError):
             return Outcome(entry.id, entry.attempts, "no usable signing secret", final=True)
-        nonce = secrets.randbits(64) - 2**63  # a Java long, as JSMS sends it
-        timestamp = clock.now_ms()
-        form = {
-            "nonce": str(nonce),
-            "timestamp": str(timestamp),
-            "signature": callback_signature(entry.app_key, secret, nonce, timestamp),
-            "type": entry.event,
-            "data": entry.data,
-        }
+        form = signed_form(entry.app_key, secret, entry.event, entry.data)
         assert self._client is not None, "run() or a client given to the constructor"
         try:
             answer = await self._client.post(entry.url, data=form)

@@ -8,6 +8,7 @@ import json
 import secrets
 import string
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +16,13 @@ import httpx
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import UnknownApp, app_id_by_key, master_secret_matches
+from smsgate.apps.service import (
+    NewApp,
+    UnknownApp,
+    app_id_by_key,
+    master_secret_matches,
+    replace_master_secret,
+)
 from smsgate.callbacks import repository
 from smsgate.callbacks.sealing import seal_secret
 from smsgate.context import Context
@@ -109,6 +116,39 @@ async def set_callback_url(
         await verify_echostr(url, ctx.settings.callback_timeout_seconds)
     values["verified_at"] = clock.now_ms()
     await ctx.db.write(lambda conn: repository.save_callback(conn, app_id, values))
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackSettings:
+    """An app's callback URL as an operator sees it (never the secret itself)."""
+
+    url: str | None
+    verified_at: int | None
+    can_sign: bool  # a sealed master secret is kept: a new URL needs no secret
+
+
+def callback_settings(conn: Connection, app_id: int) -> CallbackSettings:
+    row = repository.callback_row(conn, app_id)
+    if row is None:
+        return CallbackSettings(None, None, False)
+    return CallbackSettings(row.url, row.verified_at, row.sealed_secret is not None)
+
+
+async def rotate_master_secret(ctx: Context, app_key: str) -> NewApp:
+    """A new master secret for the app (shown once by the caller), the old one refused from the
+    commit on. It lives here, above the apps slice, because the sealed copy that signs the
+    app's callbacks must change in the same transaction: callbacks queued before and sent
+    after are signed with the secret the app now holds."""
+
+    def rotate(conn: Connection) -> NewApp:
+        new = replace_master_secret(conn, app_key)
+        app_id = new.account.id
+        if repository.sealed_secret(conn, app_id) is not None:
+            sealed = seal_secret(ctx.server_key, app_id, new.master_secret)
+            repository.save_callback(conn, app_id, {"sealed_secret": sealed})
+        return new
+
+    return await ctx.db.write(rotate)
 
 
 def _app_and_secret_state(

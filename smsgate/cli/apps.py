@@ -6,6 +6,7 @@ import typer
 
 from smsgate.apps import service as app_service
 from smsgate.apps.policy import merge_policy
+from smsgate.callbacks.service import rotate_master_secret
 from smsgate.cli.callbacks import (
     CallbackUrl,
     MasterSecret,
@@ -114,6 +115,18 @@ def app_create(
 def _show_credentials(new: app_service.NewApp, as_json: bool) -> None:
     data = {"app_key": new.account.app_key, "master_secret": new.master_secret}
     emit(data, as_json, f"appKey: {data['app_key']}\nmasterSecret: {data['master_secret']}")
+
+
+@app_cli.command("rotate-secret")
+def app_rotate_secret(app_key: str, as_json: JsonFlag = False) -> None:
+    """Give an app a new master secret, printed once; the old one is refused from now on (a
+    running server's cache of verified credentials keeps it for `auth_cache_seconds` at most).
+    Callbacks are signed with the new one."""
+
+    async def work(ctx: Context) -> app_service.NewApp:
+        return await rotate_master_secret(ctx, app_key)
+
+    _show_credentials(run_job(work), as_json)
 
 
 @app_cli.command("update")

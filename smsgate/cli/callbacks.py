@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from smsgate.apps.networks import normalise_networks
+from smsgate.access.networks import normalise_networks
 from smsgate.callbacks import service as callbacks
 from smsgate.cli.failures import Refused
 from smsgate.cli.options import record_id

@@ -24,6 +24,7 @@ from sqlalchemy import exc as sql_errors
 from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
+from smsgate.access.networks import InvalidNetwork
 from smsgate.apps.policy import InvalidPolicy
 from smsgate.apps.service import UnknownApp
 from smsgate.callbacks.service import CallbackRefused
@@ -54,8 +55,9 @@ _NOT_FOUND: dict[type[Exception], str] = {
     UnknownSign: "signature",
 }
 _REFUSED = (Refused, QuotaRefused, CallbackRefused)
-# InvalidPolicy covers a bad --allow-ip; InvalidList a bad country or prefix list.
-_INVALID = (InvalidPolicy, InvalidReplyNumber, InvalidList, InvalidFallback)
+# InvalidPolicy covers a bad limit, InvalidNetwork a bad --allow-ip; InvalidList a bad country
+# or prefix list.
+_INVALID = (InvalidPolicy, InvalidNetwork, InvalidReplyNumber, InvalidList, InvalidFallback)
 _NETWORK_ERRORS = (ConnectionError, socket.gaierror, TimeoutError)
 # SQLite's own words when another connection holds the lock past the busy timeout.
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")

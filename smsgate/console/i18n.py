@@ -134,6 +134,59 @@ ZH = {
     "gave_up": "放弃投递",
     "provider_refused": "通道拒收",
     "voice_fallback": "语音补发",
+    # One app's page (pages/app_page.py, app_settings.py, app_replies.py; templates/app.html)
+    "New master secret": "新的 masterSecret",
+    "The old master secret no longer works.": "旧的 masterSecret 已失效。",
+    "Master secret": "masterSecret",
+    "A new secret is shown once; the old one stops working at once. Callbacks are signed with "
+    "the new one.": (
+        "新的 masterSecret 只显示一次，旧的立即失效。回调将使用新的 masterSecret 签名。"
+    ),
+    "Rotate the master secret": "重置 masterSecret",
+    "Frequency limits": "频率限制",
+    "Kind": "类型",
+    "Server default": "服务器默认",
+    "Use the default": "使用默认",
+    "This app's rules": "本应用规则",
+    "no limit": "不限制",
+    "Save": "保存",
+    "Text codes per number": "每个号码的短信验证码",
+    "Voice codes per number": "每个号码的语音验证码",
+    "Identical notifications per number": "每个号码的相同通知",
+    "Marketing per number": "每个号码的营销短信",
+    "Rules are COUNT/SECONDS, comma-separated (e.g. 1/60,5/3600); empty for no limit. Nothing "
+    "was changed.": (
+        "规则格式为 次数/秒数，用逗号分隔（如 1/60,5/3600）；留空表示不限制。未做任何修改。"
+    ),
+    "IP allowlist": "IP 白名单",
+    "IP addresses or CIDRs, comma-separated; empty for anywhere": (
+        "IP 地址或 CIDR，用逗号分隔；留空表示不限来源"
+    ),
+    "IP addresses or CIDRs, comma-separated; empty for anywhere. Nothing was changed.": (
+        "IP 地址或 CIDR，用逗号分隔；留空表示不限来源。未做任何修改。"
+    ),
+    "Callback URL": "回调地址",
+    "checked": "验证于",
+    "The app's master secret (needed once, to sign callbacks)": (
+        "应用的 masterSecret（仅需一次，用于回调签名）"
+    ),
+    "Clear": "清除",
+    "The callback URL was not changed.": "回调地址未修改。",
+    "Send a test callback": "发送测试回调",
+    "Test callback": "测试回调",
+    "No test callback was sent.": "未发送测试回调。",
+    "Reply numbers": "上行号码",
+    "Number": "号码",
+    "Add": "添加",
+    "Remove": "移除",
+    "A reply number is digits (spaces, +, - and brackets are ignored).": (
+        "上行号码只能是数字（空格、+、- 和括号会被忽略）。"
+    ),
+    "This number belongs to another app.": "该号码已属于其他应用。",
+    "Developer account": "开发者账号",
+    "Pool": "额度池",
+    "Move to this app": "划拨到本应用",
+    "This app belongs to no developer account.": "本应用不属于任何开发者账号。",
 }
 
 

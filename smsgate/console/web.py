@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from smsgate.apps.networks import client_address
+from smsgate.access.networks import client_address
 from smsgate.console import accounts
 from smsgate.console.i18n import LANGUAGES, choose_language, translator
 from smsgate.context import Context

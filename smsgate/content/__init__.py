@@ -1,1 +1,1 @@
-"""Content policy on sends: sensitive words, unsubscribed numbers, app allowlists and blocks."""
+"""Content policy on sends: sensitive words and unsubscribed numbers."""

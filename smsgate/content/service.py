@@ -1,14 +1,12 @@
-"""The content policy every send passes: who may call (blacklisted app 50036, IP allowlist
-50035), what may be said (sensitive words 50037), and to whom marketing may go (50024).
+"""The content policy every send passes: what may be said (sensitive words 50037), and to whom
+marketing may go (50024). Who may call at all (50036, 50035) is smsgate/access.
 
-The access checks run on the app the authenticator already cached, so they cost no query. The
-per-message checks run inside the send's build step, before anything is written: the sensitive
+The per-message checks run inside the send's build step, before anything is written: the sensitive
 words on the composed text (one compiled regex), and for marketing one primary-key lookup of the
 number in the app's unsubscribe list. 【】 (50054), length (50038) and the marketing hours and
 suffix stay where the text is composed (smsgate/messages/service.py compose_sms).
 """
 
-from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -16,7 +14,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate import clock
 from smsgate.apps import service as app_service
-from smsgate.apps.networks import address_allowed, client_address
 from smsgate.content import repository
 from smsgate.content.sensitive_words import find_sensitive_words
 from smsgate.db.engine import Database
@@ -37,24 +34,6 @@ class ScreenedMessage(Protocol):
     def mobile(self) -> str: ...
     @property
     def text(self) -> str: ...
-
-
-def check_app_access(
-    app: app_service.AppAccount,
-    peer: str | None,
-    claimed: Sequence[str],
-    settings: Settings,
-) -> None:
-    """50036 for a blacklisted app; 50035 when the app has an allowlist the caller is not in.
-    `claimed`: every line of the proxy header (SMSGATE_TRUSTED_PROXY_HEADER), in order."""
-    if app.blocked:
-        raise JsmsError(50036)
-    if app.allowed_networks:
-        address = client_address(
-            peer, claimed, settings.trusted_proxies, settings.trusted_proxy_header
-        )
-        if not address_allowed(address, app.allowed_networks):
-            raise JsmsError(50035)
 
 
 def screen_message(

@@ -45,8 +45,9 @@ class App(Base):
     # JSON of the frequency limits this app overrides (smsgate.apps.policy); NULL: the defaults.
     policy: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
-    # Content policy (smsgate/content): the owning developer account, a blacklisted app (50036)
-    # and the networks its calls may come from (50035; comma-separated CIDRs, NULL: anywhere).
+    # The owning developer account; and the access policy (smsgate/access): a blacklisted app
+    # (50036) and the networks its calls may come from (50035; comma-separated CIDRs, NULL:
+    # anywhere).
     dev_id: Mapped[int | None] = mapped_column(
         ForeignKey("devs.id", ondelete="SET NULL"), nullable=True, index=True
     )

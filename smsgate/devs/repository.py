@@ -11,6 +11,7 @@ DEVS = table(Dev)
 
 _INSERT = insert(DEVS).returning(DEVS.c.id)
 _BY_KEY = select(DEVS).where(DEVS.c.dev_key == bindparam("dev_key"))
+_BY_ID = select(DEVS).where(DEVS.c.id == bindparam("dev_id"))
 _QUOTAS = quota_select(DEVS, "dev_id")
 _TAKE = take_statements(DEVS, "dev_id")
 _ADD = credit_statements(DEVS, "dev_id")
@@ -22,6 +23,10 @@ def insert_dev(conn: Connection, values: dict[str, object]) -> int:
 
 def find_by_key(conn: Connection, dev_key: str) -> Row[Any] | None:
     return conn.execute(_BY_KEY, {"dev_key": dev_key}).first()
+
+
+def find_by_id(conn: Connection, dev_id: int) -> Row[Any] | None:
+    return conn.execute(_BY_ID, {"dev_id": dev_id}).first()
 
 
 def quotas(conn: Connection, dev_id: int) -> dict[str, int | None]:

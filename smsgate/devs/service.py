@@ -77,6 +77,22 @@ async def find_dev(db: Database, dev_key: str) -> DevAccount:
     return DevAccount.from_row(row)
 
 
+@dataclass(frozen=True, slots=True)
+class DevPool:
+    """A developer account with its pool, as an operator sees it beside one of its apps."""
+
+    account: DevAccount
+    quotas: dict[str, int | None]
+
+
+def dev_pool(conn: Connection, dev_id: int) -> DevPool | None:
+    """In the caller's transaction: the account and its pool (None if it was deleted)."""
+    row = repository.find_by_id(conn, dev_id)
+    if row is None:
+        return None
+    return DevPool(DevAccount.from_row(row), repository.quotas(conn, dev_id))
+
+
 async def dev_balances(db: Database, dev: DevAccount) -> dict[str, int | None]:
     """The JSMS answer of /v1/accounts/dev; null where nothing is allocated."""
     quotas = await db.read(lambda conn: repository.quotas(conn, dev.id))

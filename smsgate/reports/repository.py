@@ -106,3 +106,25 @@ def replace_reply_numbers(conn: Connection, app_id: int, numbers: list[str]) -> 
     conn.execute(delete(REPLY_NUMBERS).where(REPLY_NUMBERS.c.app_id == app_id))
     if numbers:
         conn.execute(insert(REPLY_NUMBERS), [{"number": n, "app_id": app_id} for n in numbers])
+
+
+def reply_numbers_of(conn: Connection, app_id: int) -> list[str]:
+    query = (
+        select(REPLY_NUMBERS.c.number)
+        .where(REPLY_NUMBERS.c.app_id == app_id)
+        .order_by(REPLY_NUMBERS.c.number)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def add_reply_number(conn: Connection, app_id: int, number: str) -> None:
+    conn.execute(insert(REPLY_NUMBERS).values(number=number, app_id=app_id))
+
+
+def remove_reply_number(conn: Connection, app_id: int, number: str) -> bool:
+    removed = conn.execute(
+        delete(REPLY_NUMBERS).where(
+            REPLY_NUMBERS.c.app_id == app_id, REPLY_NUMBERS.c.number == number
+        )
+    )
+    return removed.rowcount > 0

@@ -214,3 +214,34 @@ async def set_reply_numbers(db: Database, app_key: str, numbers: Sequence[str]) 
         return cleaned
 
     return await db.write(replace)
+
+
+def reply_numbers_of(conn: Connection, app_id: int) -> list[str]:
+    """The app's reply numbers, in order, in the caller's transaction."""
+    return repository.reply_numbers_of(conn, app_id)
+
+
+async def change_reply_number(db: Database, app_key: str, number: str, *, add: bool) -> list[str]:
+    """Add one reply number to the app or remove one, in one transaction (a concurrent change
+    to its other numbers is kept); the app's numbers after it. The same rules as
+    set_reply_numbers: digits only (InvalidReplyNumber), another app's number is NumberTaken."""
+    cleaned = clean_reply_numbers([number])
+    if len(cleaned) != 1:
+        raise InvalidReplyNumber("give one reply number")
+    [digits] = cleaned
+
+    def change(conn: Connection) -> list[str]:
+        app_id = app_id_by_key(conn, app_key)
+        if app_id is None:
+            raise UnknownApp(app_key)
+        if add:
+            owner = repository.reply_number_owners(conn, [digits]).get(digits)
+            if owner not in (None, app_id):
+                raise NumberTaken(digits)
+            if owner is None:
+                repository.add_reply_number(conn, app_id, digits)
+        else:
+            repository.remove_reply_number(conn, app_id, digits)
+        return repository.reply_numbers_of(conn, app_id)
+
+    return await db.write(change)

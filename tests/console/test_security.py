@@ -14,6 +14,7 @@ PAGES = [
     "/console",
     "/console/overview",
     "/console/apps",
+    "/console/apps/KEY",
     "/console/review",
     "/console/messages",
     "/console/messages/00000000-0000-0000-0000-000000000000",
@@ -29,6 +30,14 @@ ACTIONS = [
     "/console/apps/KEY/block",
     "/console/apps/KEY/unblock",
     "/console/apps/KEY/topup",
+    "/console/apps/KEY/rotate",
+    "/console/apps/KEY/limits",
+    "/console/apps/KEY/allowlist",
+    "/console/apps/KEY/callback",
+    "/console/apps/KEY/callback/test",
+    "/console/apps/KEY/reply-numbers/add",
+    "/console/apps/KEY/reply-numbers/remove",
+    "/console/apps/KEY/transfer",
     "/console/review/templates/1",
     "/console/review/signs/1",
     "/console/callbacks/replay",
@@ -66,7 +75,8 @@ async def test_nobody_but_an_operator_reaches_a_page_or_an_action(
 ) -> None:
     new = await app_service.create_app(ctx.db, "victim", quotas={"balance": 5})
     key, secret = new.account.app_key, new.master_secret
-    for path in PAGES:
+    for page in PAGES:
+        path = page.replace("KEY", key)
         answer = await api.get(path, auth=(key, secret))  # an app's credentials are no operator's
         assert answer.status_code == 303, path
         assert answer.headers["location"] == "/console/login", path

@@ -1,8 +1,8 @@
 """The operator console in a real browser (Debian's Chromium through Playwright) against a real
 `smsgate serve`: sign in, create an app and copy its secret, send a code with it and watch it
 reach "delivered", review a signature and a template, send with the template, reject a
-signature with a reason, replay a dead callback, play a voice code, sign out. Every page is
-photographed into the screenshot directory."""
+signature with a reason, replay a dead callback, play a voice code, rotate the app's master
+secret, sign out. Every page is photographed into the screenshot directory."""
 
 import re
 import threading
@@ -219,6 +219,15 @@ def test_an_operator_runs_smsgate_from_the_browser(
         assert audio.evaluate("a => !a.paused || a.ended")
         shot("08-sandbox-voice")
 
+        # the app's own page: a rotated master secret opens the API, the old one no longer
+        page.goto(server.base_url + f"/console/apps/{app_key}")
+        shot("09-app-page")
+        page.click("#rotate-secret")
+        rotated = page.locator("#master-secret").inner_text().strip()
+        assert re.fullmatch(r"[0-9a-z]{24}", rotated) and rotated != secret
+        assert api.get("/v1/accounts/app", auth=(app_key, rotated)).status_code == 200
+        assert api.get("/v1/accounts/app", auth=auth).json()["error"]["code"] == 50002
+
         # every other page, in both languages
         for name in ("overview", "delivery", "apps"):
             page.goto(server.base_url + f"/console/{name}")
@@ -231,6 +240,7 @@ def test_an_operator_runs_smsgate_from_the_browser(
             "approve_template",
             "reject_sign",
             "replay_callback",
+            "rotate_secret",
         ):
             assert action in audit, action
         assert f"callback {entry}" in audit and "licence does not name ShopCoX" in audit

@@ -1,4 +1,5 @@
-"""Apps: list and search, create (the master secret shown once), block and unblock, top up."""
+"""Apps: list and search, create (the master secret shown once), block and unblock, top up, and
+move quota from the app's developer account."""
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -7,6 +8,7 @@ from starlette.responses import Response
 from smsgate.apps import service as app_service
 from smsgate.apps.service import MAX_NAME_LENGTH as MAX_NAME
 from smsgate.console import audit
+from smsgate.console.pages.app_page import Problem, show_app
 from smsgate.console.web import (
     PREFIX,
     ConsoleRefused,
@@ -18,6 +20,7 @@ from smsgate.console.web import (
     signed_in,
 )
 from smsgate.db.quotas import QUOTA_CATEGORIES, QuotaRefused
+from smsgate.devs import service as dev_service
 
 router = APIRouter()
 
@@ -62,6 +65,7 @@ async def _change_access(request: Request, app_key: str, blocked: bool) -> Respo
         await app_service.set_access(db, app_key, blocked=blocked)
     except app_service.UnknownApp:
         raise ConsoleRefused(404, "not_found") from None
+    request.app.state.authenticator.forget(app_key)  # the next call of the app sees it
     await audit.record(db, session.operator, "block_app" if blocked else "unblock_app", app_key)
     return see_other(f"{PREFIX}/apps?q={app_key}")
 
@@ -93,3 +97,31 @@ async def top_up(request: Request, app_key: str) -> Response:
     detail = f"{category} +{units} = {quotas[category]}"
     await audit.record(db, session.operator, "top_up", app_key, detail)
     return see_other(f"{PREFIX}/apps?q={app_key}")
+
+
+@router.post("/apps/{app_key}/transfer")
+async def transfer(request: Request, app_key: str) -> Response:
+    """Move units from the app's developer account to the app: every category given, or none
+    (the developer service's rule, as `smsgate dev transfer`)."""
+    session, form = await checked_form(request)
+    typed = {category: form_text(form, category) for category in QUOTA_CATEGORIES}
+    db = context_of(request).db
+    try:
+        app = await app_service.find_app(db, app_key)
+    except app_service.UnknownApp:
+        raise ConsoleRefused(404, "not_found") from None
+    dev_id = app.dev_id
+    pool = await db.read(lambda conn: dev_service.dev_pool(conn, dev_id)) if dev_id else None
+    if pool is None:  # no developer account: nothing to move from
+        raise ConsoleRefused(404, "not_found")
+    dev_key = pool.account.dev_key
+    try:
+        amounts = {category: _units(text) or 0 for category, text in typed.items() if text}
+        await dev_service.transfer(db, dev_key, app_key, amounts)
+    except (ConsoleRefused, QuotaRefused) as refusal:
+        detail = str(refusal) if isinstance(refusal, QuotaRefused) else ""
+        problem = Problem("transfer", "units_refused", detail, typed)
+        return await show_app(request, session, app_key, problem=problem)
+    moved = ", ".join(f"{category} {units}" for category, units in amounts.items())
+    await audit.record(db, session.operator, "transfer_quota", app_key, f"from {dev_key}: {moved}")
+    return see_other(f"{PREFIX}/apps/{app_key}")

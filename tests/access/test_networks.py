@@ -5,7 +5,7 @@ from ipaddress import ip_address, ip_network
 import pytest
 from pydantic import ValidationError
 
-from smsgate.apps.networks import (
+from smsgate.access.networks import (
     InvalidNetwork,
     address_allowed,
     client_address,

@@ -14,15 +14,13 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Literal
 
-from smsgate.apps.policy import InvalidPolicy
-
 Network = IPv4Network | IPv6Network
 Address = IPv4Address | IPv6Address
 # The header a trusted proxy names the client in (SMSGATE_TRUSTED_PROXY_HEADER).
 ProxyHeader = Literal["x-forwarded-for", "forwarded", "x-real-ip"]
 
 
-class InvalidNetwork(InvalidPolicy):
+class InvalidNetwork(ValueError):
     """A list entry that is neither an address nor a CIDR."""
 
 
