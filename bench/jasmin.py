@@ -37,6 +37,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from shutil import which
 from typing import Any, Protocol
 
 from errors import BenchError
@@ -178,6 +179,11 @@ def jasmin_config(root: Path, ports: Ports, python: Path) -> Path:
 @contextmanager
 def running_jasmin(workdir: Path) -> Iterator[tuple[Ports, Server]]:
     """epmd, RabbitMQ, Redis and jasmind started in that order, stopped in the reverse."""
+    missing = [tool for tool in (str(RABBITMQ_SERVER), "redis-server", "epmd") if not which(tool)]
+    if missing:
+        raise BenchError(
+            f"missing {', '.join(missing)}: apt-get install -y rabbitmq-server redis-server"
+        )
     python = jasmin_python()
     ports = Ports(*(free_port() for _ in range(6)))
     root = workdir / "jasmin"
