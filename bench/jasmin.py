@@ -33,13 +33,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from shutil import which
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+from urllib.parse import parse_qs
 
 from errors import BenchError
 from jcli import configure_jasmin
@@ -230,20 +232,33 @@ def running_jasmin(workdir: Path) -> Iterator[tuple[Ports, Server]]:
 
 
 class ReceiptCounter(BaseHTTPRequestHandler):
-    """Jasmin's dlr-url: counts the receipts it throws and acknowledges them as it wants."""
+    """Jasmin's dlr-url: counts the receipts it posts (and for how many messages), answering
+    each as Jasmin wants."""
 
-    count = 0
+    count: ClassVar[int] = 0
+    message_ids: ClassVar[set[str]] = set()
+    statuses: ClassVar[Counter[str]] = Counter()
     lock = threading.Lock()
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        fields = parse_qs(body.decode(errors="replace"))
         with ReceiptCounter.lock:
             ReceiptCounter.count += 1
-        body = b"ACK/Jasmin"
+            ReceiptCounter.message_ids.add(fields.get("id", [""])[0])
+            ReceiptCounter.statuses[fields.get("message_status", [""])[0]] += 1
+        answer = b"ACK/Jasmin"
         self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(answer)
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls.lock:
+            cls.count = 0
+            cls.message_ids = set()
+            cls.statuses = Counter()
 
     def log_message(self, format: str, *args: Any) -> None:  # no line per request
         pass
@@ -281,7 +296,7 @@ def measure_jasmin(
         probe(ports.http, fields)
         wait_for_probe(smsc, receipts)
         smsc.ask("reset")
-        ReceiptCounter.count = 0
+        ReceiptCounter.reset()
         http = Server("jasmind", jasmind.process, ports.http, jasmind.log_path)
         target = Target(http, "/send", basic_auth(USER, PASSWORD))
         script = ["jasmin", str(FIRST_MOBILE), json.dumps(fields)[1:-1]]
@@ -308,6 +323,9 @@ def measure_jasmin(
         "asked_receipts": final["asked_receipts"],
         "receipts_sent": final["receipts"],
         "receipts_thrown": thrown,
+        "receipts_thrown_messages": len(ReceiptCounter.message_ids),
+        "receipts_thrown_statuses": dict(ReceiptCounter.statuses),
+        "jasmind_cores": (result.cpu_cores or {}).get("server"),
     }
 
 
@@ -380,6 +398,8 @@ def print_jasmin(result: dict[str, Any] | None, base: float) -> None:
     print(
         f"Jasmin asked for {result['asked_receipts']} receipts (dlr=yes dlr-level=2: "
         f"registered_delivery=1), the SMSC sent {result['receipts_sent']}, Jasmin posted "
-        f"{result['receipts_thrown']} to its dlr-url"
+        f"{result['receipts_thrown']} to its dlr-url (for {result['receipts_thrown_messages']} "
+        f"messages: {result['receipts_thrown_statuses']})"
     )
+    print(f"jasmind used {result['jasmind_cores']} cores during the load (one process)")
     print(f"Jasmin ratio to the bare client {result['rate'] / base:.2f}")
