@@ -322,6 +322,7 @@ def measure_jasmin(
         "drain_s": max(final["last"] - load_ended, 0.0),
         "asked_receipts": final["asked_receipts"],
         "receipts_sent": final["receipts"],
+        "receipt_failures": final["receipt_failures"],
         "receipts_thrown": thrown,
         "receipts_thrown_messages": len(ReceiptCounter.message_ids),
         "receipts_thrown_statuses": dict(ReceiptCounter.statuses),
@@ -397,7 +398,8 @@ def print_jasmin(result: dict[str, Any] | None, base: float) -> None:
     )
     print(
         f"Jasmin asked for {result['asked_receipts']} receipts (dlr=yes dlr-level=2: "
-        f"registered_delivery=1), the SMSC sent {result['receipts_sent']}, Jasmin posted "
+        f"registered_delivery=1), the SMSC sent {result['receipts_sent']} (and "
+        f"{result['receipt_failures']} that failed), Jasmin posted "
         f"{result['receipts_thrown']} to its dlr-url (for {result['receipts_thrown_messages']} "
         f"messages: {result['receipts_thrown_statuses']})"
     )
