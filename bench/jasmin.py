@@ -54,6 +54,7 @@ RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")  # Debian's, wit
 USER, PASSWORD = "bench", "benchpw"  # Jasmin's passwords are at most 8 characters
 FIRST_MOBILE = 13600000000
 STALL_SECONDS = 60.0
+QUIET_SECONDS = 3.0
 BIND_TIMEOUT = 60.0
 START_TIMEOUT = 180.0  # RabbitMQ took over 30 s on the shared 2-core machine
 
@@ -363,10 +364,16 @@ def wait_for_binds(smsc: Smsc, binds: int) -> None:
 
 
 def drained(smsc: Smsc, accepted: int) -> dict[str, Any]:
-    """The SMSC's counters once every accepted message reached it and every receipt was sent,
-    or once nothing came for STALL_SECONDS."""
+    """The SMSC's counters once every accepted message reached it, every receipt was sent and
+    nothing more came for QUIET_SECONDS (wrk does not count the requests still open when it
+    stops, and Jasmin, still draining its queues, delivers those later), or once nothing came
+    for STALL_SECONDS."""
     report = smsc.ask("report")
-    while report["submits"] < accepted or report["receipts"] < report["asked_receipts"]:
+    while (
+        report["submits"] < accepted
+        or report["receipts"] < report["asked_receipts"]
+        or report["now"] - report["last"] < QUIET_SECONDS
+    ):
         if report["now"] - max(report["last"], report["first"]) > STALL_SECONDS:
             print(f"   stalled: {report['submits']} of {accepted} reached the SMSC")
             break
