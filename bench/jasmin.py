@@ -16,9 +16,10 @@ PID (process group) on the way out, error or Ctrl-C included:
             connector per smsgate bind, a user and an MT route over all connectors
   receipts  an HTTP listener in this process taking Jasmin's receipt callbacks (dlr-url)
 
-wrk posts to Jasmin's HTTP API (GET /send, a new `to` per request, dlr=yes dlr-level=2 when
-smsgate asks for receipts) for the same duration and connections; the rate is what the SMSC
-received over the time from the first to the last message, as for smsgate.
+After one probe message, wrk posts JSON to Jasmin's HTTP API (/send, a new `to` per request,
+dlr=yes dlr-level=2 when smsgate asks for receipts, as bench/e2e.py's provider always does) for
+the same duration and connections; the rate is what the SMSC received over the time from the
+first to the last message, as for smsgate.
 """
 
 import argparse
