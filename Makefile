@@ -65,9 +65,12 @@ bench-pumping: $(VENV)/.test
 	$(BIN)/python bench/pumping.py $(PUMPING_ARGS)
 
 # End to end through an SMPP provider to bench/smsc.py, next to a bare smpp34 client (wrk from Debian).
+# E2E_ARGS=--with-jasmin measures Jasmin too (RabbitMQ and Redis from Debian, Jasmin from PyPI).
 bench-e2e: $(VENV)/.test
 	@command -v wrk >/dev/null || $(APT_INSTALL) wrk
-	$(BIN)/python bench/e2e.py
+	@case "$(E2E_ARGS)" in *--with-jasmin*) test -x /usr/lib/rabbitmq/bin/rabbitmq-server \
+		-a -x /usr/bin/redis-server || $(APT_INSTALL) rabbitmq-server redis-server;; esac
+	$(BIN)/python bench/e2e.py $(E2E_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

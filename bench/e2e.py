@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import smpp34
+from jasmin import measure_jasmin, print_jasmin
 from servers import free_port, running_server, stop
 from smsgate_setup import prepare_smsgate, smsgate_source
 from wrk import Target, WrkSettings, find_wrk, run_wrk
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument(
         "--no-smsc-nodelay", dest="smsc_nodelay", action="store_false", help="Nagle on at the SMSC"
     )
+    parser.add_argument("--with-jasmin", action="store_true", help="Jasmin too (bench/jasmin.py)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     wrk = find_wrk()
@@ -218,12 +220,14 @@ def main() -> None:
         bare = [asyncio.run(bare_rate(smsc.port, args.binds, args.window, args.bare_messages))]
         print(f"   bare smpp34 client: {bare[0]:.0f} msg/s")
         e2e = measure_smsgate(args, wrk, smsc)
+        jasmin = measure_jasmin(args, wrk, smsc, receipts=True) if args.with_jasmin else None
         bare.append(asyncio.run(bare_rate(smsc.port, args.binds, args.window, args.bare_messages)))
         print(f"   bare smpp34 client again: {bare[1]:.0f} msg/s")
     finally:
         stop_smsc(smsc)
     base = sum(bare) / len(bare)
     print_summary(e2e, base)
+    print_jasmin(jasmin, base)
 
 
 def stop_smsc(smsc: SmscProcess) -> None:

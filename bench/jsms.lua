@@ -3,6 +3,7 @@
 -- Arguments after `--`:  send <first_mobile> <temp_id>
 --                        message <first_mobile> <temp_id>
 --                        verify <pairs_file>
+--                        jasmin <first_mobile> <json_fields>
 -- send:   POST {path} with {"mobile": ..., "temp_id": ...}, a new mobile number per request
 --         (each thread counts up from its own block, so no two requests share a number).
 -- message: the same with "temp_para": {"code": "123456"} (POST /v1/messages, bench/e2e.py).
@@ -10,6 +11,8 @@
 --         ("msg_id code") per request, each thread using its own share of the lines. A thread
 --         that runs out starts again from its first line; those repeats are counted as `reused`
 --         so the caller can tell a measurement of first-time verifies from one that is not.
+-- jasmin: POST {path} with {<json_fields>, "to": ...} (Jasmin's /send, bench/jasmin.py), a new
+--         mobile number per request.
 -- Every response status is counted, and done() prints one line "BENCH_RESULT {json}" with the
 -- totals, the latency percentiles (microseconds) and the status counts.
 
@@ -48,9 +51,9 @@ end
 
 function init(args)
   mode = args[1]
-  if mode == "send" or mode == "message" then
+  if mode == "send" or mode == "message" or mode == "jasmin" then
     mobile = tonumber(args[2]) + id * THREAD_BLOCK
-    temp_id = args[3]
+    temp_id = args[3] -- for jasmin: the JSON fields but "to"
   elseif mode == "verify" then
     pairs_list = read_pairs(args[2], id, tonumber(args[3]))
     index = 0
@@ -58,13 +61,18 @@ function init(args)
       error("no msg_id/code pairs for thread " .. id)
     end
   else
-    error("first script argument must be send, message or verify, got " .. tostring(mode))
+    error("first script argument must be send, message, verify or jasmin, got " .. tostring(mode))
   end
 end
 
 function request()
   if mode == "send" then
     local body = string.format('{"mobile":"%d","temp_id":%s}', mobile, temp_id)
+    mobile = mobile + 1
+    return wrk.format("POST", nil, nil, body)
+  end
+  if mode == "jasmin" then
+    local body = string.format('{%s,"to":"%d"}', temp_id, mobile)
     mobile = mobile + 1
     return wrk.format("POST", nil, nil, body)
   end
