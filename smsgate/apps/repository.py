@@ -83,3 +83,9 @@ def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
             APPS.c.app_key.ilike(pattern, escape="\\") | APPS.c.name.ilike(pattern, escape="\\")
         )
     return list(conn.execute(query).all())
+
+
+def apps_of_dev(conn: Connection, dev_id: int) -> list[Row[Any]]:
+    """A developer's apps, newest first."""
+    query = select(APPS).where(APPS.c.dev_id == dev_id).order_by(APPS.c.id.desc())
+    return list(conn.execute(query).all())

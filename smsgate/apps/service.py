@@ -270,11 +270,17 @@ class AppSummary:
 async def list_apps(db: Database, text: str = "", limit: int = 100) -> list[AppSummary]:
     """Apps whose key or name holds `text`, newest first."""
     rows = await db.read(lambda conn: repository.search_apps(conn, text, limit))
-    return [
-        AppSummary(
-            AppAccount.from_row(row),
-            {category: getattr(row, category) for category in QUOTA_CATEGORIES},
-            row.created_at,
-        )
-        for row in rows
-    ]
+    return [_summary(row) for row in rows]
+
+
+def apps_of_dev(conn: Connection, dev_id: int) -> list[AppSummary]:
+    """In the caller's transaction: the apps a developer account holds, newest first."""
+    return [_summary(row) for row in repository.apps_of_dev(conn, dev_id)]
+
+
+def _summary(row: Row[Any]) -> AppSummary:
+    return AppSummary(
+        AppAccount.from_row(row),
+        {category: getattr(row, category) for category in QUOTA_CATEGORIES},
+        row.created_at,
+    )

@@ -22,6 +22,8 @@ from smsgate.console.pages import (
     review,
     sandbox,
 )
+from smsgate.console.pages.app_fraud import router as app_fraud_router
+from smsgate.console.pages.devs import router as devs_router
 from smsgate.console.web import (
     LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -166,3 +168,7 @@ for page in (
     delivery,
 ):
     router.include_router(page.router)
+
+# Developer accounts, and the pumping defence and spend caps of an app's page.
+router.include_router(devs_router)
+router.include_router(app_fraud_router)

@@ -187,6 +187,39 @@ ZH = {
     "Pool": "额度池",
     "Move to this app": "划拨到本应用",
     "This app belongs to no developer account.": "本应用不属于任何开发者账号。",
+    # --- Developer accounts; an app's pumping defence and spend caps ---
+    "Developers": "开发者",
+    "Create a developer account": "创建开发者账号",
+    "The devSecret is shown once; copy it now.": "devSecret 只显示一次，请立即复制。",
+    "Top up the pool": "为额度池充值",
+    "Move from the pool": "从额度池划拨",
+    "Create an app for this developer": "为该开发者创建应用",
+    "An app joins a developer account when it is created; an existing app is not moved.": (
+        "应用只能在创建时归属开发者账号；已有应用不会被转移。"
+    ),
+    "Pumping defence and spend caps": "防刷量与消费上限",
+    "Countries are ISO codes (CN,HK), prefixes +digits, caps whole units (empty for none), "
+    "country caps CC=HOURLY/DAILY with - for none. Nothing was changed.": (
+        "国家为 ISO 代码（如 CN,HK），号段为 + 加数字，上限为整数条数（留空表示不设），"
+        "国家上限格式为 国家=每小时/每天（- 表示不设）。未做任何修改。"
+    ),
+    "Mode": "模式",
+    "Off": "关闭",
+    "Shadow: record only": "影子模式：仅记录",
+    "Enforce: refuse": "拦截模式：拒绝发送",
+    "Countries the app may send to": "允许发送的国家",
+    "This app's countries": "本应用的国家",
+    "Blocked prefixes": "禁止的号段",
+    "Allowed prefixes (even if high-risk or outside the countries)": (
+        "允许的号段（即使属于高风险号段或不在允许国家内）"
+    ),
+    "Units per clock hour (empty: no cap)": "每个整点小时的条数（留空：不设上限）",
+    "Units per local day (empty: no cap)": "每个本地自然日的条数（留空：不设上限）",
+    "Caps per country": "分国家上限",
+    "Caps are always enforced; the mode decides whether the destination and range rules "
+    "refuse (enforce), only record (shadow) or do nothing (off).": (
+        "消费上限始终生效；模式决定目的地与号段规则是拒绝发送（拦截）、仅记录（影子）还是不生效（关闭）。"
+    ),
 }
 
 

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select
+from sqlalchemy import Connection, Row, bindparam, func, insert, select
 
-from smsgate.db.models import Dev, table
+from smsgate.db.models import App, Dev, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
 
 DEVS = table(Dev)
+APPS = table(App)
 
 _INSERT = insert(DEVS).returning(DEVS.c.id)
 _BY_KEY = select(DEVS).where(DEVS.c.dev_key == bindparam("dev_key"))
@@ -42,3 +43,26 @@ def take_units(conn: Connection, dev_id: int, category: str, units: int) -> bool
 def add_units(conn: Connection, dev_id: int, category: str, units: int) -> bool:
     """Atomically add units; False when the pool would pass MAX_UNITS."""
     return conn.execute(_ADD[category], {"dev_id": dev_id, "units": units}).rowcount == 1
+
+
+def search_devs(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
+    """Newest first, each with `app_count`; `text` matches a part of the key or the name, any
+    case."""
+    counts = (
+        select(APPS.c.dev_id, func.count().label("app_count"))
+        .where(APPS.c.dev_id.is_not(None))
+        .group_by(APPS.c.dev_id)
+        .subquery()
+    )
+    query = (
+        select(DEVS, func.coalesce(counts.c.app_count, 0).label("app_count"))
+        .outerjoin(counts, counts.c.dev_id == DEVS.c.id)
+        .order_by(DEVS.c.id.desc())
+        .limit(limit)
+    )
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            DEVS.c.dev_key.ilike(pattern, escape="\\") | DEVS.c.name.ilike(pattern, escape="\\")
+        )
+    return list(conn.execute(query).all())

@@ -141,3 +141,46 @@ async def transfer(db: Database, dev_key: str, app_key: str, amounts: dict[str, 
         return Transfer(repository.quotas(conn, dev.id), app_service.app_quotas(conn, app.id))
 
     return await db.write(move)
+
+
+@dataclass(frozen=True, slots=True)
+class DevSummary:
+    """A developer account as an operator's list shows it."""
+
+    account: DevAccount
+    quotas: dict[str, int | None]
+    app_count: int
+    created_at: int
+
+
+async def list_devs(db: Database, text: str = "", limit: int = 100) -> list[DevSummary]:
+    """Developer accounts whose key or name holds `text`, newest first."""
+    rows = await db.read(lambda conn: repository.search_devs(conn, text, limit))
+    return [
+        DevSummary(
+            DevAccount.from_row(row),
+            {category: getattr(row, category) for category in QUOTA_CATEGORIES},
+            row.app_count,
+            row.created_at,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DevWithApps:
+    pool: DevPool
+    apps: list[app_service.AppSummary]
+
+
+async def dev_with_apps(db: Database, dev_key: str) -> DevWithApps:
+    """One account, its pool and its apps, read in one transaction (UnknownDev)."""
+
+    def read(conn: Connection) -> DevWithApps:
+        row = repository.find_by_key(conn, dev_key)
+        if row is None:
+            raise UnknownDev(dev_key)
+        pool = DevPool(DevAccount.from_row(row), repository.quotas(conn, row.id))
+        return DevWithApps(pool, app_service.apps_of_dev(conn, row.id))
+
+    return await db.read(read)

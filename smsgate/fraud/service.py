@@ -190,6 +190,28 @@ async def update_policy(
     return describe(await db.write(change))
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyChoices:
+    """The app's policy, and which of its parts follow the server's settings (the others are
+    the app's own)."""
+
+    policy: FraudPolicy
+    default_mode: bool
+    default_countries: bool
+    server: FraudPolicy  # what an app that chose nothing has
+
+
+def policy_choices(conn: Connection, settings: Settings, app_id: int) -> PolicyChoices:
+    """In the caller's transaction: what an operator edits on the app's page."""
+    row = repository.policy_row(conn, app_id)
+    return PolicyChoices(
+        load_policy(row, settings),
+        row is None or row.mode is None,
+        row is None or row.allowed_countries is None,
+        load_policy(None, settings),
+    )
+
+
 async def fraud_status(db: Database, settings: Settings, app_key: str) -> dict[str, Any]:
     """The app's policy, its spending in the current windows, and conversion per country."""
     app = await app_service.find_app(db, app_key)

@@ -1,5 +1,5 @@
 """One app's page: its state and every setting an operator changes there (the forms post to
-smsgate/console/pages/app_settings.py and app_quota.py). The page is read in one transaction
+smsgate/console/pages/app_settings.py, app_fraud.py and others). The page is read in one transaction
 with a fixed number of queries, however many reply numbers the app has."""
 
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from smsgate.console.accounts import Session
 from smsgate.console.web import PREFIX, ConsoleRefused, context_of, render, see_other, signed_in
 from smsgate.db.quotas import QUOTA_CATEGORIES
 from smsgate.devs.service import DevPool, dev_pool
+from smsgate.fraud.service import PolicyChoices, policy_choices
 from smsgate.reports.service import reply_numbers_of
 from smsgate.settings import Settings
 
@@ -86,9 +87,17 @@ async def show_app(
 ) -> Response:
     """The app's page; with a refused form's problem beside that form (status 400)."""
     ctx = context_of(request)
-    view = await ctx.db.read(lambda conn: read_app_view(conn, app_key))
-    if view is None:
+
+    def read(conn: Connection) -> tuple[AppView, PolicyChoices] | None:
+        view = read_app_view(conn, app_key)
+        if view is None:
+            return None
+        return view, policy_choices(conn, ctx.settings, view.account.id)
+
+    found = await ctx.db.read(read)
+    if found is None:
         raise ConsoleRefused(404, "not_found")
+    view, fraud = found
     return render(
         request,
         "app.html",
@@ -99,6 +108,7 @@ async def show_app(
         categories=QUOTA_CATEGORIES,
         problem=problem,
         probe=probe,
+        fraud=fraud,
     )
 
 

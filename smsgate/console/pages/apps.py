@@ -33,7 +33,8 @@ async def apps_page(request: Request) -> Response:
     return render(request, "apps.html", session, apps=found, q=text, categories=QUOTA_CATEGORIES)
 
 
-def _units(text: str) -> int | None:
+def typed_units(text: str) -> int | None:
+    """A units field as typed: empty for none; anything but digits is refused."""
     if not text:
         return None
     if not text.isdigit():
@@ -47,7 +48,7 @@ async def create_app(request: Request) -> Response:
     name = form_text(form, "name")
     if not name or len(name) > MAX_NAME:
         raise ConsoleRefused(400, "name_refused")
-    balance = _units(form_text(form, "balance"))
+    balance = typed_units(form_text(form, "balance"))
     db = context_of(request).db
     try:
         new = await app_service.create_app(db, name, quotas={"balance": balance})
@@ -84,7 +85,7 @@ async def unblock_app(request: Request, app_key: str) -> Response:
 async def top_up(request: Request, app_key: str) -> Response:
     session, form = await checked_form(request)
     category = form_text(form, "category")
-    units = _units(form_text(form, "units"))
+    units = typed_units(form_text(form, "units"))
     if category not in QUOTA_CATEGORIES or not units:
         raise ConsoleRefused(400, "units_refused")
     db = context_of(request).db
@@ -102,7 +103,8 @@ async def top_up(request: Request, app_key: str) -> Response:
 @router.post("/apps/{app_key}/transfer")
 async def transfer(request: Request, app_key: str) -> Response:
     """Move units from the app's developer account to the app: every category given, or none
-    (the developer service's rule, as `smsgate dev transfer`)."""
+    (the developer service's rule, as `smsgate dev transfer`). A refusal is shown on the app's
+    page, beside the same form."""
     session, form = await checked_form(request)
     typed = {category: form_text(form, category) for category in QUOTA_CATEGORIES}
     db = context_of(request).db
@@ -116,7 +118,7 @@ async def transfer(request: Request, app_key: str) -> Response:
         raise ConsoleRefused(404, "not_found")
     dev_key = pool.account.dev_key
     try:
-        amounts = {category: _units(text) or 0 for category, text in typed.items() if text}
+        amounts = {category: typed_units(text) or 0 for category, text in typed.items() if text}
         await dev_service.transfer(db, dev_key, app_key, amounts)
     except (ConsoleRefused, QuotaRefused) as refusal:
         detail = str(refusal) if isinstance(refusal, QuotaRefused) else ""
@@ -124,4 +126,6 @@ async def transfer(request: Request, app_key: str) -> Response:
         return await show_app(request, session, app_key, problem=problem)
     moved = ", ".join(f"{category} {units}" for category, units in amounts.items())
     await audit.record(db, session.operator, "transfer_quota", app_key, f"from {dev_key}: {moved}")
-    return see_other(f"{PREFIX}/apps/{app_key}")
+    # Posted from the developer's page (smsgate/console/pages/devs.py): back there.
+    back = form_text(form, "back") == "dev"
+    return see_other(f"{PREFIX}/devs/{dev_key}" if back else f"{PREFIX}/apps/{app_key}")
