@@ -220,6 +220,10 @@ ZH = {
     "refuse (enforce), only record (shadow) or do nothing (off).": (
         "消费上限始终生效；模式决定目的地与号段规则是拒绝发送（拦截）、仅记录（影子）还是不生效（关闭）。"
     ),
+    "Spent in the current windows": "当前时段已消费",
+    "all countries": "全部国家",
+    "hourly": "本小时",
+    "daily": "今天",
 }
 
 

@@ -30,8 +30,9 @@ from smsgate.fraud.conversion import bucket_of, settled_window
 from smsgate.fraud.destination import destination_refusal
 from smsgate.fraud.high_risk import high_risk_ranges
 from smsgate.fraud.numbers import Destination, destination
-from smsgate.fraud.policy import FraudPolicy, describe, load_policy, policy_changes
+from smsgate.fraud.policy import PERIODS, FraudPolicy, describe, load_policy, policy_changes
 from smsgate.fraud.range_rules import range_refusal, rules_of, scopes
+from smsgate.fraud.windows import window_start
 from smsgate.mobiles import mask_mobile
 from smsgate.settings import Settings
 
@@ -199,16 +200,25 @@ class PolicyChoices:
     default_mode: bool
     default_countries: bool
     server: FraudPolicy  # what an app that chose nothing has
+    spent: dict[tuple[str, str], int]  # units of the current windows: (all or region, period)
 
 
 def policy_choices(conn: Connection, settings: Settings, app_id: int) -> PolicyChoices:
-    """In the caller's transaction: what an operator edits on the app's page."""
+    """In the caller's transaction: what an operator edits on the app's page, and what the
+    app has spent against its caps in the current hour and day."""
     row = repository.policy_row(conn, app_id)
+    starts = {period: window_start(period, clock.now_ms(), settings.timezone) for period in PERIODS}
+    spent = {
+        (window.scope, window.period): window.units
+        for window in repository.spend_windows(conn, app_id, min(starts.values()))
+        if window.start == starts[window.period]
+    }
     return PolicyChoices(
         load_policy(row, settings),
         row is None or row.mode is None,
         row is None or row.allowed_countries is None,
         load_policy(None, settings),
+        spent,
     )
 
 

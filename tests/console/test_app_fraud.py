@@ -66,6 +66,12 @@ async def test_caps_set_in_the_console_are_enforced_by_the_api(
     assert hour_full.json()["error"]["message"] == "spend cap reached: hourly cap"
     audit = await ops.audit()
     assert "set_fraud_policy" in audit and "hourly_cap=2" in audit
+    page = (await ops.client.get(f"/console/apps/{tenant.app_key}")).text
+    assert 'data-spend="all-daily"' not in page  # no daily cap: nothing counted against one
+    for scope, period, units in (("all", "hourly", 2), ("HK", "daily", 1)):
+        assert f'data-spend="{scope}-{period}">' in page
+        start = page.index(f'data-spend="{scope}-{period}">')
+        assert page[start : page.index("</span>", start)].endswith(f": {units}"), scope
 
 
 async def test_the_page_shows_the_policy_and_default_goes_back_to_the_server(
