@@ -96,6 +96,9 @@ async def test_the_page_shows_the_policy_and_default_goes_back_to_the_server(
     page = (await ops.client.get(path)).text
     assert '<option value="default" selected>' in page
     assert 'name="allowed_countries_default" value="on" checked' in page
+    ops.client.cookies.set("smsgate_console_lang", "zh", path="/console")
+    page = (await ops.client.get(path)).text
+    assert "防刷量与消费上限" in page and "分国家上限" in page
 
 
 @pytest.mark.parametrize(
