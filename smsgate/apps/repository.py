@@ -78,9 +78,9 @@ def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
     """Newest first; `text` matches a part of the app key or the name, any case."""
     query = select(APPS).order_by(APPS.c.id.desc()).limit(limit)
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            APPS.c.app_key.ilike(pattern, escape="\\") | APPS.c.name.ilike(pattern, escape="\\")
+            APPS.c.app_key.icontains(text, autoescape=True)
+            | APPS.c.name.icontains(text, autoescape=True)
         )
     return list(conn.execute(query).all())
 

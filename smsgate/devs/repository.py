@@ -61,8 +61,8 @@ def search_devs(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
         .limit(limit)
     )
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            DEVS.c.dev_key.ilike(pattern, escape="\\") | DEVS.c.name.ilike(pattern, escape="\\")
+            DEVS.c.dev_key.icontains(text, autoescape=True)
+            | DEVS.c.name.icontains(text, autoescape=True)
         )
     return list(conn.execute(query).all())
