@@ -6,7 +6,7 @@ is several times cheaper per call than building a statement each time.
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from smsgate.db.models import App, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
@@ -83,3 +83,7 @@ def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
             APPS.c.app_key.ilike(pattern, escape="\\") | APPS.c.name.ilike(pattern, escape="\\")
         )
     return list(conn.execute(query).all())
+
+
+def app_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(APPS)).scalar_one())

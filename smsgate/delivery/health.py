@@ -12,18 +12,15 @@ import socket
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import ProviderHealth, table
+from smsgate.delivery import repository
 from smsgate.delivery.breaker import CircuitBreaker
 
 log = structlog.get_logger(__name__)
-HEALTH = table(ProviderHealth)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 # A worker writes its row every few seconds; one silent for longer has stopped.
 STALE_AFTER_MS = 60_000
 COUNTERS = ("submitted", "accepted", "rejected", "failed")
@@ -68,14 +65,7 @@ def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int)
     ]
     if not rows:
         return
-    insert = _DIALECTS[conn.dialect.name].insert(HEALTH)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["provider", "worker"],
-            set_={key: insert.excluded[key] for key in _COLUMNS},
-        ),
-        rows,
-    )
+    repository.save_health_rows(conn, rows, _COLUMNS)
 
 
 async def report_health(
@@ -106,13 +96,7 @@ async def next_report(
 
 
 async def read_health(db: Database) -> list[HealthRow]:
-    rows = await db.read(
-        lambda conn: (
-            conn.execute(select(HEALTH).order_by(HEALTH.c.provider, HEALTH.c.worker))
-            .mappings()
-            .all()
-        )
-    )
+    rows = await db.read(repository.health_rows)
     return [HealthRow(**row) for row in rows]
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from smsgate.db.models import App, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
@@ -11,6 +11,11 @@ from smsgate.db.review_queue import rows_for_review
 SIGNS = table(Sign)
 IMAGES = table(SignImage)
 APPS = table(App)
+_APPROVED = select(SIGNS.c.sign).where(
+    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == bindparam("status")
+)
+_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
+_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
 
 
 def lock_app(conn: Connection, app_id: int) -> None:
@@ -22,6 +27,19 @@ def lock_app(conn: Connection, app_id: int) -> None:
 
 def insert_sign(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(insert(SIGNS).returning(SIGNS.c.id), values).scalar_one())
+
+
+def approved_sign(conn: Connection, app_id: int, sign_id: int, approved: int) -> str | None:
+    """The text of the app's signature if it has the approved status, else None."""
+    found = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id, "status": approved})
+    text = found.scalar()
+    return None if text is None else str(text)
+
+
+def default_sign(conn: Connection, app_id: int, approved: int) -> str | None:
+    """The text of the app's approved default signature, None when it has none."""
+    text = conn.execute(_DEFAULT, {"app_id": app_id, "status": approved}).scalar()
+    return None if text is None else str(text)
 
 
 def find_sign(conn: Connection, sign_id: int) -> Row[Any] | None:

@@ -7,13 +7,12 @@ approved or rejected by an operator (smsgate/signs/review.py), and used by sends
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.context import Context
 from smsgate.control_characters import refuse_control_characters
 from smsgate.db.engine import Database
-from smsgate.db.models import Sign, table
 from smsgate.errors import JsmsError
 from smsgate.lenient import whole_number
 from smsgate.signs import repository
@@ -22,12 +21,6 @@ from smsgate.signs.images import StoredImage, check_images, remove_images, store
 IN_REVIEW, APPROVED, REJECTED = 0, 1, 2
 SIGN_TYPES = range(1, 8)  # company, website, app, WeChat, shop, trademark, other
 MAX_SIGN_REMARK = 100
-SIGNS = table(Sign)
-_APPROVED = select(SIGNS.c.sign).where(
-    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == APPROVED
-)
-_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
-_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
 # 2-8 Chinese characters, ASCII letters or digits; no spaces or brackets.
 _SIGN_TEXT = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{2,8}")
 
@@ -81,22 +74,21 @@ async def create_default_sign(db: Database, app_id: int, text: str) -> int:
         "remark": "",
         "created_at": clock.now_ms(),
     }
-    statement = insert(SIGNS).values(**values).returning(SIGNS.c.id)
-    return await db.write(lambda conn: int(conn.execute(statement).scalar_one()))
+    return await db.write(lambda conn: repository.insert_sign(conn, values))
 
 
 def signature_for_send(conn: Connection, app_id: int, sign_id: int | None) -> str:
     """The signature text: the named one (50102 unless approved and this app's), else the
     app's default (50046 when it has none)."""
     if sign_id is not None:
-        named = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id}).scalar()
+        named = repository.approved_sign(conn, app_id, sign_id, APPROVED)
         if named is None:
             raise JsmsError(50102)
-        return str(named)
-    default = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
+        return named
+    default = repository.default_sign(conn, app_id, APPROVED)
     if default is None:
         raise JsmsError(50046)
-    return str(default)
+    return default
 
 
 def longest_signature(conn: Connection, app_id: int) -> str | None:

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import SandboxDelivery, table
+from smsgate.delivery import repository
 from smsgate.delivery.provider_ids import apply_reports
 from smsgate.delivery.providers.base import (
     Accepted,
@@ -41,23 +40,6 @@ if TYPE_CHECKING:
     from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 
 log = structlog.get_logger(__name__)
-INBOX = table(SandboxDelivery)
-_INSERT_ONCE = {
-    # Redelivery after a crash finds the row already there: the handset gets it once.
-    name: dialect.insert(INBOX).on_conflict_do_nothing(index_elements=["msg_id"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_DUE_REPORTS = (
-    select(INBOX.c.msg_id, INBOX.c.report_status)
-    .where(INBOX.c.report_due_at <= bindparam("now"))
-    .limit(500)
-)
-_NEXT_REPORT = (
-    select(INBOX.c.report_due_at)
-    .where(INBOX.c.report_due_at.is_not(None))
-    .order_by(INBOX.c.report_due_at)
-    .limit(1)
-)
 MAGIC_PREFIX = "+861700000"
 REFUSED_AT_SUBMIT = "+8617000004000"
 
@@ -139,7 +121,7 @@ class SandboxProvider:
             )
             results.append(Accepted(message.msg_id))
         if rows:
-            await self._db.write(lambda conn: conn.execute(_INSERT_ONCE[conn.dialect.name], rows))
+            await self._db.write(lambda conn: repository.deliver_to_inbox(conn, rows))
             self._report_due.set()
         return results
 
@@ -169,26 +151,19 @@ class SandboxProvider:
 def _report_due(conn: Connection, provider: str, now: int) -> tuple[int | None, list[Receipt]]:
     """Report what is due; returns when the next report falls due, if any is waiting, and the
     receipts applied."""
-    due = conn.execute(_DUE_REPORTS, {"now": now}).all()
+    due = repository.due_inbox_reports(conn, now)
     receipts: list[Receipt] = []
     if due:
         reports = [ProviderReport(msg_id, status) for msg_id, status in due]
         receipts = apply_reports(conn, provider, reports, now)
-        conn.execute(
-            update(INBOX)
-            .where(INBOX.c.msg_id.in_([msg_id for msg_id, _ in due]))
-            .values(report_due_at=None)
-        )
-    upcoming: int | None = conn.execute(_NEXT_REPORT).scalar()
+        repository.mark_inbox_reported(conn, [msg_id for msg_id, _ in due])
+    upcoming = repository.next_inbox_report(conn)
     return upcoming, receipts
 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
     """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
-    query = select(INBOX).order_by(INBOX.c.id)
-    if mobile is not None:
-        query = query.where(INBOX.c.mobile == mobile)
-    rows = await db.read(lambda conn: conn.execute(query).mappings().all())
+    rows = await db.read(lambda conn: repository.inbox_rows(conn, mobile))
     return [
         InboxEntry(
             r["msg_id"],

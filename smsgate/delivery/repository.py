@@ -1,0 +1,204 @@
+"""Queries of the delivery slice: providers' message ids and early reports, provider health, and
+the sandbox inbox.
+
+Receipts arrive by the thousand a second: every statement on their path is built once, at
+import, with bind parameters (expanding ones for id lists), so SQLAlchemy reuses its compiled
+form, and each batch of reports runs one statement per step however many reports it holds.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Insert, bindparam, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from smsgate.db.models import (
+    PendingReport,
+    ProviderHealth,
+    ProviderMessageId,
+    SandboxDelivery,
+    table,
+)
+
+IDS = table(ProviderMessageId)
+PENDING = table(PendingReport)
+HEALTH = table(ProviderHealth)
+INBOX = table(SandboxDelivery)
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+_REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
+_OF_PROVIDER = IDS.c.provider == bindparam("provider")
+_FIND_IDS = select(IDS.c.provider_message_id, IDS.c.msg_id).where(
+    _OF_PROVIDER, IDS.c.provider_message_id.in_(bindparam("ids", expanding=True))
+)
+_SET_REPORT = (
+    update(IDS)
+    .where(IDS.c.provider == bindparam("of"), IDS.c.provider_message_id == bindparam("pid"))
+    .values(report_status=bindparam("status"))
+)
+_PARTS = select(IDS.c.msg_id, IDS.c.report_status).where(
+    IDS.c.msg_id.in_(bindparam("ids", expanding=True))
+)
+_EARLY = select(PENDING.c.provider_message_id, PENDING.c.report_status, PENDING.c.report_key).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
+)
+_DROP_PENDING_IDS = delete(PENDING).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
+)
+_DROP_PENDING_KEYS = delete(PENDING).where(
+    PENDING.c.provider == bindparam("provider"),
+    PENDING.c.report_key.in_(bindparam("keys", expanding=True)),
+)
+
+
+def _remember_upsert(dialect: ModuleType) -> Insert:
+    # An id seen again (a retried submit the carrier numbered the same) now names this message.
+    insert: Any = dialect.insert(IDS)
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=["provider", "provider_message_id"],
+        set_={"msg_id": insert.excluded.msg_id, "report_status": None},
+    )
+    return upsert
+
+
+def _keep_upsert(dialect: ModuleType) -> Insert:
+    insert: Any = dialect.insert(PENDING)
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=["provider", "provider_message_id"],
+        set_={
+            "report_status": insert.excluded.report_status,
+            "received_at": insert.excluded.received_at,
+            "report_key": insert.excluded.report_key,
+        },
+    )
+    return upsert
+
+
+_REMEMBER = {name: _remember_upsert(dialect) for name, dialect in _DIALECTS.items()}
+_KEEP = {name: _keep_upsert(dialect) for name, dialect in _DIALECTS.items()}
+
+
+def lock_reports(conn: Connection, providers: Iterable[str]) -> None:
+    """One advisory lock per provider on PostgreSQL, in name order (SQLite's write lock already
+    orders writers)."""
+    if conn.dialect.name == "postgresql":
+        for provider in sorted(set(providers)):
+            conn.execute(_LOCK, {"space": _REPORT_LOCK_SPACE, "provider": provider})
+
+
+def remember_ids(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    conn.execute(_REMEMBER[conn.dialect.name], rows)
+
+
+class EarlyReport(NamedTuple):
+    """A report kept until its id is known, under one of its spellings."""
+
+    provider_message_id: str
+    report_status: int
+    report_key: str  # the report's first spelling
+
+
+def early_reports(conn: Connection, provider: str, ids: Sequence[str]) -> list[EarlyReport]:
+    """Reports kept for these ids of the provider."""
+    rows = conn.execute(_EARLY, {"provider": provider, "ids": ids})
+    return [EarlyReport(row[0], row[1], row[2]) for row in rows]
+
+
+def drop_pending_keys(conn: Connection, provider: str, keys: Sequence[str]) -> None:
+    conn.execute(_DROP_PENDING_KEYS, {"provider": provider, "keys": keys})
+
+
+def drop_pending_ids(conn: Connection, provider: str, ids: Sequence[str]) -> None:
+    conn.execute(_DROP_PENDING_IDS, {"provider": provider, "ids": ids})
+
+
+def find_ids(conn: Connection, provider: str, ids: Sequence[str]) -> dict[str, str]:
+    """The msg_id of each of these ids the provider is known to have used."""
+    return dict(conn.execute(_FIND_IDS, {"provider": provider, "ids": ids}).all())
+
+
+def set_reports(conn: Connection, provider: str, statuses: Mapping[str, int]) -> None:
+    conn.execute(
+        _SET_REPORT,
+        [{"of": provider, "pid": pid, "status": status} for pid, status in statuses.items()],
+    )
+
+
+def part_statuses(conn: Connection, msg_ids: Sequence[str]) -> list[tuple[str, int | None]]:
+    """(msg_id, report status or None) of every part of these messages."""
+    return [(row[0], row[1]) for row in conn.execute(_PARTS, {"ids": msg_ids})]
+
+
+def keep_pending(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    conn.execute(_KEEP[conn.dialect.name], rows)
+
+
+def prune_ids(conn: Connection, ids_before: int, pending_before: int) -> None:
+    conn.execute(delete(IDS).where(IDS.c.created_at < ids_before))
+    conn.execute(delete(PENDING).where(PENDING.c.received_at < pending_before))
+
+
+def save_health_rows(
+    conn: Connection, rows: Sequence[Mapping[str, object]], columns: Sequence[str]
+) -> None:
+    """One row per (provider, worker), its `columns` overwritten when it exists."""
+    insert = _DIALECTS[conn.dialect.name].insert(HEALTH)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["provider", "worker"],
+            set_={key: insert.excluded[key] for key in columns},
+        ),
+        rows,
+    )
+
+
+def health_rows(conn: Connection) -> list[dict[str, Any]]:
+    query = select(HEALTH).order_by(HEALTH.c.provider, HEALTH.c.worker)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+_INSERT_ONCE = {
+    # Redelivery after a crash finds the row already there: the handset gets it once.
+    name: dialect.insert(INBOX).on_conflict_do_nothing(index_elements=["msg_id"])
+    for name, dialect in _DIALECTS.items()
+}
+_DUE_REPORTS = (
+    select(INBOX.c.msg_id, INBOX.c.report_status)
+    .where(INBOX.c.report_due_at <= bindparam("now"))
+    .limit(500)
+)
+_NEXT_REPORT = (
+    select(INBOX.c.report_due_at)
+    .where(INBOX.c.report_due_at.is_not(None))
+    .order_by(INBOX.c.report_due_at)
+    .limit(1)
+)
+
+
+def deliver_to_inbox(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    conn.execute(_INSERT_ONCE[conn.dialect.name], rows)
+
+
+def due_inbox_reports(conn: Connection, now: int) -> list[tuple[str, int]]:
+    """(msg_id, report status) of up to 500 inbox messages whose report is due."""
+    return [(row[0], row[1]) for row in conn.execute(_DUE_REPORTS, {"now": now})]
+
+
+def mark_inbox_reported(conn: Connection, msg_ids: Sequence[str]) -> None:
+    conn.execute(update(INBOX).where(INBOX.c.msg_id.in_(msg_ids)).values(report_due_at=None))
+
+
+def next_inbox_report(conn: Connection) -> int | None:
+    due = conn.execute(_NEXT_REPORT).scalar()
+    return None if due is None else int(due)
+
+
+def inbox_rows(conn: Connection, mobile: str | None) -> list[dict[str, Any]]:
+    query = select(INBOX).order_by(INBOX.c.id)
+    if mobile is not None:
+        query = query.where(INBOX.c.mobile == mobile)
+    return [dict(row) for row in conn.execute(query).mappings()]
