@@ -65,7 +65,7 @@ def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int)
     ]
     if not rows:
         return
-    repository.save_health_rows(conn, rows, _COLUMNS)
+    repository.save_health_rows(conn, rows)
 
 
 async def report_health(

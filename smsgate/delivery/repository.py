@@ -7,11 +7,9 @@ form, and each batch of reports runs one statement per step however many reports
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from types import ModuleType
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Insert, bindparam, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from smsgate.db.models import (
     PendingReport,
@@ -20,12 +18,12 @@ from smsgate.db.models import (
     SandboxDelivery,
     table,
 )
+from smsgate.db.upserts import Upsert, insert_or_ignore, insert_or_update
 
 IDS = table(ProviderMessageId)
 PENDING = table(PendingReport)
 HEALTH = table(ProviderHealth)
 INBOX = table(SandboxDelivery)
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 _REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
@@ -55,31 +53,22 @@ _DROP_PENDING_KEYS = delete(PENDING).where(
 )
 
 
-def _remember_upsert(dialect: ModuleType) -> Insert:
-    # An id seen again (a retried submit the carrier numbered the same) now names this message.
-    insert: Any = dialect.insert(IDS)
-    upsert: Insert = insert.on_conflict_do_update(
+# An id seen again (a retried submit the carrier numbered the same) now names this message.
+_REMEMBER = Upsert(
+    IDS,
+    lambda insert: insert.on_conflict_do_update(
         index_elements=["provider", "provider_message_id"],
         set_={"msg_id": insert.excluded.msg_id, "report_status": None},
-    )
-    return upsert
-
-
-def _keep_upsert(dialect: ModuleType) -> Insert:
-    insert: Any = dialect.insert(PENDING)
-    upsert: Insert = insert.on_conflict_do_update(
-        index_elements=["provider", "provider_message_id"],
-        set_={
-            "report_status": insert.excluded.report_status,
-            "received_at": insert.excluded.received_at,
-            "report_key": insert.excluded.report_key,
-        },
-    )
-    return upsert
-
-
-_REMEMBER = {name: _remember_upsert(dialect) for name, dialect in _DIALECTS.items()}
-_KEEP = {name: _keep_upsert(dialect) for name, dialect in _DIALECTS.items()}
+    ),
+)
+_KEEP = insert_or_update(
+    PENDING, ["provider", "provider_message_id"], ["report_status", "received_at", "report_key"]
+)
+_SAVE_HEALTH = insert_or_update(
+    HEALTH, ["provider", "worker"], [column.name for column in HEALTH.c if not column.primary_key]
+)
+# Redelivery after a crash finds the row already there: the handset gets it once.
+_INSERT_ONCE = insert_or_ignore(INBOX, ["msg_id"])
 
 
 def lock_reports(conn: Connection, providers: Iterable[str]) -> None:
@@ -91,7 +80,7 @@ def lock_reports(conn: Connection, providers: Iterable[str]) -> None:
 
 
 def remember_ids(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
-    conn.execute(_REMEMBER[conn.dialect.name], rows)
+    _REMEMBER.execute(conn, rows)
 
 
 class EarlyReport(NamedTuple):
@@ -134,7 +123,7 @@ def part_statuses(conn: Connection, msg_ids: Sequence[str]) -> list[tuple[str, i
 
 
 def keep_pending(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
-    conn.execute(_KEEP[conn.dialect.name], rows)
+    _KEEP.execute(conn, rows)
 
 
 def prune_ids(conn: Connection, ids_before: int, pending_before: int) -> None:
@@ -142,18 +131,9 @@ def prune_ids(conn: Connection, ids_before: int, pending_before: int) -> None:
     conn.execute(delete(PENDING).where(PENDING.c.received_at < pending_before))
 
 
-def save_health_rows(
-    conn: Connection, rows: Sequence[Mapping[str, object]], columns: Sequence[str]
-) -> None:
-    """One row per (provider, worker), its `columns` overwritten when it exists."""
-    insert = _DIALECTS[conn.dialect.name].insert(HEALTH)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["provider", "worker"],
-            set_={key: insert.excluded[key] for key in columns},
-        ),
-        rows,
-    )
+def save_health_rows(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    """One row per (provider, worker), overwritten when it exists."""
+    _SAVE_HEALTH.execute(conn, rows)
 
 
 def health_rows(conn: Connection) -> list[dict[str, Any]]:
@@ -161,11 +141,6 @@ def health_rows(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-_INSERT_ONCE = {
-    # Redelivery after a crash finds the row already there: the handset gets it once.
-    name: dialect.insert(INBOX).on_conflict_do_nothing(index_elements=["msg_id"])
-    for name, dialect in _DIALECTS.items()
-}
 _DUE_REPORTS = (
     select(INBOX.c.msg_id, INBOX.c.report_status)
     .where(INBOX.c.report_due_at <= bindparam("now"))
@@ -180,7 +155,7 @@ _NEXT_REPORT = (
 
 
 def deliver_to_inbox(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
-    conn.execute(_INSERT_ONCE[conn.dialect.name], rows)
+    _INSERT_ONCE.execute(conn, rows)
 
 
 def due_inbox_reports(conn: Connection, now: int) -> list[tuple[str, int]]:
