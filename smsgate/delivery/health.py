@@ -18,6 +18,7 @@ from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery import repository
 from smsgate.delivery.breaker import CircuitBreaker
+from smsgate.delivery.repository import HealthRow
 
 log = structlog.get_logger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
@@ -38,23 +39,6 @@ _COLUMNS = (
     "last_error_at",
     "updated_at",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class HealthRow:
-    provider: str
-    worker: str
-    state: str
-    since: int | None
-    submitted: int
-    accepted: int
-    rejected: int
-    failed: int
-    consecutive_failures: int
-    open_until: int | None
-    last_error: str | None
-    last_error_at: int | None
-    updated_at: int
 
 
 def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int) -> None:
@@ -96,8 +80,7 @@ async def next_report(
 
 
 async def read_health(db: Database) -> list[HealthRow]:
-    rows = await db.read(repository.health_rows)
-    return [HealthRow(**row) for row in rows]
+    return await db.read(repository.health_rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ form, and each batch of reports runs one statement per step however many reports
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, text, update
 
@@ -136,9 +137,28 @@ def save_health_rows(conn: Connection, rows: Sequence[Mapping[str, object]]) -> 
     _SAVE_HEALTH.execute(conn, rows)
 
 
-def health_rows(conn: Connection) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class HealthRow:
+    """A row of `provider_health`: one provider as one worker sees it."""
+
+    provider: str
+    worker: str
+    state: str
+    since: int | None
+    submitted: int
+    accepted: int
+    rejected: int
+    failed: int
+    consecutive_failures: int
+    open_until: int | None
+    last_error: str | None
+    last_error_at: int | None
+    updated_at: int
+
+
+def health_rows(conn: Connection) -> list[HealthRow]:
     query = select(HEALTH).order_by(HEALTH.c.provider, HEALTH.c.worker)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [HealthRow(**row) for row in conn.execute(query).mappings()]
 
 
 _DUE_REPORTS = (
@@ -172,8 +192,31 @@ def next_inbox_report(conn: Connection) -> int | None:
     return None if due is None else int(due)
 
 
-def inbox_rows(conn: Connection, mobile: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    msg_id: str
+    mobile: str
+    channel: str
+    text: str
+    delivered_at: int
+    report_status: int
+    audio_path: str | None = None  # a voice code's recording
+
+
+def inbox_entries(conn: Connection, mobile: str | None) -> list[InboxEntry]:
+    """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
     query = select(INBOX).order_by(INBOX.c.id)
     if mobile is not None:
         query = query.where(INBOX.c.mobile == mobile)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [
+        InboxEntry(
+            r["msg_id"],
+            r["mobile"],
+            r["channel"],
+            r["text"],
+            r["delivered_at"],
+            r["report_status"],
+            r["audio_path"],
+        )
+        for r in conn.execute(query).mappings()
+    ]

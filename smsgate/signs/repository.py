@@ -1,9 +1,10 @@
 """Queries on signatures and their proof images."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, insert, select, update
 
 from smsgate.db.models import App, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
@@ -42,15 +43,34 @@ def default_sign(conn: Connection, app_id: int, approved: int) -> str | None:
     return None if text is None else str(text)
 
 
-def find_sign(conn: Connection, sign_id: int) -> Row[Any] | None:
-    return conn.execute(select(SIGNS).where(SIGNS.c.id == sign_id)).first()
+@dataclass(frozen=True, slots=True)
+class StoredSign:
+    """A row of `signs`."""
+
+    id: int
+    app_id: int
+    sign: str
+    type: int | None
+    remark: str
+    status: int
+    is_default: bool
+    refuse_reason: str | None
+    created_at: int
+    updated_at: int | None
 
 
-def find_app_sign(conn: Connection, app_id: int, sign_id: int) -> Row[Any] | None:
+def _stored(row: RowMapping | None) -> StoredSign | None:
+    return None if row is None else StoredSign(**row)
+
+
+def find_sign(conn: Connection, sign_id: int) -> StoredSign | None:
+    return _stored(conn.execute(select(SIGNS).where(SIGNS.c.id == sign_id)).mappings().first())
+
+
+def find_app_sign(conn: Connection, app_id: int, sign_id: int) -> StoredSign | None:
     """The signature if it belongs to the app: another app's is as good as none."""
-    return conn.execute(
-        select(SIGNS).where(SIGNS.c.id == sign_id, SIGNS.c.app_id == app_id)
-    ).first()
+    query = select(SIGNS).where(SIGNS.c.id == sign_id, SIGNS.c.app_id == app_id)
+    return _stored(conn.execute(query).mappings().first())
 
 
 def other_in_review(conn: Connection, app_id: int, status: int, except_id: int | None) -> bool:

@@ -11,7 +11,6 @@ delivery report. Magic numbers fail in each documented way:
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import structlog
@@ -31,6 +30,7 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
 )
 from smsgate.delivery.providers.link import UP, Link
+from smsgate.delivery.repository import InboxEntry
 from smsgate.messages.status import DELIVERED
 from smsgate.observability import metrics
 from smsgate.observability.metrics import Receipt
@@ -50,17 +50,6 @@ def magic_report_status(mobile: str) -> int:
         if 4002 <= tail <= 4010 or tail == 4100:
             return tail
     return DELIVERED
-
-
-@dataclass(frozen=True, slots=True)
-class InboxEntry:
-    msg_id: str
-    mobile: str
-    channel: str
-    text: str
-    delivered_at: int
-    report_status: int
-    audio_path: str | None = None  # a voice code's recording
 
 
 class SandboxConfig(ProviderConfig):
@@ -163,16 +152,4 @@ def _report_due(conn: Connection, provider: str, now: int) -> tuple[int | None, 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
     """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
-    rows = await db.read(lambda conn: repository.inbox_rows(conn, mobile))
-    return [
-        InboxEntry(
-            r["msg_id"],
-            r["mobile"],
-            r["channel"],
-            r["text"],
-            r["delivered_at"],
-            r["report_status"],
-            r["audio_path"],
-        )
-        for r in rows
-    ]
+    return await db.read(lambda conn: repository.inbox_entries(conn, mobile))
