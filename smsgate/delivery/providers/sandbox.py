@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery import repository
-from smsgate.delivery.provider_ids import apply_reports
+from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.providers.base import (
     Accepted,
+    DeliveryEvents,
     OutboundMessage,
     ProviderConfig,
     ProviderEnv,
@@ -32,8 +32,6 @@ from smsgate.delivery.providers.base import (
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.repository import InboxEntry
 from smsgate.messages.status import DELIVERED
-from smsgate.observability import metrics
-from smsgate.observability.metrics import Receipt
 from smsgate.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,7 +60,8 @@ def build_sandbox(config: SandboxConfig, env: ProviderEnv) -> "SandboxProvider":
     delay = config.report_delay
     if delay is None:
         delay = env.settings.sandbox_report_delay
-    return SandboxProvider(env.db, delay, name=config.name, audio=sandbox_audio(env.settings))
+    audio = sandbox_audio(env.settings)
+    return SandboxProvider(env.db, delay, name=config.name, audio=audio, events=env.events)
 
 
 def sandbox_audio(settings: Settings) -> "SandboxAudio":
@@ -79,11 +78,13 @@ class SandboxProvider:
         report_delay_seconds: float,
         name: str = "sandbox",
         audio: "SandboxAudio | None" = None,
+        events: DeliveryEvents | None = None,
     ) -> None:
         self.name = name
         self.link = Link(UP)  # nothing to reach: the inbox is smsgate's own database
         self._audio = audio
         self._db = db
+        self._events = events or DatabaseEvents(db)
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()
 
@@ -127,27 +128,18 @@ class SandboxProvider:
                 await asyncio.wait_for(self._report_due.wait(), timeout=wait)
 
     async def send_due_reports(self) -> float:
-        """Report what is due; returns seconds until the next report (at most one)."""
-        upcoming, receipts = await self._db.write(
-            lambda conn: _report_due(conn, self.name, clock.now_ms())
-        )
-        metrics.receipts_recorded(receipts)
+        """Report what is due, through the events as any carrier's reports go; returns seconds
+        until the next report (at most one). A report is marked sent only once the events have
+        it: a crash in between sends it again, which a final message ignores."""
+        due = await self._db.read(lambda conn: repository.due_inbox_reports(conn, clock.now_ms()))
+        if due:
+            await self._events.reports(self.name, [ProviderReport(m, s) for m, s in due])
+            sent = [msg_id for msg_id, _ in due]
+            await self._db.write(lambda conn: repository.mark_inbox_reported(conn, sent))
+        upcoming = await self._db.read(repository.next_inbox_report)
         if upcoming is None:
             return 1.0
         return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
-
-
-def _report_due(conn: Connection, provider: str, now: int) -> tuple[int | None, list[Receipt]]:
-    """Report what is due; returns when the next report falls due, if any is waiting, and the
-    receipts applied."""
-    due = repository.due_inbox_reports(conn, now)
-    receipts: list[Receipt] = []
-    if due:
-        reports = [ProviderReport(msg_id, status) for msg_id, status in due]
-        receipts = apply_reports(conn, provider, reports, now)
-        repository.mark_inbox_reported(conn, [msg_id for msg_id, _ in due])
-    upcoming = repository.next_inbox_report(conn)
-    return upcoming, receipts
 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
