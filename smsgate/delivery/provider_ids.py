@@ -16,9 +16,10 @@ from sqlalchemy import Connection
 
 from smsgate.delivery import repository
 from smsgate.delivery.providers.base import ProviderReport
-from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.messages.status import record_delivery_reports
 from smsgate.messages.story.recording import record_receipts
 from smsgate.observability.metrics import Receipt
+from smsgate.report_status import ReportStatus
 
 
 def remember_provider_ids(
@@ -98,8 +99,8 @@ def _final_statuses(conn: Connection, msg_ids: list[str]) -> list[tuple[str, int
         reported = [status for status in statuses if status is not None]
         if not reported or len(reported) != len(statuses):
             continue
-        failures = [status for status in reported if status != DELIVERED]
-        finals.append((msg_id, failures[0] if failures else DELIVERED))
+        failures = [status for status in reported if status != ReportStatus.DELIVERED]
+        finals.append((msg_id, failures[0] if failures else ReportStatus.DELIVERED))
     return finals
 
 

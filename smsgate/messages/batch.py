@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.ids import new_msg_id
@@ -102,7 +102,7 @@ async def _accept_batch_with_redis(
             continue
         token = await ctx.limiter.take(message.limit_key, message.rules, now)
         if token is None:
-            built[position] = JsmsError(50009)
+            built[position] = JsmsError(Code.OUT_OF_FREQ)
         else:
             tokens[position] = (message.limit_key, token)
 
@@ -135,7 +135,7 @@ def _build_each(
             built.append(error)
             continue
         if (message.mobile, message.text) in seen:
-            built.append(JsmsError(50034, "the same message twice in one batch"))
+            built.append(JsmsError(Code.REPEAT_SEND, "the same message twice in one batch"))
             continue
         seen.add((message.mobile, message.text))
         built.append(message)
@@ -193,7 +193,7 @@ def check_template(
     """What refuses the whole request: SMS permission, temp_id, template and signature."""
     service.require_sms(app)
     if temp_id is None:
-        raise JsmsError(50005)
+        raise JsmsError(Code.MISSING_TEMP_ID)
     return service.choose_template(conn, app.id, temp_id, sign_id)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsgate.control_characters import refuse_control_characters
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.lenient import string_map
 from smsgate.messages.ids import new_msg_id
 
@@ -40,17 +40,17 @@ def parse_recipients(value: object) -> list[Recipient]:
     """`recipients`: 50030 when missing or empty, 50031 beyond 1000, 50007 when not a list.
     A malformed entry is refused on its own, not with the request."""
     if value is None or value == []:
-        raise JsmsError(50030)
+        raise JsmsError(Code.RECIPIENTS_EMPTY)
     if not isinstance(value, list):
-        raise JsmsError(50007)
+        raise JsmsError(Code.INVALID_BODY)
     if len(value) > MAX_RECIPIENTS:
-        raise JsmsError(50031)
+        raise JsmsError(Code.TOO_MANY_RECIPIENTS)
     return [_parse_recipient(entry) for entry in value]
 
 
 def _parse_recipient(entry: object) -> Recipient:
     if not isinstance(entry, dict):
-        return Recipient(None, {}, JsmsError(50007))
+        return Recipient(None, {}, JsmsError(Code.INVALID_BODY))
     mobile = entry.get("mobile")
     try:
         return Recipient(mobile, string_map(entry.get("temp_para")))
@@ -63,8 +63,8 @@ def check_tag(value: object) -> None:
     if value is None:
         return
     if not isinstance(value, str) or len(value) > MAX_TAG_LENGTH:
-        raise JsmsError(50007)
-    refuse_control_characters(value, 50007)
+        raise JsmsError(Code.INVALID_BODY)
+    refuse_control_characters(value, Code.INVALID_BODY)
 
 
 def failure_entry(recipient: Recipient, error: JsmsError) -> dict[str, Any]:

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, insert, select, update
 
-from smsgate.db.models import App, Sign, SignImage, table
+from smsgate.db.models import App, ReviewState, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
 
 SIGNS = table(Sign)
 IMAGES = table(SignImage)
 APPS = table(App)
 _APPROVED = select(SIGNS.c.sign).where(
-    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == bindparam("status")
+    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == ReviewState.APPROVED
 )
 _NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
 _DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
@@ -30,16 +30,16 @@ def insert_sign(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(insert(SIGNS).returning(SIGNS.c.id), values).scalar_one())
 
 
-def approved_sign(conn: Connection, app_id: int, sign_id: int, approved: int) -> str | None:
+def approved_sign(conn: Connection, app_id: int, sign_id: int) -> str | None:
     """The text of the app's signature if it has the approved status, else None."""
-    found = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id, "status": approved})
+    found = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id})
     text = found.scalar()
     return None if text is None else str(text)
 
 
-def default_sign(conn: Connection, app_id: int, approved: int) -> str | None:
+def default_sign(conn: Connection, app_id: int) -> str | None:
     """The text of the app's approved default signature, None when it has none."""
-    text = conn.execute(_DEFAULT, {"app_id": app_id, "status": approved}).scalar()
+    text = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
     return None if text is None else str(text)
 
 

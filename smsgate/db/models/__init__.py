@@ -24,7 +24,7 @@ from smsgate.db.models.messages import (
     VoiceFallback,
 )
 from smsgate.db.models.reports import AppCallback, CallbackEntry, PullClock, PullRecord, ReplyNumber
-from smsgate.db.models.review import Sign, SignImage, Template
+from smsgate.db.models.review import ReviewState, Sign, SignImage, Template
 from smsgate.db.models.story import REFUSAL_CONDITION, MessageEvent
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "PullClock",
     "PullRecord",
     "ReplyNumber",
+    "ReviewState",
     "SandboxDelivery",
     "Schedule",
     "Sign",

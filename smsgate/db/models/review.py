@@ -1,9 +1,19 @@
 """What operators review: signatures with their proof images, and templates."""
 
+from enum import IntEnum
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsgate.db.models.base import NEVER_REUSED, Base
+
+
+class ReviewState(IntEnum):
+    """The `status` of a signature or a template."""
+
+    IN_REVIEW = 0
+    APPROVED = 1
+    REJECTED = 2
 
 
 class Sign(Base):
@@ -15,7 +25,7 @@ class Sign(Base):
     sign: Mapped[str] = mapped_column(String(16))
     type: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     remark: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[int] = mapped_column(SmallInteger)  # 0 in review, 1 approved, 2 rejected
+    status: Mapped[int] = mapped_column(SmallInteger)  # ReviewState
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     refuse_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
@@ -47,7 +57,7 @@ class Template(Base):
     template: Mapped[str] = mapped_column(Text)
     ttl: Mapped[int] = mapped_column(Integer, default=0)
     remark: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[int] = mapped_column(SmallInteger)  # 0 in review, 1 approved, 2 rejected
+    status: Mapped[int] = mapped_column(SmallInteger)  # ReviewState
     refuse_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)

@@ -31,7 +31,7 @@ from smsgate.delivery.providers.base import (
 )
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.repository import InboxEntry
-from smsgate.messages.status import DELIVERED
+from smsgate.report_status import ReportStatus
 from smsgate.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,9 +45,12 @@ REFUSED_AT_SUBMIT = "+8617000004000"
 def magic_report_status(mobile: str) -> int:
     if mobile.startswith(MAGIC_PREFIX):
         tail = int(mobile[len(MAGIC_PREFIX) :])
-        if 4002 <= tail <= 4010 or tail == 4100:
+        if (
+            ReportStatus.BLACKLISTED <= tail <= ReportStatus.SENSITIVE_WORDS
+            or tail == ReportStatus.OTHER_ERROR
+        ):
             return tail
-    return DELIVERED
+    return ReportStatus.DELIVERED
 
 
 class SandboxConfig(ProviderConfig):
@@ -95,7 +98,9 @@ class SandboxProvider:
         rows = []
         for message in messages:
             if message.mobile == REFUSED_AT_SUBMIT:
-                results.append(Rejected(4004, "sandbox: number refused at submit"))
+                results.append(
+                    Rejected(ReportStatus.NO_SUCH_NUMBER, "sandbox: number refused at submit")
+                )
                 continue
             rows.append(
                 {
