@@ -36,12 +36,12 @@ HEALTH_EVERY_SECONDS = 5.0
 def build_worker(ctx: Context) -> DeliveryWorker:
     """The worker with the configured providers behind a router, or the sandbox alone."""
     config = load_delivery_config(ctx.settings)
+    events = DatabaseEvents(ctx.db)
     if config.is_sandbox_only:
-        sandbox = SandboxProvider(
-            ctx.db, ctx.settings.sandbox_report_delay, audio=sandbox_audio(ctx.settings)
-        )
-        return DeliveryWorker(ctx, sandbox)
-    env = ProviderEnv(ctx.settings, ctx.db, DatabaseEvents(ctx.db))
+        audio = sandbox_audio(ctx.settings)
+        delay = ctx.settings.sandbox_report_delay
+        return DeliveryWorker(ctx, SandboxProvider(ctx.db, delay, audio=audio, events=events))
+    env = ProviderEnv(ctx.settings, ctx.db, events)
     providers = {
         name: provider_type(provider.type).build(provider, env)
         for name, provider in config.providers.items()

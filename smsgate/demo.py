@@ -3,11 +3,9 @@ and a notification template, so the API can be tried at once."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
+from smsgate.apps.repository import app_count
 from smsgate.apps.service import create_app
 from smsgate.context import Context
-from smsgate.db.models import App
 from smsgate.signs.service import create_default_sign
 from smsgate.templates.service import CODE, NOTIFICATION, create_template
 
@@ -26,8 +24,7 @@ class DemoApp:
 
 
 async def create_demo_if_empty(ctx: Context) -> DemoApp | None:
-    count_apps = select(func.count()).select_from(App)
-    if await ctx.db.read(lambda conn: conn.execute(count_apps).scalar_one()):
+    if await ctx.db.read(app_count):
         return None
     new = await create_app(ctx.db, "demo", quotas={"balance": DEMO_BALANCE})
     await create_default_sign(ctx.db, new.account.id, DEMO_SIGN)

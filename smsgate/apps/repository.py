@@ -6,7 +6,7 @@ is several times cheaper per call than building a statement each time.
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from smsgate.db.models import App, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
@@ -89,3 +89,7 @@ def apps_of_dev(conn: Connection, dev_id: int) -> list[Row[Any]]:
     """A developer's apps, newest first."""
     query = select(APPS).where(APPS.c.dev_id == dev_id).order_by(APPS.c.id.desc())
     return list(conn.execute(query).all())
+
+
+def app_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(APPS)).scalar_one())

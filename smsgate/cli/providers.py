@@ -8,7 +8,8 @@ import typer
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
 from smsgate.delivery.config import DeliveryConfig, load_delivery_config
-from smsgate.delivery.health import HealthRow, provider_state, read_health
+from smsgate.delivery.health import provider_state, read_health
+from smsgate.delivery.repository import HealthRow
 from smsgate.settings import Settings
 
 providers_cli = typer.Typer(no_args_is_help=True, help="Delivery providers and routes.")

@@ -9,12 +9,16 @@ from smsgate.cli.options import MAX_REASON, record_id, text_up_to
 from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
+from smsgate.db.models import ReviewState
 from smsgate.signs import review
-from smsgate.signs.service import APPROVED, IN_REVIEW, REJECTED
 
 sign_cli = typer.Typer(no_args_is_help=True, help="Signatures: list and review.")
-STATUSES = {"review": IN_REVIEW, "approved": APPROVED, "rejected": REJECTED}
-STATUS_NAMES = {number: name for name, number in STATUSES.items()}
+STATUSES = {
+    "review": ReviewState.IN_REVIEW,
+    "approved": ReviewState.APPROVED,
+    "rejected": ReviewState.REJECTED,
+}
+STATUS_NAMES: dict[int, str] = {number: name for name, number in STATUSES.items()}
 SignId = Annotated[int, record_id("The signature's sign_id.")]
 
 

@@ -10,7 +10,6 @@ suffix stay where the text is composed (smsgate/messages/service.py compose_sms)
 from typing import Protocol
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate import clock
 from smsgate.apps import service as app_service
@@ -64,13 +63,7 @@ def record_unsubscribe(conn: Connection, app_id: int, mobile: str) -> bool:
         number = normalise_mobile(mobile)
     except JsmsError:
         return False
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(repository.UNSUBSCRIBES)
-        .values(app_id=app_id, mobile=number, created_at=clock.now_ms())
-        .on_conflict_do_nothing()
-    )
-    return conn.execute(statement).rowcount > 0
+    return repository.add_unsubscribe(conn, app_id, number, clock.now_ms())
 
 
 def remove_unsubscribe(conn: Connection, app_id: int, mobile: str) -> bool:

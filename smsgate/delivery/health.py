@@ -12,18 +12,16 @@ import socket
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import ProviderHealth, table
+from smsgate.delivery import repository
 from smsgate.delivery.breaker import CircuitBreaker
+from smsgate.delivery.repository import HealthRow
 
 log = structlog.get_logger(__name__)
-HEALTH = table(ProviderHealth)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 # A worker writes its row every few seconds; one silent for longer has stopped.
 STALE_AFTER_MS = 60_000
 COUNTERS = ("submitted", "accepted", "rejected", "failed")
@@ -43,23 +41,6 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class HealthRow:
-    provider: str
-    worker: str
-    state: str
-    since: int | None
-    submitted: int
-    accepted: int
-    rejected: int
-    failed: int
-    consecutive_failures: int
-    open_until: int | None
-    last_error: str | None
-    last_error_at: int | None
-    updated_at: int
-
-
 def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int) -> None:
     rows = [
         {"provider": name, "worker": WORKER_ID, "updated_at": now}
@@ -68,14 +49,7 @@ def save_health(conn: Connection, breakers: dict[str, CircuitBreaker], now: int)
     ]
     if not rows:
         return
-    insert = _DIALECTS[conn.dialect.name].insert(HEALTH)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["provider", "worker"],
-            set_={key: insert.excluded[key] for key in _COLUMNS},
-        ),
-        rows,
-    )
+    repository.save_health_rows(conn, rows)
 
 
 async def report_health(
@@ -106,14 +80,7 @@ async def next_report(
 
 
 async def read_health(db: Database) -> list[HealthRow]:
-    rows = await db.read(
-        lambda conn: (
-            conn.execute(select(HEALTH).order_by(HEALTH.c.provider, HEALTH.c.worker))
-            .mappings()
-            .all()
-        )
-    )
-    return [HealthRow(**row) for row in rows]
+    return await db.read(repository.health_rows)
 
 
 @dataclass(frozen=True, slots=True)

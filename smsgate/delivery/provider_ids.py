@@ -8,82 +8,18 @@ carried. A report names one of those ids, perhaps spelled differently (the repor
 A message is final once every part has a report: delivered when all were, else the first
 failure's status. A report that arrives before its submit answer was recorded waits in
 `pending_reports`.
-
-Receipts arrive by the thousand a second: every statement here is built once, at import, with
-bind parameters (expanding ones for id lists), so SQLAlchemy reuses its compiled form, and each
-batch of reports runs one statement per step however many reports it holds.
 """
 
 from collections.abc import Iterable, Sequence
-from types import ModuleType
-from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
-from smsgate.db.models import PendingReport, ProviderMessageId, table
+from smsgate.delivery import repository
 from smsgate.delivery.providers.base import ProviderReport
-from smsgate.messages.status import DELIVERED, record_delivery_reports
+from smsgate.messages.status import record_delivery_reports
 from smsgate.messages.story.recording import record_receipts
 from smsgate.observability.metrics import Receipt
-
-IDS = table(ProviderMessageId)
-PENDING = table(PendingReport)
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
-_REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
-
-_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
-_OF_PROVIDER = IDS.c.provider == bindparam("provider")
-_FIND_IDS = select(IDS.c.provider_message_id, IDS.c.msg_id).where(
-    _OF_PROVIDER, IDS.c.provider_message_id.in_(bindparam("ids", expanding=True))
-)
-_SET_REPORT = (
-    update(IDS)
-    .where(IDS.c.provider == bindparam("of"), IDS.c.provider_message_id == bindparam("pid"))
-    .values(report_status=bindparam("status"))
-)
-_PARTS = select(IDS.c.msg_id, IDS.c.report_status).where(
-    IDS.c.msg_id.in_(bindparam("ids", expanding=True))
-)
-_EARLY = select(PENDING.c.provider_message_id, PENDING.c.report_status, PENDING.c.report_key).where(
-    PENDING.c.provider == bindparam("provider"),
-    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
-)
-_DROP_PENDING_IDS = delete(PENDING).where(
-    PENDING.c.provider == bindparam("provider"),
-    PENDING.c.provider_message_id.in_(bindparam("ids", expanding=True)),
-)
-_DROP_PENDING_KEYS = delete(PENDING).where(
-    PENDING.c.provider == bindparam("provider"),
-    PENDING.c.report_key.in_(bindparam("keys", expanding=True)),
-)
-
-
-def _remember_upsert(dialect: ModuleType) -> Insert:
-    # An id seen again (a retried submit the carrier numbered the same) now names this message.
-    insert: Any = dialect.insert(IDS)
-    upsert: Insert = insert.on_conflict_do_update(
-        index_elements=["provider", "provider_message_id"],
-        set_={"msg_id": insert.excluded.msg_id, "report_status": None},
-    )
-    return upsert
-
-
-def _keep_upsert(dialect: ModuleType) -> Insert:
-    insert: Any = dialect.insert(PENDING)
-    upsert: Insert = insert.on_conflict_do_update(
-        index_elements=["provider", "provider_message_id"],
-        set_={
-            "report_status": insert.excluded.report_status,
-            "received_at": insert.excluded.received_at,
-            "report_key": insert.excluded.report_key,
-        },
-    )
-    return upsert
-
-
-_REMEMBER = {name: _remember_upsert(dialect) for name, dialect in _DIALECTS.items()}
-_KEEP = {name: _keep_upsert(dialect) for name, dialect in _DIALECTS.items()}
+from smsgate.report_status import ReportStatus
 
 
 def remember_provider_ids(
@@ -96,19 +32,19 @@ def remember_provider_ids(
         for msg_id, ids in submitted
         for pid in dict.fromkeys(ids)
     ]
+    ids = [pid for _, given in submitted for pid in dict.fromkeys(given)]
     if not rows:
         return []
     serialise_with_reports(conn, [provider])
-    conn.execute(_REMEMBER[conn.dialect.name], rows)
-    ids = [row["provider_message_id"] for row in rows]
-    early = conn.execute(_EARLY, {"provider": provider, "ids": ids}).all()
+    repository.remember_ids(conn, rows)
+    early = repository.early_reports(conn, provider, ids)
     if not early:
         return []
-    reports = [ProviderReport(row[0], row[1]) for row in early]
+    reports = [ProviderReport(row.provider_message_id, row.report_status) for row in early]
     receipts = apply_reports(conn, provider, reports, now)
     # the same report kept under its other spellings
     keys = sorted({row.report_key for row in early})
-    conn.execute(_DROP_PENDING_KEYS, {"provider": provider, "keys": keys})
+    repository.drop_pending_keys(conn, provider, keys)
     return receipts
 
 
@@ -122,7 +58,7 @@ def apply_reports(
     serialise_with_reports(conn, [provider])
     readings = [tuple(dict.fromkeys((r.provider_message_id, *r.aliases))) for r in reports]
     every = sorted({pid for spellings in readings for pid in spellings})
-    found = dict(conn.execute(_FIND_IDS, {"provider": provider, "ids": every}).all())
+    found = repository.find_ids(conn, provider, every)
     touched: dict[str, None] = {}
     matched: dict[str, int] = {}
     answered: list[str] = []
@@ -139,11 +75,8 @@ def apply_reports(
     _keep_for_later(conn, provider, unmatched, now)
     if not matched:
         return []
-    conn.execute(
-        _SET_REPORT,
-        [{"of": provider, "pid": pid, "status": status} for pid, status in matched.items()],
-    )
-    conn.execute(_DROP_PENDING_IDS, {"provider": provider, "ids": sorted(set(answered))})
+    repository.set_reports(conn, provider, matched)
+    repository.drop_pending_ids(conn, provider, sorted(set(answered)))
     record_receipts(conn, provider, [(found[p], p, s) for p, s in matched.items()], now)
     return record_delivery_reports(conn, _final_statuses(conn, list(touched)))
 
@@ -153,23 +86,21 @@ def serialise_with_reports(conn: Connection, providers: Iterable[str]) -> None:
     each missing the other's rows (the report looks for the id, the submit looks for the early
     report). One lock per provider orders them; SQLite's write lock already does. Take it before
     touching any message row, in name order, so that transactions cannot deadlock."""
-    if conn.dialect.name == "postgresql":
-        for provider in sorted(set(providers)):
-            conn.execute(_LOCK, {"space": _REPORT_LOCK_SPACE, "provider": provider})
+    repository.lock_reports(conn, providers)
 
 
 def _final_statuses(conn: Connection, msg_ids: list[str]) -> list[tuple[str, int]]:
     """(msg_id, status) of the messages whose every part has a report now."""
     parts: dict[str, list[int | None]] = {msg_id: [] for msg_id in msg_ids}
-    for msg_id, status in conn.execute(_PARTS, {"ids": msg_ids}):
+    for msg_id, status in repository.part_statuses(conn, msg_ids):
         parts[msg_id].append(status)
     finals: list[tuple[str, int]] = []
     for msg_id, statuses in parts.items():
         reported = [status for status in statuses if status is not None]
         if not reported or len(reported) != len(statuses):
             continue
-        failures = [status for status in reported if status != DELIVERED]
-        finals.append((msg_id, failures[0] if failures else DELIVERED))
+        failures = [status for status in reported if status != ReportStatus.DELIVERED]
+        finals.append((msg_id, failures[0] if failures else ReportStatus.DELIVERED))
     return finals
 
 
@@ -185,10 +116,9 @@ def _keep_for_later(
         for pid in spellings
     }
     if rows:
-        conn.execute(_KEEP[conn.dialect.name], list(rows.values()))
+        repository.keep_pending(conn, list(rows.values()))
 
 
 def prune_provider_ids(conn: Connection, ids_before: int, pending_before: int) -> None:
     """Forget ids no report will come for any more, and early reports nobody claimed."""
-    conn.execute(delete(IDS).where(IDS.c.created_at < ids_before))
-    conn.execute(delete(PENDING).where(PENDING.c.received_at < pending_before))
+    repository.prune_ids(conn, ids_before, pending_before)

@@ -17,10 +17,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
+from smsgate.db.upserts import dialect_insert
 
 POLICIES = table(FraudPolicy)
 ATTEMPTS = table(FraudAttempt)
@@ -89,10 +89,6 @@ _SPEND_ADD = update(SPEND).where(*_SPEND_KEY).values(units=SPEND.c.units + bindp
 _SPEND_ALERT = update(SPEND).where(*_SPEND_KEY, SPEND.c.alerted.is_(False)).values(alerted=True)
 
 
-def _dialect(conn: Connection) -> Any:
-    return sqlite if conn.dialect.name == "sqlite" else postgresql
-
-
 def lock(conn: Connection, key: str) -> None:
     """Until the transaction ends, on PostgreSQL (SQLite has one writer)."""
     if conn.dialect.name == "postgresql":
@@ -104,7 +100,7 @@ def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:
 
 
 def save_policy(conn: Connection, app_id: int, changes: dict[str, object]) -> None:
-    statement = _dialect(conn).insert(POLICIES).values(app_id=app_id, **changes)
+    statement = dialect_insert(conn, POLICIES).values(app_id=app_id, **changes)
     conn.execute(statement.on_conflict_do_update(index_elements=["app_id"], set_=changes))
 
 
@@ -155,7 +151,7 @@ def count(conn: Connection, app_id: int, scopes: tuple[str, ...], bucket: int, c
     for scope in scopes:
         values = {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0}
         values[column] = 1
-        statement = _dialect(conn).insert(COUNTS).values(**values)
+        statement = dialect_insert(conn, COUNTS).values(**values)
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["app_id", "scope", "bucket"],
@@ -211,7 +207,7 @@ def events_of_message(conn: Connection, msg_id: str) -> list[Row[Any]]:
 def spend_units(conn: Connection, key: dict[str, object]) -> int:
     """The window's units, the row created at zero if new and locked until the transaction
     ends (PostgreSQL), so concurrent sends check and add one after another."""
-    statement = _dialect(conn).insert(SPEND).values(**key, units=0, alerted=False)
+    statement = dialect_insert(conn, SPEND).values(**key, units=0, alerted=False)
     conn.execute(statement.on_conflict_do_nothing())
     query = _SPEND_UNITS.with_for_update() if conn.dialect.name == "postgresql" else _SPEND_UNITS
     return int(conn.execute(query, _bound(key)).scalar_one())

@@ -3,19 +3,16 @@
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.models import IdempotencyKey, table
+from smsgate.db.upserts import insert_or_ignore
 
 KEYS = table(IdempotencyKey)
 _FIND = select(KEYS).where(
     KEYS.c.app_id == bindparam("for_app"), KEYS.c.key == bindparam("for_key")
 )
 _INSERT = insert(KEYS)
-_INSERT_ONCE = {
-    name: dialect.insert(KEYS).on_conflict_do_nothing(index_elements=["app_id", "key"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_INSERT_ONCE = insert_or_ignore(KEYS, ["app_id", "key"])
 _FORGET_EXPIRED = delete(KEYS).where(
     KEYS.c.app_id == bindparam("for_app"),
     KEYS.c.key == bindparam("for_key"),
@@ -59,7 +56,7 @@ def insert_answer(conn: Connection, values: dict[str, Any]) -> None:
 
 def insert_answer_once(conn: Connection, values: dict[str, Any]) -> None:
     """Insert unless the key has an answer already (then that one stands)."""
-    conn.execute(_INSERT_ONCE[conn.dialect.name], values)
+    _INSERT_ONCE.execute(conn, values)
 
 
 def prune(conn: Connection, now_ms: int) -> int:

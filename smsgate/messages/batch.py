@@ -1,5 +1,5 @@
 """Batch sends: many messages accepted in one transaction (POST /v1/messages/batch and the
-scheduler), and the batch request's recipients and answer.
+scheduler). The request's body and answer are in batch_format.py.
 
 Every recipient goes through the checks a single send makes (number, parameters, content,
 frequency limits, quota), through the same functions, and gets its own answer; the accepted
@@ -7,19 +7,17 @@ ones commit in one transaction. What applies to the whole request (SMS permissio
 the template, the signature) is checked once and refuses the whole request.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
-from smsgate.control_characters import refuse_control_characters
-from smsgate.errors import JsmsError
-from smsgate.lenient import string_map
+from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
+from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.service import (
     BuildMessage,
@@ -33,23 +31,6 @@ from smsgate.messages.story.refusals import refusal_event, write_refusals
 from smsgate.mobiles import normalise_mobile
 from smsgate.observability import metrics
 
-MAX_RECIPIENTS = 1000
-MAX_TAG_LENGTH = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """One entry of `recipients` as sent; `problem` when the entry itself is malformed."""
-
-    mobile: object
-    temp_para: Mapping[str, str | None]
-    problem: JsmsError | None = None
-
-    @property
-    def mobile_text(self) -> str:
-        """The number as the answer echoes it (PHP sends it as a JSON number)."""
-        return "" if self.mobile is None else str(self.mobile)
-
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
@@ -59,8 +40,6 @@ class BatchItem:
     build: BuildMessage
 
 
-# What became of one recipient: its msg_id when accepted, else why not.
-BatchOutcome = str | JsmsError
 ClaimBatch = Callable[[Connection], None]
 FinishBatch = Callable[[Connection, list[BatchOutcome]], None]
 
@@ -123,7 +102,7 @@ async def _accept_batch_with_redis(
             continue
         token = await ctx.limiter.take(message.limit_key, message.rules, now)
         if token is None:
-            built[position] = JsmsError(50009)
+            built[position] = JsmsError(Code.OUT_OF_FREQ)
         else:
             tokens[position] = (message.limit_key, token)
 
@@ -156,7 +135,7 @@ def _build_each(
             built.append(error)
             continue
         if (message.mobile, message.text) in seen:
-            built.append(JsmsError(50034, "the same message twice in one batch"))
+            built.append(JsmsError(Code.REPEAT_SEND, "the same message twice in one batch"))
             continue
         seen.add((message.mobile, message.text))
         built.append(message)
@@ -208,44 +187,13 @@ def _record_one(
     return msg_id
 
 
-def parse_recipients(value: object) -> list[Recipient]:
-    """`recipients`: 50030 when missing or empty, 50031 beyond 1000, 50007 when not a list.
-    A malformed entry is refused on its own, not with the request."""
-    if value is None or value == []:
-        raise JsmsError(50030)
-    if not isinstance(value, list):
-        raise JsmsError(50007)
-    if len(value) > MAX_RECIPIENTS:
-        raise JsmsError(50031)
-    return [_parse_recipient(entry) for entry in value]
-
-
-def _parse_recipient(entry: object) -> Recipient:
-    if not isinstance(entry, dict):
-        return Recipient(None, {}, JsmsError(50007))
-    mobile = entry.get("mobile")
-    try:
-        return Recipient(mobile, string_map(entry.get("temp_para")))
-    except JsmsError as error:
-        return Recipient(mobile, {}, error)
-
-
-def check_tag(value: object) -> None:
-    """`tag`: a free label of at most 10 characters (the JSMS schedule page; applied everywhere)."""
-    if value is None:
-        return
-    if not isinstance(value, str) or len(value) > MAX_TAG_LENGTH:
-        raise JsmsError(50007)
-    refuse_control_characters(value, 50007)
-
-
 def check_template(
     conn: Connection, app: AppAccount, temp_id: int | None, sign_id: int | None
 ) -> service.ChosenTemplate:
     """What refuses the whole request: SMS permission, temp_id, template and signature."""
     service.require_sms(app)
     if temp_id is None:
-        raise JsmsError(50005)
+        raise JsmsError(Code.MISSING_TEMP_ID)
     return service.choose_template(conn, app.id, temp_id, sign_id)
 
 
@@ -311,36 +259,3 @@ def _refusals(
         for recipient, outcome in zip(recipients, outcomes, strict=True)
         if isinstance(outcome, JsmsError)
     ]
-
-
-def failure_entry(recipient: Recipient, error: JsmsError) -> dict[str, Any]:
-    """A refused recipient as JSMS answers it: the code as a string, the short message."""
-    return {
-        "error_code": str(error.code),
-        "error_message": error.message,
-        "mobile": recipient.mobile_text,
-        "temp_para": dict(recipient.temp_para),
-    }
-
-
-def batch_answer(
-    recipients: Sequence[Recipient], outcomes: Sequence[BatchOutcome]
-) -> dict[str, Any]:
-    """§2.5: every recipient in request order; refused ones also carry a msg_id (§7 A4: an id
-    that names no message) and are repeated in `failure_recipients`, which the Java SDK reads
-    (§7 A3)."""
-    answers: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    for recipient, outcome in zip(recipients, outcomes, strict=True):
-        if isinstance(outcome, JsmsError):
-            failure = failure_entry(recipient, outcome)
-            failures.append(failure)
-            answers.append({**failure, "msg_id": new_msg_id()})
-        else:
-            answers.append({"msg_id": outcome, "mobile": recipient.mobile_text})
-    return {
-        "success_count": len(answers) - len(failures),
-        "failure_count": len(failures),
-        "recipients": answers,
-        "failure_recipients": failures,
-    }

@@ -9,7 +9,7 @@ from smsgate.dependencies import JsonCall, app_call, json_call
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages import batch, service
-from smsgate.messages.batch import (
+from smsgate.messages.batch_format import (
     BatchOutcome,
     Recipient,
     batch_answer,

@@ -1,9 +1,9 @@
 """Queries on pull records and clocks, and reply numbers."""
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.models import PullClock, PullRecord, ReplyNumber, table
+from smsgate.db.upserts import dialect_insert
 
 CLOCKS = table(PullClock)
 RECORDS = table(PullRecord)
@@ -33,9 +33,8 @@ def take_pull_turn(conn: Connection, app_id: int, kind: str, now_ms: int, every_
     )
     if moved.rowcount == 1:
         return True
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     first = (
-        dialect.insert(CLOCKS)
+        dialect_insert(conn, CLOCKS)
         .values(app_id=app_id, kind=kind, pulled_at=now_ms)
         .on_conflict_do_nothing()
     )

@@ -1,16 +1,22 @@
 """Queries on signatures and their proof images."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, insert, select, update
 
-from smsgate.db.models import App, Sign, SignImage, table
+from smsgate.db.models import App, ReviewState, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
 
 SIGNS = table(Sign)
 IMAGES = table(SignImage)
 APPS = table(App)
+_APPROVED = select(SIGNS.c.sign).where(
+    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == ReviewState.APPROVED
+)
+_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
+_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
 
 
 def lock_app(conn: Connection, app_id: int) -> None:
@@ -24,15 +30,47 @@ def insert_sign(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(insert(SIGNS).returning(SIGNS.c.id), values).scalar_one())
 
 
-def find_sign(conn: Connection, sign_id: int) -> Row[Any] | None:
-    return conn.execute(select(SIGNS).where(SIGNS.c.id == sign_id)).first()
+def approved_sign(conn: Connection, app_id: int, sign_id: int) -> str | None:
+    """The text of the app's signature if it has the approved status, else None."""
+    found = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id})
+    text = found.scalar()
+    return None if text is None else str(text)
 
 
-def find_app_sign(conn: Connection, app_id: int, sign_id: int) -> Row[Any] | None:
+def default_sign(conn: Connection, app_id: int) -> str | None:
+    """The text of the app's approved default signature, None when it has none."""
+    text = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
+    return None if text is None else str(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSign:
+    """A row of `signs`."""
+
+    id: int
+    app_id: int
+    sign: str
+    type: int | None
+    remark: str
+    status: int
+    is_default: bool
+    refuse_reason: str | None
+    created_at: int
+    updated_at: int | None
+
+
+def _stored(row: RowMapping | None) -> StoredSign | None:
+    return None if row is None else StoredSign(**row)
+
+
+def find_sign(conn: Connection, sign_id: int) -> StoredSign | None:
+    return _stored(conn.execute(select(SIGNS).where(SIGNS.c.id == sign_id)).mappings().first())
+
+
+def find_app_sign(conn: Connection, app_id: int, sign_id: int) -> StoredSign | None:
     """The signature if it belongs to the app: another app's is as good as none."""
-    return conn.execute(
-        select(SIGNS).where(SIGNS.c.id == sign_id, SIGNS.c.app_id == app_id)
-    ).first()
+    query = select(SIGNS).where(SIGNS.c.id == sign_id, SIGNS.c.app_id == app_id)
+    return _stored(conn.execute(query).mappings().first())
 
 
 def other_in_review(conn: Connection, app_id: int, status: int, except_id: int | None) -> bool:

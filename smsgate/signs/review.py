@@ -13,9 +13,9 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.callbacks.service import enqueue_callback
 from smsgate.db.engine import Database
+from smsgate.db.models import ReviewState
 from smsgate.signs import repository
 from smsgate.signs.images import image_dir
-from smsgate.signs.service import APPROVED, REJECTED
 
 
 class UnknownSign(LookupError):
@@ -45,7 +45,7 @@ async def review_sign(
         sign = repository.find_sign(conn, sign_id)
         if sign is None:
             raise UnknownSign(sign_id)
-        status = APPROVED if approve else REJECTED
+        status = ReviewState.APPROVED if approve else ReviewState.REJECTED
         refusal = None if approve else reason
         values: dict[str, object] = {
             "status": status,

@@ -7,27 +7,20 @@ approved or rejected by an operator (smsgate/signs/review.py), and used by sends
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.context import Context
 from smsgate.control_characters import refuse_control_characters
 from smsgate.db.engine import Database
-from smsgate.db.models import Sign, table
-from smsgate.errors import JsmsError
+from smsgate.db.models import ReviewState
+from smsgate.errors import Code, JsmsError
 from smsgate.lenient import whole_number
 from smsgate.signs import repository
 from smsgate.signs.images import StoredImage, check_images, remove_images, store_images
 
-IN_REVIEW, APPROVED, REJECTED = 0, 1, 2
 SIGN_TYPES = range(1, 8)  # company, website, app, WeChat, shop, trademark, other
 MAX_SIGN_REMARK = 100
-SIGNS = table(Sign)
-_APPROVED = select(SIGNS.c.sign).where(
-    SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == APPROVED
-)
-_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
-_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
 # 2-8 Chinese characters, ASCII letters or digits; no spaces or brackets.
 _SIGN_TEXT = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{2,8}")
 
@@ -52,7 +45,7 @@ class _CheckedDraft:
 def check_sign_text(text: str) -> str:
     text = text.strip()
     if not _SIGN_TEXT.fullmatch(text):
-        raise JsmsError(50104)
+        raise JsmsError(Code.INVALID_SIGNATURE)
     return text
 
 
@@ -64,10 +57,10 @@ def _check_draft(draft: SignDraft) -> _CheckedDraft:
     if draft.sign_type:
         sign_type = whole_number(draft.sign_type)
         if sign_type not in SIGN_TYPES:
-            raise JsmsError(50007, "sign type must be 1-7")
-    remark = refuse_control_characters((draft.remark or "").strip(), 50007)
+            raise JsmsError(Code.INVALID_BODY, "sign type must be 1-7")
+    remark = refuse_control_characters((draft.remark or "").strip(), Code.INVALID_BODY)
     if len(remark) > MAX_SIGN_REMARK:
-        raise JsmsError(50045)
+        raise JsmsError(Code.REMARK_TOO_LONG)
     return _CheckedDraft(sign, sign_type, remark)
 
 
@@ -76,33 +69,32 @@ async def create_default_sign(db: Database, app_id: int, text: str) -> int:
     values = {
         "app_id": app_id,
         "sign": check_sign_text(text),
-        "status": APPROVED,
+        "status": ReviewState.APPROVED,
         "is_default": True,
         "remark": "",
         "created_at": clock.now_ms(),
     }
-    statement = insert(SIGNS).values(**values).returning(SIGNS.c.id)
-    return await db.write(lambda conn: int(conn.execute(statement).scalar_one()))
+    return await db.write(lambda conn: repository.insert_sign(conn, values))
 
 
 def signature_for_send(conn: Connection, app_id: int, sign_id: int | None) -> str:
     """The signature text: the named one (50102 unless approved and this app's), else the
     app's default (50046 when it has none)."""
     if sign_id is not None:
-        named = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id}).scalar()
+        named = repository.approved_sign(conn, app_id, sign_id)
         if named is None:
-            raise JsmsError(50102)
-        return str(named)
-    default = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
+            raise JsmsError(Code.INVALID_SIGN_ID)
+        return named
+    default = repository.default_sign(conn, app_id)
     if default is None:
-        raise JsmsError(50046)
-    return str(default)
+        raise JsmsError(Code.SIGNATURE_NOT_SET)
+    return default
 
 
 def longest_signature(conn: Connection, app_id: int) -> str | None:
     """The longest of the app's signatures that are approved or in review (what a template
     must leave room for), None when it has none: templates need one first (50046)."""
-    return repository.longest_sign(conn, app_id, (APPROVED, IN_REVIEW))
+    return repository.longest_sign(conn, app_id, (ReviewState.APPROVED, ReviewState.IN_REVIEW))
 
 
 def _image_rows(stored: list[StoredImage], now: int) -> list[dict[str, object]]:
@@ -128,8 +120,8 @@ async def submit_sign(ctx: Context, app_id: int, draft: SignDraft) -> int:
 
     def create(conn: Connection) -> int:
         repository.lock_app(conn, app_id)
-        if repository.other_in_review(conn, app_id, IN_REVIEW, None):
-            raise JsmsError(50103)
+        if repository.other_in_review(conn, app_id, ReviewState.IN_REVIEW, None):
+            raise JsmsError(Code.OTHER_SIGN_IN_REVIEW)
         sign_id = repository.insert_sign(
             conn,
             {
@@ -137,7 +129,7 @@ async def submit_sign(ctx: Context, app_id: int, draft: SignDraft) -> int:
                 "sign": checked.sign,
                 "type": checked.sign_type,
                 "remark": checked.remark,
-                "status": IN_REVIEW,
+                "status": ReviewState.IN_REVIEW,
                 "is_default": False,
                 "created_at": now,
                 "updated_at": now,
@@ -169,15 +161,15 @@ async def change_sign(ctx: Context, app_id: int, sign_id: int, draft: SignDraft)
     def change(conn: Connection) -> list[str]:
         repository.lock_app(conn, app_id)
         sign = repository.find_app_sign(conn, app_id, sign_id)
-        if sign is None or sign.status == APPROVED:
-            raise JsmsError(50102)
-        if repository.other_in_review(conn, app_id, IN_REVIEW, sign_id):
-            raise JsmsError(50103)
+        if sign is None or sign.status == ReviewState.APPROVED:
+            raise JsmsError(Code.INVALID_SIGN_ID)
+        if repository.other_in_review(conn, app_id, ReviewState.IN_REVIEW, sign_id):
+            raise JsmsError(Code.OTHER_SIGN_IN_REVIEW)
         values: dict[str, object] = {
             "sign": checked.sign,
             "type": checked.sign_type,
             "remark": checked.remark,
-            "status": IN_REVIEW,
+            "status": ReviewState.IN_REVIEW,
             "refuse_reason": None,
             "updated_at": now,
         }
@@ -210,9 +202,11 @@ async def show_sign(db: Database, app_id: int, sign_id: int) -> SignView:
     """One of the app's signatures; 50102 for an unknown or another app's."""
     sign = await db.read(lambda conn: repository.find_app_sign(conn, app_id, sign_id))
     if sign is None:
-        raise JsmsError(50102)
+        raise JsmsError(Code.INVALID_SIGN_ID)
     is_default = bool(sign.is_default)
-    return SignView(sign.id, sign.sign, sign.status, is_default, sign.status == APPROVED)
+    return SignView(
+        sign.id, sign.sign, sign.status, is_default, sign.status == ReviewState.APPROVED
+    )
 
 
 async def delete_sign(ctx: Context, app_id: int, sign_id: int) -> None:
@@ -221,9 +215,9 @@ async def delete_sign(ctx: Context, app_id: int, sign_id: int) -> None:
     def remove(conn: Connection) -> list[str]:
         sign = repository.find_app_sign(conn, app_id, sign_id)
         if sign is None:
-            raise JsmsError(50102)
+            raise JsmsError(Code.INVALID_SIGN_ID)
         if sign.is_default:
-            raise JsmsError(50105)
+            raise JsmsError(Code.DEFAULT_SIGN_UNDELETABLE)
         names = repository.image_names(conn, sign_id)
         repository.delete_sign(conn, sign_id)
         return names

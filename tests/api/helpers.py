@@ -8,7 +8,8 @@ from sqlalchemy import Row
 from sqlalchemy.sql.base import Executable
 
 from smsgate.context import Context
-from smsgate.delivery.providers.sandbox import InboxEntry, sandbox_inbox
+from smsgate.delivery.providers.sandbox import sandbox_inbox
+from smsgate.delivery.repository import InboxEntry
 
 
 def assert_error(response: httpx.Response, status: int, code: int) -> None:

@@ -11,19 +11,17 @@ delivery report. Magic numbers fail in each documented way:
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate import clock
 from smsgate.db.engine import Database
-from smsgate.db.models import SandboxDelivery, table
-from smsgate.delivery.provider_ids import apply_reports
+from smsgate.delivery import repository
+from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.providers.base import (
     Accepted,
+    DeliveryEvents,
     OutboundMessage,
     ProviderConfig,
     ProviderEnv,
@@ -32,32 +30,14 @@ from smsgate.delivery.providers.base import (
     SubmitResult,
 )
 from smsgate.delivery.providers.link import UP, Link
-from smsgate.messages.status import DELIVERED
-from smsgate.observability import metrics
-from smsgate.observability.metrics import Receipt
+from smsgate.delivery.repository import InboxEntry
+from smsgate.report_status import ReportStatus
 from smsgate.settings import Settings
 
 if TYPE_CHECKING:
     from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 
 log = structlog.get_logger(__name__)
-INBOX = table(SandboxDelivery)
-_INSERT_ONCE = {
-    # Redelivery after a crash finds the row already there: the handset gets it once.
-    name: dialect.insert(INBOX).on_conflict_do_nothing(index_elements=["msg_id"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_DUE_REPORTS = (
-    select(INBOX.c.msg_id, INBOX.c.report_status)
-    .where(INBOX.c.report_due_at <= bindparam("now"))
-    .limit(500)
-)
-_NEXT_REPORT = (
-    select(INBOX.c.report_due_at)
-    .where(INBOX.c.report_due_at.is_not(None))
-    .order_by(INBOX.c.report_due_at)
-    .limit(1)
-)
 MAGIC_PREFIX = "+861700000"
 REFUSED_AT_SUBMIT = "+8617000004000"
 
@@ -65,20 +45,12 @@ REFUSED_AT_SUBMIT = "+8617000004000"
 def magic_report_status(mobile: str) -> int:
     if mobile.startswith(MAGIC_PREFIX):
         tail = int(mobile[len(MAGIC_PREFIX) :])
-        if 4002 <= tail <= 4010 or tail == 4100:
+        if (
+            ReportStatus.BLACKLISTED <= tail <= ReportStatus.SENSITIVE_WORDS
+            or tail == ReportStatus.OTHER_ERROR
+        ):
             return tail
-    return DELIVERED
-
-
-@dataclass(frozen=True, slots=True)
-class InboxEntry:
-    msg_id: str
-    mobile: str
-    channel: str
-    text: str
-    delivered_at: int
-    report_status: int
-    audio_path: str | None = None  # a voice code's recording
+    return ReportStatus.DELIVERED
 
 
 class SandboxConfig(ProviderConfig):
@@ -91,7 +63,8 @@ def build_sandbox(config: SandboxConfig, env: ProviderEnv) -> "SandboxProvider":
     delay = config.report_delay
     if delay is None:
         delay = env.settings.sandbox_report_delay
-    return SandboxProvider(env.db, delay, name=config.name, audio=sandbox_audio(env.settings))
+    audio = sandbox_audio(env.settings)
+    return SandboxProvider(env.db, delay, name=config.name, audio=audio, events=env.events)
 
 
 def sandbox_audio(settings: Settings) -> "SandboxAudio":
@@ -108,11 +81,13 @@ class SandboxProvider:
         report_delay_seconds: float,
         name: str = "sandbox",
         audio: "SandboxAudio | None" = None,
+        events: DeliveryEvents | None = None,
     ) -> None:
         self.name = name
         self.link = Link(UP)  # nothing to reach: the inbox is smsgate's own database
         self._audio = audio
         self._db = db
+        self._events = events or DatabaseEvents(db)
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()
 
@@ -123,7 +98,9 @@ class SandboxProvider:
         rows = []
         for message in messages:
             if message.mobile == REFUSED_AT_SUBMIT:
-                results.append(Rejected(4004, "sandbox: number refused at submit"))
+                results.append(
+                    Rejected(ReportStatus.NO_SUCH_NUMBER, "sandbox: number refused at submit")
+                )
                 continue
             rows.append(
                 {
@@ -139,7 +116,7 @@ class SandboxProvider:
             )
             results.append(Accepted(message.msg_id))
         if rows:
-            await self._db.write(lambda conn: conn.execute(_INSERT_ONCE[conn.dialect.name], rows))
+            await self._db.write(lambda conn: repository.deliver_to_inbox(conn, rows))
             self._report_due.set()
         return results
 
@@ -156,48 +133,20 @@ class SandboxProvider:
                 await asyncio.wait_for(self._report_due.wait(), timeout=wait)
 
     async def send_due_reports(self) -> float:
-        """Report what is due; returns seconds until the next report (at most one)."""
-        upcoming, receipts = await self._db.write(
-            lambda conn: _report_due(conn, self.name, clock.now_ms())
-        )
-        metrics.receipts_recorded(receipts)
+        """Report what is due, through the events as any carrier's reports go; returns seconds
+        until the next report (at most one). A report is marked sent only once the events have
+        it: a crash in between sends it again, which a final message ignores."""
+        due = await self._db.read(lambda conn: repository.due_inbox_reports(conn, clock.now_ms()))
+        if due:
+            await self._events.reports(self.name, [ProviderReport(m, s) for m, s in due])
+            sent = [msg_id for msg_id, _ in due]
+            await self._db.write(lambda conn: repository.mark_inbox_reported(conn, sent))
+        upcoming = await self._db.read(repository.next_inbox_report)
         if upcoming is None:
             return 1.0
         return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
 
 
-def _report_due(conn: Connection, provider: str, now: int) -> tuple[int | None, list[Receipt]]:
-    """Report what is due; returns when the next report falls due, if any is waiting, and the
-    receipts applied."""
-    due = conn.execute(_DUE_REPORTS, {"now": now}).all()
-    receipts: list[Receipt] = []
-    if due:
-        reports = [ProviderReport(msg_id, status) for msg_id, status in due]
-        receipts = apply_reports(conn, provider, reports, now)
-        conn.execute(
-            update(INBOX)
-            .where(INBOX.c.msg_id.in_([msg_id for msg_id, _ in due]))
-            .values(report_due_at=None)
-        )
-    upcoming: int | None = conn.execute(_NEXT_REPORT).scalar()
-    return upcoming, receipts
-
-
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
     """What the sandbox delivered, oldest first, optionally for one number (E.164)."""
-    query = select(INBOX).order_by(INBOX.c.id)
-    if mobile is not None:
-        query = query.where(INBOX.c.mobile == mobile)
-    rows = await db.read(lambda conn: conn.execute(query).mappings().all())
-    return [
-        InboxEntry(
-            r["msg_id"],
-            r["mobile"],
-            r["channel"],
-            r["text"],
-            r["delivered_at"],
-            r["report_status"],
-            r["audio_path"],
-        )
-        for r in rows
-    ]
+    return await db.read(lambda conn: repository.inbox_entries(conn, mobile))

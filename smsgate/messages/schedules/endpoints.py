@@ -9,7 +9,7 @@ from starlette.responses import Response
 from smsgate.dependencies import AppCall, app_call, path_key
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
-from smsgate.messages.batch import Recipient, batch_answer, check_tag, parse_recipients
+from smsgate.messages.batch_format import Recipient, batch_answer, check_tag, parse_recipients
 from smsgate.messages.schedules import service
 from smsgate.messages.schedules.service import BATCH, SINGLE, Scheduled, ScheduleRequest
 from smsgate.messages.service import SendGuard

@@ -21,7 +21,8 @@ from smsgate.apps.service import AppAccount, app_by_id
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.messages import service
-from smsgate.messages.batch import BatchItem, BatchOutcome, accept_batch
+from smsgate.messages.batch import BatchItem, accept_batch
+from smsgate.messages.batch_format import BatchOutcome
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
 from smsgate.messages.story.recording import write_events

@@ -18,7 +18,7 @@ from smsgate.apps.service import AppAccount
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.messages import service
-from smsgate.messages.batch import BatchOutcome, Recipient
+from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DELETED, PENDING
