@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from smsgate.db.inserts import FastInsert
+from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
 
 POLICIES = table(FraudPolicy)
@@ -76,6 +76,10 @@ _CONVERSION = select(
 _ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
 _INSERT_ATTEMPT = FastInsert(
     ATTEMPTS, ("app_id", "country_code", "national", "number_range", "at", "msg_id")
+)
+# One statement for both columns: the column not counted adds 0.
+_COUNT = FastUpsert(
+    COUNTS, ("app_id", "scope", "bucket", "sent", "verified"), ("app_id", "scope", "bucket")
 )
 _INSERT_EVENT = FastInsert(
     EVENTS, ("at", "app_id", "rule", "number_range", "mode", "decision", "msg_id")
@@ -152,16 +156,11 @@ def conversion(conn: Connection, app_id: int, scope: str, first: int, last: int)
 
 def count(conn: Connection, app_id: int, scopes: tuple[str, ...], bucket: int, column: str) -> None:
     """One more code sent or verified in each scope's bucket (created at zero when new)."""
-    for scope in scopes:
-        values = {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0}
-        values[column] = 1
-        statement = _dialect(conn).insert(COUNTS).values(**values)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["app_id", "scope", "bucket"],
-                set_={column: COUNTS.c[column] + 1},
-            )
-        )
+    rows = [
+        {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0, column: 1}
+        for scope in scopes
+    ]
+    _COUNT.execute_many(conn, rows)
 
 
 def conversions(conn: Connection, app_id: int, first: int, last: int) -> dict[str, dict[str, int]]:
