@@ -18,8 +18,8 @@ from servers import Server
 LUA_SCRIPT = Path(__file__).resolve().parent / "jsms.lua"
 # The same requests at a fixed rate: the rate per wrk thread follows the script's arguments.
 PACED_LUA_SCRIPT = Path(__file__).resolve().parent / "paced.lua"
-# Mobile numbers: each wrk run counts up from its own block (the Lua script adds 10**7 per
-# wrk thread), so no two requests of a whole benchmark run share a number.
+# Mobile numbers: each wrk run scatters its numbers over its own block of 10**8 (see
+# jsms.lua), so no two requests of a whole benchmark run share a number.
 MOBILE_BLOCKS = {
     "bare": 13000000000,
     "bare2": 13100000000,
