@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
+from smsgate.db.selects import FastSelect
 
 POLICIES = table(FraudPolicy)
 ATTEMPTS = table(FraudAttempt)
@@ -30,7 +31,7 @@ SPEND = table(SpendWindow)
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
 _POLICY = select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id"))
-_RANGE_RECENT = (
+_RANGE_RECENT = FastSelect(
     select(ATTEMPTS.c.at)
     .where(
         ATTEMPTS.c.app_id == bindparam("app_id"),
@@ -40,12 +41,14 @@ _RANGE_RECENT = (
     .order_by(ATTEMPTS.c.at.desc())
     .limit(bindparam("most"))
 )
-_NEIGHBOURS = select(func.count(func.distinct(ATTEMPTS.c.national))).where(
-    ATTEMPTS.c.app_id == bindparam("app_id"),
-    ATTEMPTS.c.country_code == bindparam("country_code"),
-    ATTEMPTS.c.national.between(bindparam("low"), bindparam("high")),
-    ATTEMPTS.c.national != bindparam("national"),
-    ATTEMPTS.c.at > bindparam("since"),
+_NEIGHBOURS = FastSelect(
+    select(func.count(func.distinct(ATTEMPTS.c.national))).where(
+        ATTEMPTS.c.app_id == bindparam("app_id"),
+        ATTEMPTS.c.country_code == bindparam("country_code"),
+        ATTEMPTS.c.national.between(bindparam("low"), bindparam("high")),
+        ATTEMPTS.c.national != bindparam("national"),
+        ATTEMPTS.c.at > bindparam("since"),
+    )
 )
 
 
@@ -64,14 +67,16 @@ def _accepted_since(scope: ColumnElement[Any], name: str) -> Select[Any]:
     )
 
 
-_ACCEPTED_IN_RANGE = _accepted_since(ATTEMPTS.c.number_range, "number_range")
-_ACCEPTED_IN_COUNTRY = _accepted_since(ATTEMPTS.c.country_code, "country_code")
-_CONVERSION = select(
-    func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
-).where(
-    COUNTS.c.app_id == bindparam("app_id"),
-    COUNTS.c.scope == bindparam("scope"),
-    COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
+_ACCEPTED_IN_RANGE = FastSelect(_accepted_since(ATTEMPTS.c.number_range, "number_range"))
+_ACCEPTED_IN_COUNTRY = FastSelect(_accepted_since(ATTEMPTS.c.country_code, "country_code"))
+_CONVERSION = FastSelect(
+    select(
+        func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
+    ).where(
+        COUNTS.c.app_id == bindparam("app_id"),
+        COUNTS.c.scope == bindparam("scope"),
+        COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
+    )
 )
 _ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
 _INSERT_ATTEMPT = FastInsert(
@@ -116,7 +121,7 @@ def range_attempts(
     conn: Connection, app_id: int, number_range: str, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
-    return list(conn.execute(_RANGE_RECENT, params).scalars())
+    return _RANGE_RECENT.scalars(conn, params)
 
 
 def neighbours(
@@ -131,26 +136,26 @@ def neighbours(
         "national": national,
         "since": since,
     }
-    return int(conn.execute(_NEIGHBOURS, params).scalar_one())
+    return int(_NEIGHBOURS.one(conn, params)[0])
 
 
 def accepted_in_range(
     conn: Connection, app_id: int, number_range: str, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
-    return list(conn.execute(_ACCEPTED_IN_RANGE, params).scalars())
+    return _ACCEPTED_IN_RANGE.scalars(conn, params)
 
 
 def accepted_in_country(
     conn: Connection, app_id: int, country_code: int, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "country_code": country_code, "since": since, "most": most}
-    return list(conn.execute(_ACCEPTED_IN_COUNTRY, params).scalars())
+    return _ACCEPTED_IN_COUNTRY.scalars(conn, params)
 
 
 def conversion(conn: Connection, app_id: int, scope: str, first: int, last: int) -> tuple[int, int]:
     params = {"app_id": app_id, "scope": scope, "first": first, "last": last}
-    sent, verified = conn.execute(_CONVERSION, params).one()
+    sent, verified = _CONVERSION.one(conn, params)
     return int(sent), int(verified)
 
 
