@@ -47,6 +47,12 @@ def build_report(
         for name in RATIO_RUNS
         if name in results
     }
+    bare_us = (server_us(results["bare"]) + server_us(results["bare2"])) / 2
+    cost_ratios = {
+        name: round(bare_us / server_us(results[name]), 3)
+        for name in RATIO_RUNS
+        if name in results and server_us(results[name]) > 0
+    }
     drift = abs(results["bare"].ok_rps - results["bare2"].ok_rps) / bare_rps if bare_rps else 0.0
     return {
         "started_at": started.isoformat(timespec="seconds"),
@@ -57,6 +63,7 @@ def build_report(
         "bare_rps_mean": round(bare_rps, 1),
         "bare_drift": round(drift, 3),
         "ratios": ratios,
+        "cpu_cost_ratios": cost_ratios,
         "aims": AIMS,
         "p99_aim_ms": P99_AIM_MS,
         "paced_share": PACED_SHARE,
@@ -64,6 +71,13 @@ def build_report(
         "rss_aim_mb": RSS_AIM_MB,
         "errors": sum(r.error_count for r in results.values()),
     }
+
+
+def server_us(result: WrkResult) -> float:
+    """As server_us_per_ok, on a WrkResult (0 without CPU samples or 2xx responses)."""
+    if not result.cpu_cores or not result.ok:
+        return 0.0
+    return result.cpu_cores["server"] * result.duration_s / result.ok * 1e6
 
 
 def environment() -> dict[str, Any]:
@@ -100,7 +114,7 @@ def print_table(report: dict[str, Any]) -> None:
         "the server"
     )
     header = f"{'run':<14}{'req/s':>9}{'2xx/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    header += f"{'non-2xx':>9}{'sock err':>9}{'srv cpu':>9}{'other':>7}"
+    header += f"{'non-2xx':>9}{'sock err':>9}{'srv cpu':>9}{'other':>7}{'µs/2xx':>8}"
     header += f"{'ratio':>8}{'aim':>6}  verdict"
     print(header)
     print("-" * len(header))
@@ -133,6 +147,10 @@ def print_notes(report: dict[str, Any]) -> None:
     for name, result in report["results"].items():
         for note in result["notes"]:
             print(f"note ({name}): {note}")
+    costs = ", ".join(f"{name} {ratio:.2f}" for name, ratio in report["cpu_cost_ratios"].items())
+    print(
+        "server CPU per 2xx, bare's over smsgate's (the ratio a CPU to itself would give): " + costs
+    )
     drift = report["bare_drift"]
     print(
         f"ratios are to the mean of the two bare runs ({report['bare_rps_mean']:.0f} 2xx/s), "
@@ -155,13 +173,21 @@ def print_notes(report: dict[str, Any]) -> None:
         )
 
 
+def server_us_per_ok(result: dict[str, Any]) -> float:
+    """The server's CPU time per 2xx response: what a request costs it, whatever share of the
+    CPUs it got. On a machine shared with other work this moves far less than req/s does."""
+    if not result["cpu_cores"] or not result["ok"]:
+        return math.nan
+    return float(result["cpu_cores"]["server"] * result["duration_s"] / result["ok"] * 1e6)
+
+
 def table_row(name: str, result: dict[str, Any], ratio: float | None, aim: float | None) -> str:
     latency = result["latency_ms"]
     row = f"{name:<14}{result['rps']:>9.0f}{result['ok_rps']:>9.0f}"
     row += f"{latency['p50']:>9.1f}{latency['p99']:>9.1f}"
     row += f"{result['non_2xx']:>9}{sum(result['socket_errors'].values()):>9}"
     cpu = result["cpu_cores"] or {"server": math.nan, "other": math.nan}
-    row += f"{cpu['server']:>9.2f}{cpu['other']:>7.2f}"
+    row += f"{cpu['server']:>9.2f}{cpu['other']:>7.2f}{server_us_per_ok(result):>8.0f}"
     if ratio is None:
         return row
     if aim is None:
