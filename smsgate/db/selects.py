@@ -5,6 +5,7 @@ them (integers, strings, NULLs): a column SQLAlchemy would convert (a boolean, a
 refused at import. PostgreSQL runs the same statement through SQLAlchemy.
 """
 
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,10 @@ class FastSelect:
         # Values the statement carries itself (literals in its WHERE): its own bind parameters
         # have none, and must be given at each call.
         self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        # Rows with the columns as attributes, as SQLAlchemy's rows have them.
+        # (An unnamed column, a count say, gets a positional name.)
+        names = [str(column.key) for column in statement.selected_columns]
+        self._row: Any = namedtuple("FastRow", names, rename=True)  # type: ignore[misc]
 
     def rows(self, conn: Connection, values: Mapping[str, object]) -> Sequence[Sequence[Any]]:
         if conn.dialect.name != "sqlite":
@@ -37,6 +42,13 @@ class FastSelect:
         )
         rows: list[tuple[Any, ...]] = driver.execute(self._sqlite_sql, params).fetchall()
         return rows
+
+    def first(self, conn: Connection, values: Mapping[str, object]) -> Any | None:
+        """The first row, its columns as attributes; None when there is none."""
+        if conn.dialect.name != "sqlite":
+            return conn.execute(self.statement, dict(values)).first()
+        rows = self.rows(conn, values)
+        return self._row._make(rows[0]) if rows else None
 
     def scalars(self, conn: Connection, values: Mapping[str, object]) -> list[Any]:
         return [row[0] for row in self.rows(conn, values)]

@@ -30,7 +30,7 @@ EVENTS = table(FraudEvent)
 SPEND = table(SpendWindow)
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
-_POLICY = select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id"))
+_POLICY = FastSelect(select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id")))
 _RANGE_RECENT = FastSelect(
     select(ATTEMPTS.c.at)
     .where(
@@ -109,7 +109,8 @@ def lock(conn: Connection, key: str) -> None:
 
 
 def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:
-    return conn.execute(_POLICY, {"app_id": app_id}).first()
+    found: Row[Any] | None = _POLICY.first(conn, {"app_id": app_id})
+    return found
 
 
 def save_policy(conn: Connection, app_id: int, changes: dict[str, object]) -> None:

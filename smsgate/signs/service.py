@@ -14,6 +14,7 @@ from smsgate.context import Context
 from smsgate.control_characters import refuse_control_characters
 from smsgate.db.engine import Database
 from smsgate.db.models import Sign, table
+from smsgate.db.selects import FastSelect
 from smsgate.errors import JsmsError
 from smsgate.lenient import whole_number
 from smsgate.signs import repository
@@ -26,8 +27,8 @@ SIGNS = table(Sign)
 _APPROVED = select(SIGNS.c.sign).where(
     SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == APPROVED
 )
-_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
-_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
+_NAMED = FastSelect(_APPROVED.where(SIGNS.c.id == bindparam("sign_id")))
+_DEFAULT = FastSelect(_APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1))
 # 2-8 Chinese characters, ASCII letters or digits; no spaces or brackets.
 _SIGN_TEXT = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{2,8}")
 
@@ -89,14 +90,14 @@ def signature_for_send(conn: Connection, app_id: int, sign_id: int | None) -> st
     """The signature text: the named one (50102 unless approved and this app's), else the
     app's default (50046 when it has none)."""
     if sign_id is not None:
-        named = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id}).scalar()
+        named = _NAMED.first(conn, {"app_id": app_id, "sign_id": sign_id})
         if named is None:
             raise JsmsError(50102)
-        return str(named)
-    default = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
+        return str(named[0])
+    default = _DEFAULT.first(conn, {"app_id": app_id})
     if default is None:
         raise JsmsError(50046)
-    return str(default)
+    return str(default[0])
 
 
 def longest_signature(conn: Connection, app_id: int) -> str | None:
