@@ -4,8 +4,11 @@
 --                        message <first_mobile> <temp_id>
 --                        verify <pairs_file>
 --                        jasmin <first_mobile> <json_fields>
--- send:   POST {path} with {"mobile": ..., "temp_id": ...}, a new mobile number per request
---         (each thread counts up from its own block, so no two requests share a number).
+-- send:   POST {path} with {"mobile": ..., "temp_id": ...}, a new mobile number per request:
+--         the n-th request of thread t sends to first_mobile + (t * 10^7 + n) * STRIDE mod 10^8,
+--         so no two requests of a run share a number, and the numbers are scattered over the
+--         block as sign-ups are, not consecutive as a pumping attack's (the pumping defence's
+--         range and sequence rules, in shadow mode by default, would record every send).
 -- message: the same with "temp_para": {"code": "123456"} (POST /v1/messages, bench/e2e.py).
 -- verify: POST /v1/codes/<msg_id>/valid with {"code": ...}, one line of <pairs_file>
 --         ("msg_id code") per request, each thread using its own share of the lines. A thread
@@ -19,7 +22,11 @@
 local threads = {}
 local next_id = 0
 
-local THREAD_BLOCK = 10000000 -- mobile numbers reserved per wrk thread
+local THREAD_BLOCK = 10000000 -- requests (numbers) reserved per wrk thread
+local BLOCK = 100000000 -- numbers from first_mobile on that a run may use
+-- Coprime to BLOCK (odd, not a multiple of 5), so the mapping is one-to-one; near BLOCK times
+-- the golden ratio, so successive numbers land far apart, in ever different 7-digit ranges.
+local STRIDE = 61803399
 
 function setup(thread)
   thread:set("id", next_id)
@@ -28,7 +35,7 @@ function setup(thread)
 end
 
 local mode
-local mobile, temp_id
+local first_mobile, sent, temp_id
 local pairs_list, index
 local wrapped = false
 statuses = {}
@@ -52,7 +59,8 @@ end
 function init(args)
   mode = args[1]
   if mode == "send" or mode == "message" or mode == "jasmin" then
-    mobile = tonumber(args[2]) + id * THREAD_BLOCK
+    first_mobile = tonumber(args[2])
+    sent = id * THREAD_BLOCK
     temp_id = args[3] -- for jasmin: the JSON fields but "to"
   elseif mode == "verify" then
     pairs_list = read_pairs(args[2], id, tonumber(args[3]))
@@ -65,22 +73,32 @@ function init(args)
   end
 end
 
+-- The next number of this thread. The products stay below 2^53, so they are exact; the modulo
+-- of doubles may still be off by one BLOCK, which the adjustment takes back.
+local function next_mobile()
+  local offset = (sent * STRIDE) % BLOCK
+  if offset < 0 then
+    offset = offset + BLOCK
+  elseif offset >= BLOCK then
+    offset = offset - BLOCK
+  end
+  sent = sent + 1
+  return first_mobile + offset
+end
+
 function request()
   if mode == "send" then
-    local body = string.format('{"mobile":"%d","temp_id":%s}', mobile, temp_id)
-    mobile = mobile + 1
+    local body = string.format('{"mobile":"%d","temp_id":%s}', next_mobile(), temp_id)
     return wrk.format("POST", nil, nil, body)
   end
   if mode == "jasmin" then
-    local body = string.format('{%s,"to":"%d"}', temp_id, mobile)
-    mobile = mobile + 1
+    local body = string.format('{%s,"to":"%d"}', temp_id, next_mobile())
     return wrk.format("POST", nil, nil, body)
   end
   if mode == "message" then
     local body = string.format(
-      '{"mobile":"%d","temp_id":%s,"temp_para":{"code":"123456"}}', mobile, temp_id
+      '{"mobile":"%d","temp_id":%s,"temp_para":{"code":"123456"}}', next_mobile(), temp_id
     )
-    mobile = mobile + 1
     return wrk.format("POST", nil, nil, body)
   end
   index = index + 1

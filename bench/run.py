@@ -4,10 +4,16 @@ One run starts each server in its own process on 127.0.0.1, warms each endpoint 
 with the same wrk settings, and prints (and writes to bench/results/latest.json) requests per
 second, latency percentiles, error counts, CPU use and the ratio smsgate / bare per endpoint.
 
-  bare     bench/bare_app.py: Basic auth + a uuid4, nothing else (the ceiling for FastAPI here)
-  send     POST /v1/codes, a new mobile number per request, frequency limits off
-  verify   POST /v1/codes/{msg_id}/valid with the right code, each code verified exactly once
-  bare2    the bare app again, to see whether the machine stayed as fast as it was
+  bare          bench/bare_app.py: Basic auth + a uuid4, nothing else (the ceiling for FastAPI)
+  send          POST /v1/codes, a new mobile number per request, the default frequency limits
+  verify        POST /v1/codes/{msg_id}/valid with the right code, each code verified once
+  message       POST /v1/messages (the code template, a code of the caller's), default limits
+  send@half     send, paced at half the send run's rate (bench/paced.lua): its latency
+  message@half  message, likewise
+  send-off, verify-off, message-off   the same on a second server with the code limits off
+  bare2         the bare app again, to see whether the machine stayed as fast as it was
+
+Each smsgate server's peak resident memory (VmHWM) is read after its last run.
 
 Usage: .venv/bin/python bench/run.py [--duration 10] [--connections 32] [--threads 1] [--rev REV]
 """
@@ -25,8 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bare_app  # the baseline's credentials; importing it starts nothing
 from errors import BenchError
-from report import build_report, describe_source, finish_status, print_table, write_report
-from servers import Server, running_bare_app, running_server
+from report import (
+    PACED_SHARE,
+    build_report,
+    describe_source,
+    finish_status,
+    print_table,
+    write_report,
+)
+from servers import Server, peak_rss_mb, running_bare_app, running_server
 from smsgate_load import SmsgateLoad
 from smsgate_setup import prepare_smsgate, smsgate_source
 from wrk import (
@@ -102,11 +115,13 @@ def run_benchmark(
         workdir = Path(tmp)
         source = smsgate_source(rev, workdir)
         with running_bare_app(workdir) as bare_server:
-            bare = measure_bare(wrk, settings, bare_server, "bare")
-            send, verify = measure_smsgate(wrk, settings, workdir, source, headroom)
-            bare_again = measure_bare(wrk, settings, bare_server, "bare2")
-    results = {"bare": bare, "send": send, "verify": verify, "bare2": bare_again}
-    return build_report(started, settings, results, describe_source(rev))
+            results = {"bare": measure_bare(wrk, settings, bare_server, "bare")}
+            on, rss_on = measure_smsgate(wrk, settings, workdir / "on", source, headroom, True)
+            off, rss_off = measure_smsgate(wrk, settings, workdir / "off", source, headroom, False)
+            results |= on | {f"{name}-off": result for name, result in off.items()}
+            results["bare2"] = measure_bare(wrk, settings, bare_server, "bare2")
+    rss = {"limits on": rss_on, "limits off": rss_off}
+    return build_report(started, settings, results, describe_source(rev), rss)
 
 
 def measure_bare(wrk: str, settings: WrkSettings, server: Server, label: str) -> WrkResult:
@@ -118,16 +133,29 @@ def measure_bare(wrk: str, settings: WrkSettings, server: Server, label: str) ->
 
 
 def measure_smsgate(
-    wrk: str, settings: WrkSettings, workdir: Path, source: Path, headroom: float
-) -> tuple[WrkResult, WrkResult]:
-    print("== smsgate on SQLite", flush=True)
-    setup = prepare_smsgate(workdir, source)
+    wrk: str,
+    settings: WrkSettings,
+    workdir: Path,
+    source: Path,
+    headroom: float,
+    limits: bool,
+) -> tuple[dict[str, WrkResult], float | None]:
+    """Send, verify and message runs on a fresh server, with limits also the paced runs; and
+    the server's peak resident memory in MB after them."""
+    print(f"== smsgate on SQLite, frequency limits {'on' if limits else 'off'}", flush=True)
+    setup = prepare_smsgate(workdir, source, limits)
     command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1"]
     with running_server("smsgate", command, setup.workdir, setup.env) as server:
         load = SmsgateLoad(wrk, settings, server, setup)
         send, accepted = load.measure_send()
-        verify = load.measure_verify(accepted, send.ok_rps, headroom)
-    return send, verify
+        results = {"send": send, "verify": load.measure_verify(accepted, send.ok_rps, headroom)}
+        results["message"] = load.measure_message()
+        if limits:
+            for kind in ("send", "message"):
+                rate = results[kind].ok_rps * PACED_SHARE
+                results[f"{kind}@half"] = load.measure_paced(kind, rate)
+        rss = peak_rss_mb(server.process.pid)
+    return results, rss
 
 
 if __name__ == "__main__":

@@ -114,3 +114,17 @@ def log_tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The most resident memory the process has had (VmHWM), in MB; None without /proc.
+
+    Read before the server stops: its peak over every run made against it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None

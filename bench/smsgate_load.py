@@ -24,6 +24,7 @@ INBOX_POLL_SECONDS = 2.0
 # The sandbox writes a delivery report 0.5 s (its default delay) after each delivery. Once every
 # code is in the inbox, waiting this long keeps those writes out of the verify window.
 REPORT_SETTLE_SECONDS = 1.0
+SCRIPT_PATHS = {"send": "/v1/codes", "message": "/v1/messages"}
 
 
 @dataclass
@@ -40,6 +41,20 @@ class SmsgateLoad:
         warm = self.run(self.settings.warmup, self.send_args("warmup"), "warm-up", quiet=True)
         send = measured(self.run(self.settings.duration, self.send_args("send"), "send"))
         return send, send.ok + (warm.ok if warm else 0)
+
+    def measure_message(self) -> WrkResult:
+        """POST /v1/messages with the type-1 template and a code of the caller's, after a
+        warm-up (run after verify: these texts land in the same sandbox inbox)."""
+        self.run(self.settings.warmup, self.message_args("message-warmup"), "warm-up", quiet=True)
+        return measured(self.run(self.settings.duration, self.message_args("message"), "message"))
+
+    def measure_paced(self, kind: str, rate: float) -> WrkResult:
+        """`kind` (send or message) at a fixed `rate`, for its latency below saturation."""
+        label = f"{kind}@half"
+        args = self.send_args if kind == "send" else self.message_args
+        result = measured(self.run(self.settings.duration, args(f"{kind}-paced"), label, rate=rate))
+        result.notes.append(f"paced at {rate:.0f} req/s")
+        return result
 
     def measure_verify(self, accepted: int, send_rps: float, headroom: float) -> WrkResult:
         """Verify each delivered code once: a third of them warm up and give the verify rate,
@@ -82,18 +97,29 @@ class SmsgateLoad:
     def send_args(self, block: str) -> list[str]:
         return ["send", str(MOBILE_BLOCKS[block]), str(self.setup.temp_id)]
 
+    def message_args(self, block: str) -> list[str]:
+        return ["message", str(MOBILE_BLOCKS[block]), str(self.setup.temp_id)]
+
     def verify_args(self, name: str, pairs: list[tuple[str, str]]) -> list[str]:
         path = self.setup.workdir / f"{name}-pairs.txt"
         path.write_text("".join(f"{msg_id} {code}\n" for msg_id, code in pairs))
         return ["verify", str(path), str(self.settings.threads)]
 
     def run(
-        self, seconds: int, script_args: list[str], label: str, *, quiet: bool = False
+        self,
+        seconds: int,
+        script_args: list[str],
+        label: str,
+        *,
+        quiet: bool = False,
+        rate: float | None = None,
     ) -> WrkResult | None:
         # Verify requests set their own path (it holds the msg_id).
-        path = "/v1/codes" if script_args[0] == "send" else "/"
+        path = SCRIPT_PATHS.get(script_args[0], "/")
         target = Target(self.server, path, self.setup.auth)
-        return run_wrk(self.wrk, self.settings, seconds, target, script_args, label, quiet=quiet)
+        return run_wrk(
+            self.wrk, self.settings, seconds, target, script_args, label, quiet=quiet, rate=rate
+        )
 
 
 def wait_for_codes(setup: SmsgateSetup, expected: int) -> list[tuple[str, str]]:

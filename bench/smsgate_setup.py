@@ -47,9 +47,11 @@ def smsgate_source(rev: str | None, workdir: Path) -> Path:
     return target
 
 
-def prepare_smsgate(workdir: Path, source: Path) -> SmsgateSetup:
-    """A fresh data dir, migrated, with one unmetered app and an approved code template."""
-    env = smsgate_env(workdir / "data", source)
+def prepare_smsgate(workdir: Path, source: Path, limits: bool = False) -> SmsgateSetup:
+    """A fresh data dir in `workdir`, migrated, with one unmetered app and an approved code
+    template; the default frequency limits, or none."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = smsgate_env(workdir / "data", source, limits)
     smsgate_cli(["migrate"], env, workdir)
     app = json.loads(
         smsgate_cli(
@@ -86,8 +88,10 @@ def prepare_smsgate(workdir: Path, source: Path) -> SmsgateSetup:
     )
 
 
-def smsgate_env(data_dir: Path, source: Path) -> dict[str, str]:
-    """The server's and the CLI's environment: no inherited SMSGATE_* settings, limits off.
+def smsgate_env(data_dir: Path, source: Path, limits: bool = False) -> dict[str, str]:
+    """The server's and the CLI's environment: no inherited SMSGATE_* settings, code limits
+    off, or with `limits` the default ones (each send goes to a new number, so none refuses;
+    they are counted all the same).
 
     The processes run in the temporary directory, so no smsgate.toml of the checkout applies;
     PYTHONPATH makes `-m smsgate` import `source` whether or not smsgate is installed.
@@ -95,7 +99,8 @@ def smsgate_env(data_dir: Path, source: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSGATE_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     env["SMSGATE_DATA_DIR"] = str(data_dir)
-    env["SMSGATE_CODE_LIMITS"] = ""
+    if not limits:
+        env["SMSGATE_CODE_LIMITS"] = ""  # the rule codes and type-1 templates count against
     env["SMSGATE_CREATE_DEMO"] = "false"
     env["SMSGATE_METRICS_PORT"] = "0"  # no metrics port: it would collide with a running smsgate
     return env

@@ -16,14 +16,20 @@ from errors import BenchError
 from servers import Server
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "jsms.lua"
-# Mobile numbers: each wrk run counts up from its own block (the Lua script adds 10**7 per
-# wrk thread), so no two requests of a whole benchmark run share a number.
+# The same requests at a fixed rate: the rate per wrk thread follows the script's arguments.
+PACED_LUA_SCRIPT = Path(__file__).resolve().parent / "paced.lua"
+# Mobile numbers: each wrk run scatters its numbers over its own block of 10**8 (see
+# jsms.lua), so no two requests of a whole benchmark run share a number.
 MOBILE_BLOCKS = {
     "bare": 13000000000,
     "bare2": 13100000000,
     "warmup": 13900000000,
     "send": 13800000000,
     "prefill": 15000000000,
+    "message-warmup": 13200000000,
+    "message": 13300000000,
+    "send-paced": 13400000000,
+    "message-paced": 13500000000,
 }
 
 
@@ -106,10 +112,16 @@ def run_wrk(
     label: str,
     *,
     quiet: bool = False,
+    rate: float | None = None,
 ) -> WrkResult | None:
-    """One wrk run of `seconds` (None for none: a warm-up of 0 s is no run)."""
+    """One wrk run of `seconds` (None for none: a warm-up of 0 s is no run); with `rate`,
+    paced at that many requests per second in all (bench/paced.lua)."""
     if seconds <= 0:
         return None
+    script = LUA_SCRIPT
+    if rate is not None:
+        script = PACED_LUA_SCRIPT
+        script_args = [*script_args, f"{rate / settings.threads:.3f}"]
     command = [
         wrk,
         f"-t{settings.threads}",
@@ -123,7 +135,7 @@ def run_wrk(
         "-H",
         "Content-Type: application/json",
         "-s",
-        str(LUA_SCRIPT),
+        str(script),
         target.server.base_url + target.path,
         "--",
         *script_args,

@@ -3,11 +3,9 @@
 import asyncio
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from smsgate.db.engine import Database
-from smsgate.limits.redis_backend import RedisLimiter
-from smsgate.limits.service import Limiter
+from smsgate.limits.service import open_limiter
+from smsgate.limits.strategy import Limiter
 from smsgate.observability.health import ProcessState
 from smsgate.server_key import load_server_key
 from smsgate.settings import Settings
@@ -38,12 +36,9 @@ class Context:
 
 
 def open_context(settings: Settings) -> Context:
-    redis = None
-    if settings.redis_url:
-        redis = RedisLimiter(Redis.from_url(settings.redis_url), settings.redis_prefix)
     return Context(
         settings=settings,
         db=Database(settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds),
-        limiter=Limiter(redis),
+        limiter=open_limiter(settings.redis_url, settings.redis_prefix),
         server_key=load_server_key(settings),
     )

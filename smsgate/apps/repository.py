@@ -10,12 +10,13 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from smsgate.db.models import App, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
+from smsgate.db.selects import FastSelect
 
 APPS = table(App)
 
 _INSERT = insert(APPS).returning(APPS.c.id)
 _BY_KEY = select(APPS).where(APPS.c.app_key == bindparam("app_key"))
-_QUOTAS = quota_select(APPS, "app_id")
+_QUOTAS = FastSelect(quota_select(APPS, "app_id"))
 _TAKE = take_statements(APPS, "app_id")
 # Only to a category that is allocated: an unmetered (NULL) category stays unmetered.
 _GIVE = {
@@ -44,7 +45,7 @@ def find_by_id(conn: Connection, app_id: int) -> Row[Any] | None:
 
 
 def quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
-    row = conn.execute(_QUOTAS, {"app_id": app_id}).one()
+    row = _QUOTAS.one(conn, {"app_id": app_id})
     return dict(zip(QUOTA_CATEGORIES, row, strict=True))
 
 

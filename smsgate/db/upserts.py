@@ -30,6 +30,9 @@ class Upsert:
     def __init__(self, table: Table, build: Callable[[Any], DialectInsert]) -> None:
         self._statements = {name: build(insert(table)) for name, insert in _INSERTS.items()}
 
+    def statement(self, dialect: str) -> DialectInsert:
+        return self._statements[dialect]
+
     def execute(
         self,
         conn: Connection,

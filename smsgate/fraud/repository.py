@@ -18,8 +18,9 @@ from sqlalchemy import (
     update,
 )
 
-from smsgate.db.inserts import FastInsert
+from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
+from smsgate.db.selects import FastSelect
 from smsgate.db.upserts import dialect_insert
 
 POLICIES = table(FraudPolicy)
@@ -29,8 +30,8 @@ EVENTS = table(FraudEvent)
 SPEND = table(SpendWindow)
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
-_POLICY = select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id"))
-_RANGE_RECENT = (
+_POLICY = FastSelect(select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id")))
+_RANGE_RECENT = FastSelect(
     select(ATTEMPTS.c.at)
     .where(
         ATTEMPTS.c.app_id == bindparam("app_id"),
@@ -40,12 +41,14 @@ _RANGE_RECENT = (
     .order_by(ATTEMPTS.c.at.desc())
     .limit(bindparam("most"))
 )
-_NEIGHBOURS = select(func.count(func.distinct(ATTEMPTS.c.national))).where(
-    ATTEMPTS.c.app_id == bindparam("app_id"),
-    ATTEMPTS.c.country_code == bindparam("country_code"),
-    ATTEMPTS.c.national.between(bindparam("low"), bindparam("high")),
-    ATTEMPTS.c.national != bindparam("national"),
-    ATTEMPTS.c.at > bindparam("since"),
+_NEIGHBOURS = FastSelect(
+    select(func.count(func.distinct(ATTEMPTS.c.national))).where(
+        ATTEMPTS.c.app_id == bindparam("app_id"),
+        ATTEMPTS.c.country_code == bindparam("country_code"),
+        ATTEMPTS.c.national.between(bindparam("low"), bindparam("high")),
+        ATTEMPTS.c.national != bindparam("national"),
+        ATTEMPTS.c.at > bindparam("since"),
+    )
 )
 
 
@@ -64,18 +67,24 @@ def _accepted_since(scope: ColumnElement[Any], name: str) -> Select[Any]:
     )
 
 
-_ACCEPTED_IN_RANGE = _accepted_since(ATTEMPTS.c.number_range, "number_range")
-_ACCEPTED_IN_COUNTRY = _accepted_since(ATTEMPTS.c.country_code, "country_code")
-_CONVERSION = select(
-    func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
-).where(
-    COUNTS.c.app_id == bindparam("app_id"),
-    COUNTS.c.scope == bindparam("scope"),
-    COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
+_ACCEPTED_IN_RANGE = FastSelect(_accepted_since(ATTEMPTS.c.number_range, "number_range"))
+_ACCEPTED_IN_COUNTRY = FastSelect(_accepted_since(ATTEMPTS.c.country_code, "country_code"))
+_CONVERSION = FastSelect(
+    select(
+        func.coalesce(func.sum(COUNTS.c.sent), 0), func.coalesce(func.sum(COUNTS.c.verified), 0)
+    ).where(
+        COUNTS.c.app_id == bindparam("app_id"),
+        COUNTS.c.scope == bindparam("scope"),
+        COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
+    )
 )
 _ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
 _INSERT_ATTEMPT = FastInsert(
     ATTEMPTS, ("app_id", "country_code", "national", "number_range", "at", "msg_id")
+)
+# One statement for both columns: the column not counted adds 0.
+_COUNT = FastUpsert(
+    COUNTS, ("app_id", "scope", "bucket", "sent", "verified"), ("app_id", "scope", "bucket")
 )
 _INSERT_EVENT = FastInsert(
     EVENTS, ("at", "app_id", "rule", "number_range", "mode", "decision", "msg_id")
@@ -96,7 +105,8 @@ def lock(conn: Connection, key: str) -> None:
 
 
 def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:
-    return conn.execute(_POLICY, {"app_id": app_id}).first()
+    found: Row[Any] | None = _POLICY.first(conn, {"app_id": app_id})
+    return found
 
 
 def save_policy(conn: Connection, app_id: int, changes: dict[str, object]) -> None:
@@ -108,7 +118,7 @@ def range_attempts(
     conn: Connection, app_id: int, number_range: str, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
-    return list(conn.execute(_RANGE_RECENT, params).scalars())
+    return _RANGE_RECENT.scalars(conn, params)
 
 
 def neighbours(
@@ -123,41 +133,36 @@ def neighbours(
         "national": national,
         "since": since,
     }
-    return int(conn.execute(_NEIGHBOURS, params).scalar_one())
+    return int(_NEIGHBOURS.one(conn, params)[0])
 
 
 def accepted_in_range(
     conn: Connection, app_id: int, number_range: str, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "number_range": number_range, "since": since, "most": most}
-    return list(conn.execute(_ACCEPTED_IN_RANGE, params).scalars())
+    return _ACCEPTED_IN_RANGE.scalars(conn, params)
 
 
 def accepted_in_country(
     conn: Connection, app_id: int, country_code: int, since: int, most: int
 ) -> list[int]:
     params = {"app_id": app_id, "country_code": country_code, "since": since, "most": most}
-    return list(conn.execute(_ACCEPTED_IN_COUNTRY, params).scalars())
+    return _ACCEPTED_IN_COUNTRY.scalars(conn, params)
 
 
 def conversion(conn: Connection, app_id: int, scope: str, first: int, last: int) -> tuple[int, int]:
     params = {"app_id": app_id, "scope": scope, "first": first, "last": last}
-    sent, verified = conn.execute(_CONVERSION, params).one()
+    sent, verified = _CONVERSION.one(conn, params)
     return int(sent), int(verified)
 
 
 def count(conn: Connection, app_id: int, scopes: tuple[str, ...], bucket: int, column: str) -> None:
     """One more code sent or verified in each scope's bucket (created at zero when new)."""
-    for scope in scopes:
-        values = {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0}
-        values[column] = 1
-        statement = dialect_insert(conn, COUNTS).values(**values)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["app_id", "scope", "bucket"],
-                set_={column: COUNTS.c[column] + 1},
-            )
-        )
+    rows = [
+        {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0, column: 1}
+        for scope in scopes
+    ]
+    _COUNT.execute_many(conn, rows)
 
 
 def conversions(conn: Connection, app_id: int, first: int, last: int) -> dict[str, dict[str, int]]:

@@ -1,17 +1,18 @@
-"""Frequency limits: which rule applies to a send, and counting it on the configured backend."""
+"""Frequency limits: the key a send is counted under, the marketing hours, and the strategy a
+process counts with (limits/strategy.py: in the database, or in Redis when configured)."""
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from redis.asyncio import Redis
 
-from smsgate.errors import JsmsError
 from smsgate.limits import sql_backend
-from smsgate.limits.redis_backend import RedisLimiter
+from smsgate.limits.in_database import DatabaseLimiter
+from smsgate.limits.in_redis import RedisLimiter
 from smsgate.limits.rules import RateRule
+from smsgate.limits.strategy import Limiter
 
 
 def limit_key(kind: str, app_id: int, mobile: str, content: str | None = None) -> str:
@@ -22,65 +23,11 @@ def limit_key(kind: str, app_id: int, mobile: str, content: str | None = None) -
     return key
 
 
-class Limiter:
-    """Counts sends against rules, in Redis when configured, else in the send's transaction."""
-
-    def __init__(self, redis: RedisLimiter | None = None) -> None:
-        self._redis = redis
-
-    @asynccontextmanager
-    async def reserve(
-        self, key: str, rules: tuple[RateRule, ...], now_ms: int
-    ) -> AsyncIterator[None]:
-        """Around the database transaction: takes a Redis hit first, gives it back on failure."""
-        if self._redis is None:
-            yield
-            return
-        token = await self._redis.take(key, rules, now_ms)
-        if token is None:
-            raise JsmsError(50009, limit_detail(key, rules))
-        try:
-            yield
-        except BaseException:
-            await self._redis.give_back(key, token)
-            raise
-
-    async def take(self, key: str, rules: tuple[RateRule, ...], now_ms: int) -> str | None:
-        """Redis only: one hit taken now (a token to give it back), or None when a rule is full.
-        For a batch, whose recipients are counted one by one before its transaction."""
-        assert self._redis is not None
-        return await self._redis.take(key, rules, now_ms)
-
-    async def give_back(self, key: str, token: str) -> None:
-        assert self._redis is not None
-        await self._redis.give_back(key, token)
-
-    def lock_in_order(self, conn: Connection, keys: list[str]) -> None:
-        """Before counting many keys in one transaction (a batch): lock them all in one order on
-        PostgreSQL, so two batches sharing numbers wait for each other instead of deadlocking."""
-        if self._redis is None:
-            sql_backend.lock_keys(conn, sorted(set(keys)))
-
-    @property
-    def counts_in_database(self) -> bool:
-        return self._redis is None
-
-    def count(self, conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> None:
-        """Inside the transaction: the SQL backend's exact check-and-count (no-op with Redis)."""
-        if self._redis is None and not sql_backend.count_hit(conn, key, rules, now_ms):
-            full = sql_backend.full_rule(conn, key, rules, now_ms)
-            raise JsmsError(50009, limit_detail(key, (full,) if full else rules))
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.close()
-
-
-def limit_detail(key: str, rules: tuple[RateRule, ...]) -> str:
-    """Which limit refused a send, for the operator ("code 1/60": at most 1 in 60 s); the
-    key's kind only, never its number."""
-    kind = key.split(":", 1)[0]
-    return f"{kind} " + ",".join(str(rule) for rule in rules)
+def open_limiter(redis_url: str | None, prefix: str) -> Limiter:
+    """Redis when a URL is configured (several processes share its counts), else the database."""
+    if redis_url:
+        return RedisLimiter(Redis.from_url(redis_url), prefix)
+    return DatabaseLimiter()
 
 
 def within_hours(now_ms: int, hours: str, zone: str) -> bool:

@@ -1,4 +1,5 @@
-"""Frequency limits counted in the database, inside the send's own transaction.
+"""The statements of frequency limits counted in the database (limits/in_database.py), inside
+the send's own transaction.
 
 Exact under concurrency because the count and the insert happen under a lock on the key: SQLite
 serialises write transactions (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
+from smsgate.db.selects import FastSelect
 from smsgate.limits.rules import RateRule
 
 HITS = table(LimitHit)
@@ -21,7 +23,7 @@ _LOCK_KEYS = text(
     "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
     "FROM unnest(CAST(:keys AS text[])) AS k"
 )
-_RECENT = (
+_RECENT = FastSelect(
     select(HITS.c.at)
     .where(HITS.c.key == bindparam("key"), HITS.c.at > bindparam("since"))
     .order_by(HITS.c.at.desc())
@@ -39,7 +41,7 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
     longest = max(rule.window_seconds for rule in rules) * 1000
     most = max(rule.limit for rule in rules)
     params = {"key": key, "since": now_ms - longest, "most": most}
-    recent = conn.execute(_RECENT, params).scalars().all()
+    recent = _RECENT.scalars(conn, params)
     if not within_rules(recent, rules, now_ms):
         return False
     _INSERT.execute(conn, {"key": key, "at": now_ms})
@@ -77,7 +79,7 @@ def full_rule(
     longest = max(rule.window_seconds for rule in rules) * 1000
     most = max(rule.limit for rule in rules)
     params = {"key": key, "since": now_ms - longest, "most": most}
-    return first_full_rule(conn.execute(_RECENT, params).scalars().all(), rules, now_ms)
+    return first_full_rule(_RECENT.scalars(conn, params), rules, now_ms)
 
 
 def prune_hits(conn: Connection, older_than_ms: int) -> int:

@@ -62,19 +62,13 @@ async def accept_batch(
     """
     now = clock.now_ms()
     charged: list[Charged] = []  # what the committed attempt charged, for metrics
-    if ctx.limiter.counts_in_database:
 
-        def work(conn: Connection) -> list[BatchOutcome]:
-            if claim is not None:
-                claim(conn)
-            built = _build_each(conn, items)
-            keys = [m.limit_key for m in built if isinstance(m, OutgoingMessage)]
-            ctx.limiter.lock_in_order(conn, keys)
-            return _record_all(ctx, conn, app, items, built, now, finish, charged)
+    def write(conn: Connection, built: list[OutgoingMessage | JsmsError]) -> list[BatchOutcome]:
+        return _record_all(ctx, conn, app, items, built, now, finish, charged)
 
-        outcomes = await ctx.db.write(work)
-    else:
-        outcomes = await _accept_batch_with_redis(ctx, app, items, now, claim, finish, charged)
+    outcomes = await ctx.limiter.write_batch(
+        ctx.db, claim or _nothing_to_claim, lambda conn: _build_each(conn, items), write, now
+    )
     ctx.outbox_wakeup.set()
     for charge in charged:
         charge.count(app)
@@ -84,43 +78,8 @@ async def accept_batch(
     return outcomes
 
 
-async def _accept_batch_with_redis(
-    ctx: Context,
-    app: AppAccount,
-    items: Sequence[BatchItem],
-    now: int,
-    claim: ClaimBatch | None,
-    finish: FinishBatch | None,
-    charged: list[Charged],
-) -> list[BatchOutcome]:
-    """As `accept_batch`, with the limit hits taken in Redis before the transaction and given
-    back for every recipient that did not commit."""
-    built = await ctx.db.read(lambda conn: _build_each(conn, items))
-    tokens: dict[int, tuple[str, str]] = {}  # position -> (limit key, token of its hit)
-    for position, message in enumerate(built):
-        if not isinstance(message, OutgoingMessage):
-            continue
-        token = await ctx.limiter.take(message.limit_key, message.rules, now)
-        if token is None:
-            built[position] = JsmsError(Code.OUT_OF_FREQ)
-        else:
-            tokens[position] = (message.limit_key, token)
-
-    def work(conn: Connection) -> list[BatchOutcome]:
-        if claim is not None:
-            claim(conn)
-        return _record_all(ctx, conn, app, items, built, now, finish, charged)
-
-    try:
-        outcomes = await ctx.db.write(work)
-    except BaseException:
-        for key, token in tokens.values():
-            await ctx.limiter.give_back(key, token)
-        raise
-    for position, (key, token) in tokens.items():
-        if isinstance(outcomes[position], JsmsError):
-            await ctx.limiter.give_back(key, token)
-    return outcomes
+def _nothing_to_claim(_conn: Connection) -> None:
+    """A batch without an Idempotency-Key or a schedule to claim."""
 
 
 def _build_each(

@@ -107,25 +107,12 @@ class Charged:
         log_accepted(self.msg_id, app.app_key, self.mobile, self.kind, self.units, self.category)
 
 
-Outcome = TypeVar("Outcome")
+def _claim(guard: SendGuard[str] | None) -> Callable[[Connection], None]:
+    return _unguarded if guard is None else guard.claim
 
 
-def _guarded(
-    guard: SendGuard[str] | None, msg_id: str, record: Callable[[Connection], Outcome]
-) -> Callable[[Connection], Outcome]:
-    """`record` between the guard's claim and keep; a refusal it returns is not kept here (the
-    idempotency guard stores refusals once they are raised)."""
-    if guard is None:
-        return record
-
-    def work(conn: Connection) -> Outcome:
-        guard.claim(conn)
-        outcome = record(conn)
-        if not isinstance(outcome, JsmsError):
-            guard.keep(conn, msg_id)
-        return outcome
-
-    return work
+def _unguarded(_conn: Connection) -> None:
+    """No Idempotency-Key: nothing to claim."""
 
 
 def require_sms(app: AppAccount) -> None:
@@ -149,32 +136,21 @@ async def accept_message(
 ) -> str:
     """Build, count, charge and queue one message; returns its msg_id once committed.
 
-    With limits in the database all of it is one transaction. With Redis the message is built
-    first (the limit key may depend on the text), the hit taken in Redis, then the rest written;
-    a failure after the hit gives it back.
+    The limiter runs the transaction as its strategy needs (limits/strategy.py): all of it in
+    one transaction when limits are counted in the database; with Redis the message is built
+    first (the limit key may depend on the text), the hit taken, then the rest written, and a
+    send that does not commit gives its hit back.
     """
     msg_id = new_msg_id()
     now = clock.now_ms()
-    if ctx.limiter.counts_in_database:
-        outcome = await ctx.db.write(
-            _guarded(
-                guard,
-                msg_id,
-                lambda conn: count_and_record(ctx, conn, app, build(conn), msg_id, now),
-            )
-        )
-    else:
-        message = await ctx.db.read(build)
-        async with ctx.limiter.reserve(message.limit_key, message.rules, now):
-            outcome = await ctx.db.write(
-                _guarded(
-                    guard,
-                    msg_id,
-                    lambda conn: count_and_record(ctx, conn, app, message, msg_id, now),
-                )
-            )
-            if isinstance(outcome, JsmsError):
-                raise outcome  # gives the limit hit back
+
+    def write(conn: Connection, message: OutgoingMessage) -> Charged | JsmsError:
+        outcome = count_and_record(ctx, conn, app, message, msg_id, now)
+        if guard is not None and not isinstance(outcome, JsmsError):
+            guard.keep(conn, msg_id)  # a refusal is kept by the guard once it is raised
+        return outcome
+
+    outcome = await ctx.limiter.write_one(ctx.db, _claim(guard), build, write, now)
     if isinstance(outcome, JsmsError):
         raise outcome  # a refusal of the pumping defence or a cap, raised once it committed
     ctx.outbox_wakeup.set()
@@ -191,9 +167,10 @@ def count_and_record(
     now: int,
 ) -> Charged | JsmsError:
     """Inside a send's transaction: the pumping defence and spend caps, the frequency limit
-    (SQL backend; Redis took its hit before), then quota and rows. A refusal of the defence or
-    a cap is returned, to be raised once what it recorded has committed; it comes first, so
-    that it commits no frequency hit, and a pass writes its records only after the limit."""
+    (counted here in the database; Redis took its hit before), then quota and rows. A refusal
+    of the defence or a cap is returned, to be raised once what it recorded has committed; it
+    comes first, so that it commits no frequency hit, and a pass writes its records only after
+    the limit."""
     channel = "voice" if message.kind == "voice_code" else "sms"
     units = 1 if channel == "voice" else count_segments(message.text)
     send = fraud.Send(message.kind, message.mobile, units, verifiable=message.code is not None)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, ins
 
 from smsgate.db.models import App, ReviewState, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
+from smsgate.db.selects import FastSelect
 
 SIGNS = table(Sign)
 IMAGES = table(SignImage)
@@ -15,8 +16,8 @@ APPS = table(App)
 _APPROVED = select(SIGNS.c.sign).where(
     SIGNS.c.app_id == bindparam("app_id"), SIGNS.c.status == ReviewState.APPROVED
 )
-_NAMED = _APPROVED.where(SIGNS.c.id == bindparam("sign_id"))
-_DEFAULT = _APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1)
+_NAMED = FastSelect(_APPROVED.where(SIGNS.c.id == bindparam("sign_id")))
+_DEFAULT = FastSelect(_APPROVED.where(SIGNS.c.is_default.is_(True)).limit(1))
 
 
 def lock_app(conn: Connection, app_id: int) -> None:
@@ -32,15 +33,14 @@ def insert_sign(conn: Connection, values: dict[str, object]) -> int:
 
 def approved_sign(conn: Connection, app_id: int, sign_id: int) -> str | None:
     """The text of the app's signature if it has the approved status, else None."""
-    found = conn.execute(_NAMED, {"app_id": app_id, "sign_id": sign_id})
-    text = found.scalar()
-    return None if text is None else str(text)
+    found = _NAMED.first(conn, {"app_id": app_id, "sign_id": sign_id})
+    return None if found is None else str(found[0])
 
 
 def default_sign(conn: Connection, app_id: int) -> str | None:
     """The text of the app's approved default signature, None when it has none."""
-    text = conn.execute(_DEFAULT, {"app_id": app_id}).scalar()
-    return None if text is None else str(text)
+    found = _DEFAULT.first(conn, {"app_id": app_id})
+    return None if found is None else str(found[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 
 from smsgate.db.models import Template, table
 from smsgate.db.review_queue import rows_for_review
+from smsgate.db.selects import FastSelect
 
 TEMPLATES = table(Template)
 _INSERT = insert(TEMPLATES).returning(TEMPLATES.c.id)
@@ -19,8 +20,10 @@ _SENDABLE_COLUMNS = (
     "voice_fallback_after",
     "voice_fallback_lang",
 )
-_FOR_SEND = select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
-    TEMPLATES.c.id == bindparam("temp_id")
+_FOR_SEND = FastSelect(
+    select(*(TEMPLATES.c[name] for name in _SENDABLE_COLUMNS)).where(
+        TEMPLATES.c.id == bindparam("temp_id")
+    )
 )
 
 
@@ -30,7 +33,8 @@ def insert_template(conn: Connection, values: dict[str, object]) -> int:
 
 def find_template_for_send(conn: Connection, temp_id: int) -> Row[Any] | None:
     """What a send needs of a template: owner, type, text, ttl and review status."""
-    return conn.execute(_FOR_SEND, {"temp_id": temp_id}).first()
+    found: Row[Any] | None = _FOR_SEND.first(conn, {"temp_id": temp_id})
+    return found
 
 
 def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, now: int) -> bool:

@@ -1,0 +1,44 @@
+"""Prebuilt statements of the send path (smsgate/db/selects.py, inserts.py): what the driver
+path cannot run correctly is refused when the statement is built, not answered wrongly later.
+Their results are checked on both backends by the API tests of sends, limits and the pumping
+defence."""
+
+import pytest
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, select
+
+from smsgate.db.inserts import FastInsert, FastUpsert
+from smsgate.db.selects import FastSelect
+from smsgate.limits.in_database import DatabaseLimiter
+from smsgate.limits.service import open_limiter
+
+METADATA = MetaData()
+ROWS = Table(
+    "rows_for_tests",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(20)),
+    Column("at", BigInteger),
+    Column("active", Boolean),
+    Column("state", String(8), default="new"),
+)
+
+
+def test_a_column_sqlalchemy_would_convert_is_refused() -> None:
+    with pytest.raises(ValueError, match="converted"):
+        FastSelect(select(ROWS.c.id, ROWS.c.active))
+
+
+def test_plain_columns_and_literals_are_taken() -> None:
+    query = FastSelect(select(ROWS.c.id, ROWS.c.at).where(ROWS.c.name == "fixed").limit(3))
+    assert query._fixed == {"name_1": "fixed", "param_1": 3, "param_2": 0}
+
+
+def test_an_insert_that_would_miss_a_column_default_is_refused() -> None:
+    with pytest.raises(ValueError, match="default"):
+        FastInsert(ROWS, ("id", "name"))
+    with pytest.raises(ValueError, match="default"):
+        FastUpsert(ROWS, ("id", "at"), ("id",))
+
+
+def test_without_redis_limits_are_counted_in_the_database() -> None:
+    assert isinstance(open_limiter(None, "smsgate:limit:"), DatabaseLimiter)
