@@ -9,6 +9,7 @@ from smsgate.db.engine import Database
 from smsgate.limits.redis_backend import RedisLimiter
 from smsgate.limits.service import Limiter
 from smsgate.observability.health import ProcessState
+from smsgate.process_wakeup import OUTBOX, SCHEDULES, CrossProcessWakeup
 from smsgate.server_key import load_server_key
 from smsgate.settings import Settings
 
@@ -41,9 +42,14 @@ def open_context(settings: Settings) -> Context:
     redis = None
     if settings.redis_url:
         redis = RedisLimiter(Redis.from_url(settings.redis_url), settings.redis_prefix)
-    return Context(
+    ctx = Context(
         settings=settings,
         db=Database(settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds),
         limiter=Limiter(redis),
         server_key=load_server_key(settings),
     )
+    if settings.wake_socket is not None and not settings.embedded_worker:
+        # An API process of `smsgate serve` whose delivery runs in a process beside it.
+        ctx.outbox_wakeup = CrossProcessWakeup(settings.wake_socket, OUTBOX)
+        ctx.schedule_wakeup = CrossProcessWakeup(settings.wake_socket, SCHEDULES)
+    return ctx
