@@ -138,28 +138,26 @@ def serve_processes(settings: Settings) -> int:
                     name="smsgate-delivery",
                 )
             )
-        # Started first and awaited, so the first sends find its wake-up socket bound.
-        if supervisor.await_ready(ready_reader, 1 if delivering else 0):
-            for index in range(1, settings.workers + 1):
-                port = base_metrics + index if base_metrics else 0
-                api_settings = settings.model_copy(
-                    update={**shared, "embedded_worker": False, "metrics_port": port}
-                )
-                process = spawn.Process(
-                    target=_api_process,
-                    args=(api_settings, ready_writer),
-                    name=f"smsgate-api-{index}",
-                )
-                supervisor.start(process)
-            if supervisor.await_ready(ready_reader, settings.workers):
-                delivery = f"delivery in process {supervisor.processes[0].pid}"
-                server_log.info(
-                    "Uvicorn running on http://%s:%d (%d API processes, %s)",
-                    settings.host,
-                    settings.port,
-                    settings.workers,
-                    delivery if delivering else "delivery left to smsgate worker",
-                )
+        # All start at once. The delivery process binds its wake-up socket before its first
+        # pass: a send committed before the bind is found by that pass, one after it wakes it.
+        for index in range(1, settings.workers + 1):
+            port = base_metrics + index if base_metrics else 0
+            api_settings = settings.model_copy(
+                update={**shared, "embedded_worker": False, "metrics_port": port}
+            )
+            process = spawn.Process(
+                target=_api_process, args=(api_settings, ready_writer), name=f"smsgate-api-{index}"
+            )
+            supervisor.start(process)
+        if supervisor.await_ready(ready_reader, settings.workers + (1 if delivering else 0)):
+            delivery = f"delivery in process {supervisor.processes[0].pid}"
+            server_log.info(
+                "Uvicorn running on http://%s:%d (%d API processes, %s)",
+                settings.host,
+                settings.port,
+                settings.workers,
+                delivery if delivering else "delivery left to smsgate worker",
+            )
         return supervisor.supervise()
     finally:
         supervisor.stop_all()
