@@ -16,7 +16,6 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -25,15 +24,14 @@ from typing import Any
 import asyncpg
 import asyncpg.prepared_stmt
 import httpx
-from smsgate_setup import REPO_ROOT, TEMPLATE_TEXT, smsgate_cli, smsgate_env
-from wrk import basic_auth
+from scale import new_database, prepare_on
+from smsgate_setup import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT))  # smsgate of this checkout
 
 from smsgate.app import create_app
 from smsgate.context import open_context
 from smsgate.settings import Settings
-from tests.support.databases import postgres_execute, with_database
 
 COUNTS: Counter[str] = Counter()
 STATEMENTS: Counter[str] = Counter()  # the statements executed, by the start of their text
@@ -109,44 +107,20 @@ async def measure(url: str, sends: int, auth: str, temp_id: int, data: Path) -> 
     return per_send
 
 
-def prepared_app(url: str, workdir: Path) -> tuple[str, int]:
-    """(Basic auth, temp_id) of an app with an approved code template, made with smsgate's
-    CLI as bench/run.py makes them, with the default frequency limits left on."""
-    env = smsgate_env(workdir / "data", REPO_ROOT)
-    env["SMSGATE_DATABASE_URL"] = url
-    del env["SMSGATE_CODE_LIMITS"]
-    smsgate_cli(["migrate"], env, workdir)
-    app = json.loads(
-        smsgate_cli(["app", "create", "--name", "rt", "--sign", "smsgate", "--json"], env, workdir)
-    )
-    template = json.loads(
-        smsgate_cli(
-            [
-                *("template", "create", "--app", app["app_key"], "--type", "1"),
-                *("--template", TEMPLATE_TEXT, "--ttl", "300", "--approve", "--json"),
-            ],
-            env,
-            workdir,
-        )
-    )
-    return basic_auth(app["app_key"], app["master_secret"]), int(template["temp_id"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("admin_url", help="PostgreSQL server (a new database is made on it)")
     parser.add_argument("--sends", type=int, default=200)
     args = parser.parse_args()
-    name = f"smsgate_rt_{uuid.uuid4().hex[:12]}"
-    asyncio.run(postgres_execute(args.admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        url = with_database(args.admin_url, name)
-        with tempfile.TemporaryDirectory(prefix="smsgate-rt-") as tmp:
-            auth, temp_id = prepared_app(url, Path(tmp))
-            count_round_trips()
-            per_send = asyncio.run(measure(url, args.sends, auth, temp_id, Path(tmp) / "data"))
-    finally:
-        asyncio.run(postgres_execute(args.admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    with (
+        new_database(args.admin_url) as url,
+        tempfile.TemporaryDirectory(prefix="smsgate-rt-") as tmp,
+    ):
+        setup = prepare_on(url, Path(tmp))
+        count_round_trips()
+        per_send = asyncio.run(
+            measure(url, args.sends, setup.auth, setup.temp_id, Path(tmp) / "data")
+        )
     print("statements per send:")
     for statement, count in STATEMENTS.most_common():
         print(f"  {count / args.sends:5.2f}  {statement}")
