@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import smpp34
+from scale import wait_until_all_serve
 from servers import free_port, running_server, stop
 from smsgate_setup import prepare_smsgate, smsgate_source
 from wrk import Target, WrkSettings, find_wrk, run_wrk
@@ -127,6 +128,7 @@ def smsgate_server(args: argparse.Namespace, smsc: SmscProcess, workdir: Path) -
     env = setup.env | {"SMSGATE_CONFIG": str(config)}
     command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1", *serve_args(args)]
     with running_server("smsgate", command, workdir, env) as server:
+        wait_until_all_serve(server)
         deadline = time.monotonic() + 30
         while smsc.ask("report")["sessions"] < args.binds and time.monotonic() < deadline:
             time.sleep(0.1)
