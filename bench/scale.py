@@ -59,6 +59,10 @@ def new_database(admin_url: str) -> Iterator[str]:
             await connection.close()
 
     asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    if SYNCHRONOUS_COMMIT:  # the operator's choice, per database, for every session on it
+        asyncio.run(
+            execute(f'ALTER DATABASE "{name}" SET synchronous_commit = {SYNCHRONOUS_COMMIT}')
+        )
     try:
         yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
     finally:
@@ -93,6 +97,7 @@ def prepare_on(url: str, workdir: Path) -> SmsgateSetup:
 
 START_TIMEOUT_SECONDS = 120.0
 EXTRA_ENV: dict[str, str] = {}  # --env NAME=VALUE
+SYNCHRONOUS_COMMIT = ""  # --synchronous-commit: PostgreSQL's setting for the new databases
 
 
 def measure_serve(
@@ -151,6 +156,11 @@ def main() -> None:
         help="an extra SMSGATE_* setting for the smsgate servers (repeatable)",
     )
     parser.add_argument(
+        "--synchronous-commit",
+        choices=["on", "off"],
+        help="set PostgreSQL's synchronous_commit on the new databases (default: the server's)",
+    )
+    parser.add_argument(
         "--separate-delivery",
         action="store_true",
         help="also measure one API process with delivery in its own process",
@@ -161,6 +171,10 @@ def main() -> None:
         sys.exit(3)
     settings = WrkSettings(1, args.connections, args.duration, args.warmup)
     EXTRA_ENV.update(item.split("=", 1) for item in args.env)
+    global SYNCHRONOUS_COMMIT
+    SYNCHRONOUS_COMMIT = args.synchronous_commit or ""
+    if SYNCHRONOUS_COMMIT:
+        print(f"synchronous_commit = {SYNCHRONOUS_COMMIT}")
     if EXTRA_ENV:
         print(f"smsgate settings: {EXTRA_ENV}")
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
