@@ -123,33 +123,12 @@ def serve_processes(settings: Settings) -> int:
     supervisor = _Supervisor(settings.stop_timeout_seconds)
     supervisor.install_signal_handlers()
     try:
-        base_metrics = (
-            SERVE_DEFAULT_PORT if settings.metrics_port is None else settings.metrics_port
-        )
         # SMSGATE_EMBEDDED_WORKER=false: API processes only, delivery runs in `smsgate worker`.
         delivering = settings.embedded_worker
-        shared: dict[str, Any] = {"wake_socket": wake_dir / "delivery.sock" if delivering else None}
-        if delivering:
-            delivery_settings = settings.model_copy(update={**shared, "metrics_port": base_metrics})
-            supervisor.start(
-                spawn.Process(
-                    target=_delivery_process,
-                    args=(delivery_settings, ready_writer),
-                    name="smsgate-delivery",
-                )
-            )
-        # All start at once. The delivery process binds its wake-up socket before its first
-        # pass: a send committed before the bind is found by that pass, one after it wakes it.
-        for index in range(1, settings.workers + 1):
-            port = base_metrics + index if base_metrics else 0
-            api_settings = settings.model_copy(
-                update={**shared, "embedded_worker": False, "metrics_port": port}
-            )
-            process = spawn.Process(
-                target=_api_process, args=(api_settings, ready_writer), name=f"smsgate-api-{index}"
-            )
+        wake_socket = wake_dir / "delivery.sock" if delivering else None
+        for process in _processes(spawn, settings, wake_socket, ready_writer):
             supervisor.start(process)
-        if supervisor.await_ready(ready_reader, settings.workers + (1 if delivering else 0)):
+        if supervisor.await_ready(ready_reader, len(supervisor.processes)):
             delivery = f"delivery in process {supervisor.processes[0].pid}"
             server_log.info(
                 "Uvicorn running on http://%s:%d (%d API processes, %s)",
@@ -162,6 +141,35 @@ def serve_processes(settings: Settings) -> int:
     finally:
         supervisor.stop_all()
         shutil.rmtree(wake_dir, ignore_errors=True)
+
+
+def _processes(
+    spawn: Any, settings: Settings, wake_socket: Path | None, ready: Connection
+) -> list[BaseProcess]:
+    """The delivery process (first, when there is one) and the API processes, to be started
+    all at once: the delivery process binds its wake-up socket before its first pass, so a
+    send committed before the bind is found by that pass and one after it wakes it."""
+    base_metrics = SERVE_DEFAULT_PORT if settings.metrics_port is None else settings.metrics_port
+    processes: list[BaseProcess] = []
+    if wake_socket is not None:
+        delivery = settings.model_copy(
+            update={"wake_socket": wake_socket, "metrics_port": base_metrics}
+        )
+        processes.append(
+            spawn.Process(target=_delivery_process, args=(delivery, ready), name="smsgate-delivery")
+        )
+    for index in range(1, settings.workers + 1):
+        api = settings.model_copy(
+            update={
+                "wake_socket": wake_socket,
+                "embedded_worker": False,
+                "metrics_port": base_metrics + index if base_metrics else 0,
+            }
+        )
+        processes.append(
+            spawn.Process(target=_api_process, args=(api, ready), name=f"smsgate-api-{index}")
+        )
+    return processes
 
 
 class _Supervisor:
