@@ -13,6 +13,7 @@ The end-to-end rate is the messages the SMSC received from smsgate over the time
 to the last of them; the ratio is that rate over the bare client's. Both sides ask for receipts.
 
 Usage: .venv/bin/python bench/e2e.py [--duration 15] [--binds 4] [--window 50] [--rev REV]
+       [--database-url URL] [--workers N] [--separate-delivery]
 """
 
 import argparse
@@ -32,6 +33,7 @@ from typing import Any
 
 import smpp34
 from jasmin import measure_jasmin, print_jasmin
+from scale import wait_until_all_serve
 from servers import free_port, running_server, stop
 from smsgate_setup import prepare_smsgate, smsgate_source
 from wrk import Target, WrkSettings, find_wrk, run_wrk
@@ -125,12 +127,19 @@ def smsgate_server(args: argparse.Namespace, smsc: SmscProcess, workdir: Path) -
     config = workdir / "smsgate.toml"
     config.write_text(provider_toml(smsc.port, args.binds, args.window))
     env = setup.env | {"SMSGATE_CONFIG": str(config)}
-    command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "smsgate", "serve", "--host", "127.0.0.1", *serve_args(args)]
     with running_server("smsgate", command, workdir, env) as server:
+        wait_until_all_serve(server)
         deadline = time.monotonic() + 30
         while smsc.ask("report")["sessions"] < args.binds and time.monotonic() < deadline:
             time.sleep(0.1)
         yield server, setup
+
+
+def serve_args(args: argparse.Namespace) -> list[str]:
+    """The process topology asked for: API processes, delivery in a process of its own."""
+    topology = ["--workers", str(args.workers)] if args.workers > 1 else []
+    return topology + (["--separate-delivery"] if args.separate_delivery else [])
 
 
 def measure_smsgate(args: argparse.Namespace, wrk: str, smsc: SmscProcess) -> dict[str, Any]:
@@ -204,6 +213,12 @@ def main() -> None:
     parser.add_argument("--rev", help="measure this git revision of smsgate instead")
     parser.add_argument("--database-url", help="PostgreSQL instead of a fresh SQLite file")
     parser.add_argument(
+        "--workers", type=int, default=1, help="smsgate serve --workers N (delivery apart)"
+    )
+    parser.add_argument(
+        "--separate-delivery", action="store_true", help="smsgate serve --separate-delivery"
+    )
+    parser.add_argument(
         "--no-smsc-nodelay", dest="smsc_nodelay", action="store_false", help="Nagle on at the SMSC"
     )
     parser.add_argument("--with-jasmin", action="store_true", help="Jasmin too (bench/jasmin.py)")
@@ -213,6 +228,7 @@ def main() -> None:
     if wrk is None:
         sys.exit(3)
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
+    print(f"smsgate serve {' '.join(serve_args(args)) or '(one process)'}")
     print(f"binds {args.binds}, window {args.window}; both smsgate and the bare client ask for")
     print("receipts (registered_delivery=1); the SMSC answers at once and sends every receipt")
     smsc = SmscProcess(args.smsc_nodelay)

@@ -7,6 +7,7 @@ from smsgate.db.engine import Database
 from smsgate.limits.service import open_limiter
 from smsgate.limits.strategy import Limiter
 from smsgate.observability.health import ProcessState
+from smsgate.process_wakeup import OUTBOX, SCHEDULES, CrossProcessWakeup
 from smsgate.server_key import load_server_key
 from smsgate.settings import Settings
 
@@ -36,9 +37,14 @@ class Context:
 
 
 def open_context(settings: Settings) -> Context:
-    return Context(
+    ctx = Context(
         settings=settings,
         db=Database(settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds),
         limiter=open_limiter(settings.redis_url, settings.redis_prefix),
         server_key=load_server_key(settings),
     )
+    if settings.wake_socket is not None and not settings.embedded_worker:
+        # An API process of `smsgate serve` whose delivery runs in a process beside it.
+        ctx.outbox_wakeup = CrossProcessWakeup(settings.wake_socket, OUTBOX)
+        ctx.schedule_wakeup = CrossProcessWakeup(settings.wake_socket, SCHEDULES)
+    return ctx

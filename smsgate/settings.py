@@ -55,6 +55,16 @@ class Settings(BaseSettings):
         description="HMAC key for codes; default: generated once into data_dir/secret.key",
     )
     embedded_worker: bool = True
+    # Process topology of `smsgate serve` (smsgate/cli/processes.py): API processes sharing the
+    # port, and whether delivery and the other loops run in a process of their own beside them.
+    workers: int = Field(default=1, ge=1, description="API processes of smsgate serve")
+    separate_delivery: bool = Field(
+        default=False,
+        description="run delivery in its own process beside the API (always with workers > 1)",
+    )
+    # Set by `smsgate serve` for the processes it starts: the datagram socket on which API
+    # processes wake the delivery process after a send (an internal setting, not for operators).
+    wake_socket: Path | None = None
     create_demo: bool = True
     log_level: str = "info"
     log_format: Literal["console", "json"] = "console"

@@ -11,11 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smsgate"
 # Function-local imports that only defer loading (start-up cost), never hide a cycle.
 LAZY_ON_PURPOSE = {
     # `smsgate <command>` loads the server and web app only for the commands that run them.
-    ("smsgate.cli.server", "uvicorn"),
-    ("smsgate.cli.server", "smsgate.app"),
-    ("smsgate.cli.server", "smsgate.connection_watch"),
-    ("smsgate.cli.server", "smsgate.background"),
-    ("smsgate.cli.server", "smsgate.observability.server"),
+    ("smsgate.cli.server", "smsgate.cli.processes"),
     # A deployment loads only the provider libraries it configures.
     ("smsgate.delivery.providers.registry", "smsgate.delivery.providers.sandbox"),
     ("smsgate.delivery.providers.registry", "smsgate.delivery.providers.kannel"),

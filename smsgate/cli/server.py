@@ -1,9 +1,6 @@
 """serve, worker and migrate: the commands that run smsgate itself."""
 
-import asyncio
 import contextlib
-import math
-import signal
 import sys
 from typing import Annotated
 
@@ -23,22 +20,32 @@ from smsgate.settings import Settings
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (SMSGATE_HOST).")] = None,
     port: Annotated[int | None, port_number("Listen port (SMSGATE_PORT)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port, delivery in one more (SMSGATE_WORKERS).",
+        ),
+    ] = None,
+    separate_delivery: Annotated[
+        bool | None,
+        typer.Option(
+            "--separate-delivery/--embedded-delivery",
+            help="Delivery in its own process beside the API (SMSGATE_SEPARATE_DELIVERY).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database and serve the JSMS API with the delivery worker."""
     if host is not None and not host.strip():
         raise Refused("--host needs an address, such as 127.0.0.1 or 0.0.0.0")
-    import uvicorn  # the server and the web app load only for the commands that need them
-
-    from smsgate.app import create_app
-    from smsgate.connection_watch import WatchedHttpToolsProtocol
+    # The server and the web app load only for the commands that need them.
+    from smsgate.cli import processes
 
     settings = Settings()
-    settings = settings.model_copy(
-        update={
-            "host": settings.host if host is None else host,
-            "port": settings.port if port is None else port,
-        }
-    )
+    overrides = {"host": host, "port": port, "workers": workers}
+    overrides["separate_delivery"] = separate_delivery
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     configure_logging(settings.log_level, settings.log_format)
     checked_delivery_config(settings)
     demo, operator = run_job(_prepare_to_serve, settings)
@@ -49,22 +56,12 @@ def serve(
     typer.echo(f"smsgate serving on http://{settings.host}:{settings.port}/v1/")
     if settings.console:
         typer.echo(f"operator console on http://{settings.host}:{settings.port}/console/")
-    uvicorn.run(
-        create_app(settings, serve_metrics=True),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        log_config=None,  # uvicorn's lines go through smsgate's logging (logs.py), redacted
-        access_log=False,  # smsgate writes its own (smsgate/observability/access_log.py)
-        # smsgate alone decides which proxy headers name the client (SMSGATE_TRUSTED_PROXIES):
-        # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
-        proxy_headers=False,
-        forwarded_allow_ips="",
-        # SIGTERM: answer the requests in flight (for at most this long), then stop the loops.
-        timeout_graceful_shutdown=math.ceil(settings.stop_timeout_seconds),
-        # Pulls hand records out once: this protocol tells them whether the client took the answer.
-        http=WatchedHttpToolsProtocol,
-    )
+    if settings.workers == 1 and not (settings.separate_delivery and settings.embedded_worker):
+        processes.serve_one_process(settings)
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        status = processes.serve_processes(settings)
+    raise typer.Exit(status)
 
 
 async def _prepare_to_serve(ctx: Context) -> tuple[DemoApp | None, tuple[str, str] | None]:
@@ -121,6 +118,8 @@ def migrate_command() -> None:
 
 def worker() -> None:
     """Run a delivery worker alone (scale-out beside API processes on PostgreSQL)."""
+    from smsgate.cli import processes  # loads the delivery worker only for this command
+
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     checked_delivery_config(settings)
@@ -135,26 +134,8 @@ def worker() -> None:
                 err=True,
             )
             raise typer.Exit(2)
-        if not await run_worker(ctx):
+        if not await processes.run_worker(ctx):
             raise typer.Exit(1)
 
     with contextlib.suppress(KeyboardInterrupt):
         run_job(work, settings)
-
-
-async def run_worker(ctx: Context) -> bool:
-    """The background loops and the metrics port until SIGTERM or SIGINT, then a graceful stop
-    (the same as serve's). False when a loop failed."""
-    from smsgate.background import run_background, stop_background
-    from smsgate.observability.server import WORKER_DEFAULT_PORT, metrics_port, metrics_server
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, ctx.request_stop)
-    async with metrics_server(ctx, metrics_port(ctx, WORKER_DEFAULT_PORT)):
-        background = asyncio.create_task(run_background(ctx))
-        stopping = asyncio.create_task(ctx.process.stopping.wait())
-        await asyncio.wait([background, stopping], return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        await stop_background(ctx, background)
-    return background.cancelled() or background.exception() is None

@@ -41,6 +41,8 @@ GROUP_COMMIT_LIMIT = 256
 # Pauses between tries while another process holds SQLite's lock: doubling from the first.
 FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.05
 DEFAULT_LOCK_WAIT = 5.0
+# PostgreSQL connections per process: a send holds one for its one transaction.
+POOL_SIZE, POOL_OVERFLOW = 10, 10
 
 
 class DatabaseBusy(JsmsError):
@@ -58,6 +60,7 @@ class Database:
         self.url = make_url(normalise_database_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._async_engine: AsyncEngine | None = None
+        self._read_engine: AsyncEngine | None = None
         self._sqlite: _SqliteInline | None = None
         self._sqlite_reads: _SqliteReads | None = None
         if self.is_sqlite:
@@ -70,11 +73,17 @@ class Database:
             self._async_engine = create_async_engine(
                 self.url,
                 echo=echo,
-                pool_size=10,
-                max_overflow=10,
-                pool_pre_ping=True,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
+                # No pre-ping: on asyncpg it is BEGIN, a query and ROLLBACK, three round trips
+                # on every checkout. A connection the server dropped fails its transaction
+                # once instead, and SQLAlchemy then replaces every pooled connection.
+                pool_pre_ping=False,
                 hide_parameters=True,  # errors and echo never show numbers, texts or codes
             )
+            # Reads without BEGIN and ROLLBACK (two round trips each): under READ COMMITTED,
+            # PostgreSQL's default, each statement has its own snapshot either way.
+            self._read_engine = self._async_engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in a transaction that commits when it returns and rolls back if it raises.
@@ -88,13 +97,14 @@ class Database:
             return await conn.run_sync(work)
 
     async def read(self, work: Work[T]) -> T:
-        """Run `work` on a consistent snapshot; it must not write."""
+        """Run `work`, which must not write: on SQLite on one snapshot; on PostgreSQL each
+        statement on its own (READ COMMITTED, without a transaction around them)."""
         if self._sqlite_reads is not None:
             return await self._sqlite_reads.run(work)
         if self._sqlite is not None:
             return await self._sqlite.submit(work)
-        assert self._async_engine is not None
-        async with self._async_engine.connect() as conn:
+        assert self._read_engine is not None
+        async with self._read_engine.connect() as conn:
             return await conn.run_sync(work)
 
     async def dispose(self) -> None:

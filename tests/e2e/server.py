@@ -25,7 +25,7 @@ from tests.support.databases import POSTGRES_URL_ENV, new_postgres_database
 from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 30.0
+START_TIMEOUT_SECONDS = 60.0  # several processes start at once on a busy machine
 POLL_INTERVAL_SECONDS = 0.05
 
 InboxEntry = dict[str, Any]
