@@ -1,6 +1,9 @@
 """The rules on number ranges, for codes (text and voice): prefix velocity, sequential numbers,
-then conversion per range and per country. Run inside the send's transaction, under a lock per
-app and country, so concurrent sends see each other's attempts."""
+then conversion per range and per country. Run inside the send's transaction under locks that
+make concurrent sends see each other's attempts: the ranges the number's rules read (its own, and
+its neighbour's when a sequential neighbour may lie across the border), and the country only when
+its throttle is counted. A lock per app and country instead would run every code of an app to one
+country one after another on PostgreSQL."""
 
 from functools import lru_cache
 
@@ -34,7 +37,10 @@ def range_refusal(
     settings: Settings, conn: Connection, app_id: int, dest: Destination, now: int
 ) -> str | None:
     """The first range rule that refuses this code, or None."""
-    repository.lock(conn, f"fraud:{app_id}:{dest.country_code}")
+    for number_range in ranges_read(
+        dest, settings.fraud_range_digits, settings.fraud_sequence_distance
+    ):
+        repository.lock(conn, f"fraud:{app_id}:{number_range}")
     velocity = rules_of(settings.fraud_range_limits)
     if velocity:
         since = now - max(rule.window_seconds for rule in velocity) * 1000
@@ -48,6 +54,20 @@ def range_refusal(
     if looks_sequential(near, settings.fraud_sequence_neighbours):
         return SEQUENTIAL
     return conversion_refusal(settings, conn, app_id, dest, now)
+
+
+def ranges_read(dest: Destination, range_digits: int, distance: int) -> list[str]:
+    """The ranges of the numbers within `distance` of this one (one, or two at a border), in
+    ascending order: every send takes their locks in the same order, so none waits on another
+    that waits on it."""
+    width = len(str(dest.national))  # numbers of another length are in no range of this one's
+    ends = (dest.national - distance, dest.national + distance)
+    prefixes = {str(n)[:range_digits] for n in ends if len(str(n)) == width}
+    return sorted(f"+{dest.country_code}{prefix}" for prefix in prefixes | {_own(dest)})
+
+
+def _own(dest: Destination) -> str:
+    return dest.number_range.removeprefix(f"+{dest.country_code}")
 
 
 def conversion_refusal(
@@ -92,6 +112,7 @@ def _over_throttle(
     most = max(r.limit for r in throttle)
     if rule == RANGE_CONVERSION:
         accepted = repository.accepted_in_range(conn, app_id, dest.number_range, since, most)
-    else:
+    else:  # after the range locks, as every send takes them
+        repository.lock(conn, f"fraud:{app_id}:country:{dest.country_code}")
         accepted = repository.accepted_in_country(conn, app_id, dest.country_code, since, most)
     return over_rules(accepted, throttle, now)

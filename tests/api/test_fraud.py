@@ -1,6 +1,7 @@
 """The pumping defence on the wire: refusals name their rule, shadow mode allows and records,
 off records nothing, conversion throttles a range and lets it heal."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -104,6 +105,31 @@ async def test_prefix_velocity_refuses_beyond_the_range_limit(
     assert refused(answers[3], "prefix velocity")
     # Another range of the same app is not concerned.
     assert (await send_code(api, tenant, "13800140000")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"fraud_range_limits": "3/600", "fraud_sequence_distance": 1}]
+)
+async def test_prefix_velocity_is_exact_under_parallel_sends(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    await set_policy(ctx, tenant, mode="enforce")
+    numbers = [f"1380013{n:04d}" for n in range(0, 2400, 200)]
+    answers = await asyncio.gather(*(send_code(api, tenant, number) for number in numbers))
+    assert sum(a.status_code == 200 for a in answers) == 3
+    assert all(a.status_code == 200 or refused(a, "prefix velocity") for a in answers)
+
+
+async def test_a_sequential_walk_across_a_range_border_is_exact_under_parallel_sends(
+    api: AsyncClient, ctx: Context, tenant: Tenant
+) -> None:
+    """The walk's numbers lie in two ranges (1380013xxxx and 1380014xxxx): each send locks both,
+    so the neighbours it counts include those being sent beside it."""
+    await set_policy(ctx, tenant, mode="enforce")
+    numbers = [str(13800139996 + n) for n in range(8)]
+    answers = await asyncio.gather(*(send_code(api, tenant, number) for number in numbers))
+    assert sum(a.status_code == 200 for a in answers) == 4
+    assert all(a.status_code == 200 or refused(a, "sequential numbers") for a in answers)
 
 
 async def test_shadow_allows_and_records_what_enforce_would_refuse(

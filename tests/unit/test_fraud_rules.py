@@ -16,6 +16,7 @@ from smsgate.fraud.high_risk import high_risk_ranges
 from smsgate.fraud.numbers import destination
 from smsgate.fraud.policy import FraudPolicy, parse_country_caps, policy_changes
 from smsgate.fraud.prefixes import InvalidList, parse_prefixes, parse_regions
+from smsgate.fraud.range_rules import ranges_read
 from smsgate.fraud.velocity import looks_sequential, over_rules
 from smsgate.fraud.windows import window_end, window_start
 from smsgate.limits.rules import RateRule
@@ -124,3 +125,14 @@ def test_caps_a_send_counts_against() -> None:
     chosen = policy(hourly_cap=10, country_caps={"US": {"daily": 5}})
     assert chosen.caps("CN") == [("all", "hourly", 10)]
     assert chosen.caps("US") == [("all", "hourly", 10), ("US", "daily", 5)]
+
+
+def test_a_number_locks_its_own_range_and_its_neighbours_across_a_border() -> None:
+    inside = destination("+8613800135000", 7)
+    assert ranges_read(inside, 7, 100) == ["+861380013"]
+    below_border = destination("+8613800139950", 7)
+    assert ranges_read(below_border, 7, 100) == ["+861380013", "+861380014"]
+    above_border = destination("+8613800140050", 7)
+    assert ranges_read(above_border, 7, 100) == ["+861380013", "+861380014"]
+    lowest = destination("+8610000000010", 7)  # no range below the first
+    assert ranges_read(lowest, 7, 100) == ["+861000000"]
