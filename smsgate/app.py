@@ -21,7 +21,7 @@ from smsgate.console.endpoints import install_console
 from smsgate.context import Context, open_context
 from smsgate.delivery.webhooks import router as provider_webhooks_router
 from smsgate.devs.endpoints import router as devs_router
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
 from smsgate.observability.access_log import ObservedRequests, answer_request_id
@@ -36,7 +36,12 @@ from smsgate.signs.endpoints import router as signs_router
 from smsgate.templates.endpoints import router as templates_router
 
 log = structlog.get_logger(__name__)
-_HTTP_STATUS_CODES = {404: 50016, 405: 50018, 415: 50017, 413: 50007}
+_HTTP_STATUS_CODES = {
+    404: Code.API_NOT_FOUND,
+    405: Code.METHOD_NOT_SUPPORTED,
+    415: Code.MEDIA_NOT_SUPPORTED,
+    413: Code.INVALID_BODY,
+}
 
 
 def create_app(
@@ -119,13 +124,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> Response:
         code = _HTTP_STATUS_CODES.get(
-            error.status_code, 50019 if error.status_code >= 500 else 50007
+            error.status_code, Code.SERVER_ERROR if error.status_code >= 500 else Code.INVALID_BODY
         )
         return error_response(code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, _error: RequestValidationError) -> Response:
-        return error_response(50007)
+        return error_response(Code.INVALID_BODY)
 
     app.add_exception_handler(Exception, unexpected_error)
 
@@ -134,7 +139,7 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
     # The route template, not the raw path: a path is client text and can hold anything.
     route = request.app.state.route_names.of(request.scope)
     log.error("unhandled error", route=route, exc_info=error)
-    response = error_response(50019)
+    response = error_response(Code.SERVER_ERROR)
     answer_request_id(response)
     return response
 

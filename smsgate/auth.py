@@ -16,7 +16,7 @@ from starlette.requests import Request
 from smsgate.apps.service import AppAccount, authenticate
 from smsgate.db.engine import Database
 from smsgate.devs.service import DevAccount, authenticate_dev
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 MAX_KEY_LENGTH = 64
 
@@ -24,17 +24,17 @@ MAX_KEY_LENGTH = 64
 def parse_basic(header: str | None) -> tuple[str, str]:
     """(user, password) from a Basic header; 50001 when absent, 50002 when malformed."""
     if not header or not header.strip():
-        raise JsmsError(50001)
+        raise JsmsError(Code.MISSING_AUTH)
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
-        raise JsmsError(50002)
+        raise JsmsError(Code.AUTH_FAILED)
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise JsmsError(50002) from None
+        raise JsmsError(Code.AUTH_FAILED) from None
     user, sep, password = decoded.partition(":")
     if not sep or not password or not _could_be_key(user):
-        raise JsmsError(50002)
+        raise JsmsError(Code.AUTH_FAILED)
     return user, password
 
 
@@ -62,7 +62,7 @@ class AppAuthenticator:
             return cached[1]
         app = await authenticate(self._db, app_key, secret)
         if app is None:
-            raise JsmsError(50002)
+            raise JsmsError(Code.AUTH_FAILED)
         if self._cache_seconds > 0:
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -90,5 +90,5 @@ class DevAuthenticator:
         dev_key, secret = parse_basic(request.headers.get("authorization"))
         dev = await authenticate_dev(self._db, dev_key, secret)
         if dev is None:
-            raise JsmsError(50002)
+            raise JsmsError(Code.AUTH_FAILED)
         return dev

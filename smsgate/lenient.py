@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect, Request
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 # Media types that say nothing against JSON: none at all, text, curl's default form type, binary.
 _NEUTRAL_TYPES = (
@@ -40,15 +40,15 @@ async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
     """The body as a JSON object; 50003 when empty, 50007 when not an object or too large."""
     raw = await read_limited_body(request, max_bytes)
     if not raw.strip():
-        raise JsmsError(50003)
+        raise JsmsError(Code.MISSING_BODY)
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         if _declares_other_media(request):
-            raise JsmsError(50017) from None
-        raise JsmsError(50007) from None
+            raise JsmsError(Code.MEDIA_NOT_SUPPORTED) from None
+        raise JsmsError(Code.INVALID_BODY) from None
     if not isinstance(value, dict):
-        raise JsmsError(50007)
+        raise JsmsError(Code.INVALID_BODY)
     if b"-0" in raw or _holds_float(value):
         return _with_number_literals(raw)
     return value
@@ -101,18 +101,18 @@ def _with_number_literals(raw: bytes) -> dict[str, Any]:
 async def read_limited_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise JsmsError(50007, "body too large")
+        raise JsmsError(Code.INVALID_BODY, "body too large")
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > max_bytes:
-                raise JsmsError(50007, "body too large")
+                raise JsmsError(Code.INVALID_BODY, "body too large")
             chunks.append(chunk)
     except ClientDisconnect:
         # Nobody is left to answer; a dropped client is not a server error worth a traceback.
-        raise JsmsError(50007, "client disconnected") from None
+        raise JsmsError(Code.INVALID_BODY, "client disconnected") from None
     return b"".join(chunks)
 
 
@@ -204,7 +204,7 @@ def string_map(value: object) -> dict[str, str | None]:
     if value is None or value == []:
         return {}
     if not isinstance(value, dict):
-        raise JsmsError(50007)
+        raise JsmsError(Code.INVALID_BODY)
     result: dict[str, str | None] = {}
     for key, item in value.items():
         if item is None:
@@ -214,5 +214,5 @@ def string_map(value: object) -> dict[str, str | None]:
         elif isinstance(item, str | int | float):
             result[str(key)] = str(item)
         else:
-            raise JsmsError(50007)
+            raise JsmsError(Code.INVALID_BODY)
     return result

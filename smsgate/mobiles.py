@@ -5,7 +5,7 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 _DIALLABLE = re.compile(r"\+?[0-9][0-9 ()\-.]*", re.ASCII)
 
@@ -28,27 +28,27 @@ def normalise_mobile(value: object) -> str:
     SDKs send numbers as JSON strings or numbers (PHP batches); both are accepted.
     """
     if value is None or value == "":
-        raise JsmsError(50004)
+        raise JsmsError(Code.MISSING_MOBILE)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise JsmsError(50006)
+        raise JsmsError(Code.INVALID_MOBILE)
     text = str(value).strip()
     if not text:
-        raise JsmsError(50004)
+        raise JsmsError(Code.MISSING_MOBILE)
     # Digits and the usual separators only: phonenumbers would read letters as keypad digits
     # ("138ABCD5678") and extensions as part of the number.
     if len(text) > 20 or not _DIALLABLE.fullmatch(text):
-        raise JsmsError(50006)
+        raise JsmsError(Code.INVALID_MOBILE)
     national = text[3:] if text.startswith("+86") else text
     if len(national) == 11 and national.isdigit() and _MAINLAND_MOBILE.fullmatch(national):
         return "+86" + national
     try:
         number = phonenumbers.parse(text, "CN")
     except NumberParseException:
-        raise JsmsError(50006) from None
+        raise JsmsError(Code.INVALID_MOBILE) from None
     if number.extension or not phonenumbers.is_valid_number(number):
-        raise JsmsError(50006)
+        raise JsmsError(Code.INVALID_MOBILE)
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise JsmsError(50006)
+        raise JsmsError(Code.INVALID_MOBILE)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from smsgate.access.networks import Network, address_allowed, client_address
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.settings import Settings
 
 
@@ -30,10 +30,10 @@ def check_app_access(
     """50036 for a blacklisted app; 50035 when the app has an allowlist the caller is not in.
     `claimed`: every line of the proxy header (SMSGATE_TRUSTED_PROXY_HEADER), in order."""
     if app.blocked:
-        raise JsmsError(50036)
+        raise JsmsError(Code.APP_IN_BLACK)
     if app.allowed_networks:
         address = client_address(
             peer, claimed, settings.trusted_proxies, settings.trusted_proxy_header
         )
         if not address_allowed(address, app.allowed_networks):
-            raise JsmsError(50035)
+            raise JsmsError(Code.ILLEGAL_IP)

@@ -19,7 +19,7 @@ from smsgate.apps.policy import (
 )
 from smsgate.db.engine import Database
 from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 # An app's or developer account's name, for people: the console and the CLI refuse longer.
 MAX_NAME_LENGTH = 100
@@ -184,7 +184,7 @@ async def app_balances(db: Database, app: AppAccount) -> dict[str, int | None]:
     """The JSMS balance answer; an app with no quota at all has none assigned (50033)."""
     quotas = await db.read(lambda conn: repository.quotas(conn, app.id))
     if all(value is None for value in quotas.values()):
-        raise JsmsError(50033)
+        raise JsmsError(Code.APP_QUOTA_NOT_ASSIGNED)
     return {f"app_{category}": quotas[category] for category in QUOTA_CATEGORIES}
 
 
@@ -217,7 +217,7 @@ def debit_quota(conn: Connection, app_id: int, category: str, units: int) -> str
     for pool in pools:
         if repository.take_units(conn, app_id, pool, units):
             return pool
-    raise JsmsError(50014, f"{units} units, not left in {' or '.join(pools)}")
+    raise JsmsError(Code.NO_MONEY, f"{units} units, not left in {' or '.join(pools)}")
 
 
 def refund_quota(conn: Connection, app_id: int, category: str, units: int) -> None:

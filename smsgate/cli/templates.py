@@ -11,6 +11,7 @@ from smsgate.cli.options import MAX_REASON, record_id, small_number, text_up_to,
 from smsgate.cli.review_filters import AppFilter, StatusFilter, chosen_app_id, chosen_status
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
+from smsgate.db.models import ReviewState
 from smsgate.templates import service as template_service
 
 template_cli = typer.Typer(no_args_is_help=True, help="Templates: create and review.")
@@ -122,8 +123,8 @@ def _review(temp_id: int, as_json: bool, *, approve: bool, reason: str = "") -> 
     emit({"temp_id": temp_id, "status": status}, as_json, f"template {temp_id} {status}")
 
 
-_STATUSES = {"review": template_service.IN_REVIEW, "approved": template_service.APPROVED}
-_STATUSES["rejected"] = template_service.REJECTED
+_STATUSES = {"review": ReviewState.IN_REVIEW, "approved": ReviewState.APPROVED}
+_STATUSES["rejected"] = ReviewState.REJECTED
 
 
 @template_cli.command("list")

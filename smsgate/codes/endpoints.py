@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from smsgate.codes import service
 from smsgate.dependencies import app_call, json_call, path_key
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, optional_int, optional_text
 from smsgate.messages.service import SendGuard
@@ -32,8 +32,8 @@ async def send_code(request: Request) -> Response:
             call.ctx,
             call.app,
             mobile=call.body.get("mobile"),
-            temp_id=optional_id(call.body, "temp_id", 50013),
-            sign_id=optional_id(call.body, "sign_id", 50102),
+            temp_id=optional_id(call.body, "temp_id", Code.INVALID_TEMP_ID),
+            sign_id=optional_id(call.body, "sign_id", Code.INVALID_SIGN_ID),
             guard=guard,
         )
 
@@ -48,9 +48,9 @@ async def send_voice_code(request: Request) -> Response:
             call.ctx,
             call.app,
             mobile=call.body.get("mobile"),
-            code=optional_text(call.body, "code", 50039),
-            voice_lang=optional_int(call.body, "voice_lang", 50040),
-            ttl=optional_int(call.body, "ttl", 50041),
+            code=optional_text(call.body, "code", Code.INVALID_CODE_TYPE),
+            voice_lang=optional_int(call.body, "voice_lang", Code.INVALID_VOICE_LANGUAGE),
+            ttl=optional_int(call.body, "ttl", Code.INVALID_TTL),
             guard=guard,
         )
 
@@ -60,7 +60,7 @@ async def send_voice_code(request: Request) -> Response:
 async def show_code(request: Request) -> JsmsJSONResponse:
     """GET /v1/codes/{msg_id} (an extension): where the app's code stands."""
     call = await app_call(request)
-    msg_id = path_key(request, "msg_id", 50026)
+    msg_id = path_key(request, "msg_id", Code.WRONG_MSG_ID)
     state = await service.code_state(call.ctx, call.app, msg_id)
     return JsmsJSONResponse(asdict(state))
 
@@ -72,8 +72,8 @@ async def verify_code(request: Request) -> JsmsJSONResponse:
         call = await json_call(request)
         code = submitted_code(call.body)
         if code is None:
-            raise JsmsError(50015)
-        msg_id = path_key(request, "msg_id", 50026)
+            raise JsmsError(Code.MISSING_CODE)
+        msg_id = path_key(request, "msg_id", Code.WRONG_MSG_ID)
         await service.verify_code(call.ctx, call.app, msg_id, code)
     except JsmsError as error:
         return error_response(error.code, {"is_valid": False})

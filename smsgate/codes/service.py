@@ -11,7 +11,7 @@ from smsgate.codes import repository
 from smsgate.codes.secrets import code_matches, generate_code, hash_code
 from smsgate.content.service import screen_message
 from smsgate.context import Context
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.fraud.service import note_verified
 from smsgate.limits.service import limit_key
 from smsgate.messages.service import (
@@ -53,7 +53,7 @@ async def send_code(
     require_sms(app)
     number = normalise_mobile(mobile)
     if temp_id is None:
-        raise JsmsError(50005)
+        raise JsmsError(Code.MISSING_TEMP_ID)
     code = generate_code(ctx.settings.code_length)
     rules = app.policy.rate_rules("code", ctx.settings.rate_rules)
 
@@ -104,10 +104,10 @@ async def send_voice_code(
         check_voice_code(code)
     lang = 0 if voice_lang is None else voice_lang
     if lang not in VOICE_LANGS:
-        raise JsmsError(50040)
+        raise JsmsError(Code.INVALID_VOICE_LANGUAGE)
     lifetime = ctx.settings.voice_code_ttl if ttl is None else ttl
     if not 0 < lifetime <= MAX_TTL:
-        raise JsmsError(50041)
+        raise JsmsError(Code.INVALID_TTL)
     spoken = code if code is not None else generate_code(ctx.settings.code_length)
     message = OutgoingMessage(
         kind="voice_code",
@@ -162,16 +162,16 @@ def code_recorder(
 
 def check_voice_code(code: str) -> None:
     if not (code.isascii() and code.isdigit()):
-        raise JsmsError(50039)
+        raise JsmsError(Code.INVALID_CODE_TYPE)
     if not 4 <= len(code) <= 8:
-        raise JsmsError(50038)
+        raise JsmsError(Code.INVALID_CONTENT_LENGTH)
 
 
 async def verify_code(ctx: Context, app: AppAccount, msg_id: str, code: str | None) -> None:
     """Accept a correct code once. Raises 50015 (no code), 50026 (no such msg_id for this app),
     50012 (already verified), 50011 (expired or burned by wrong tries), 50010 (wrong)."""
     if not code or len(msg_id) > MAX_MSG_ID_LENGTH:
-        refusal = 50015 if not code else 50026
+        refusal = Code.MISSING_CODE if not code else Code.WRONG_MSG_ID
         metrics.code_checked(app.app_key, None, refusal)
         raise JsmsError(refusal)
     outcome, temp_id = await ctx.db.write(lambda conn: _check(ctx, conn, app, msg_id, code))
@@ -194,13 +194,13 @@ class CodeState:
 async def code_state(ctx: Context, app: AppAccount, msg_id: str) -> CodeState:
     """The app's own code; 50026 for any other msg_id (unknown, another app's, not a code)."""
     if len(msg_id) > MAX_MSG_ID_LENGTH:
-        raise JsmsError(50026)
+        raise JsmsError(Code.WRONG_MSG_ID)
     max_attempts = ctx.settings.code_max_attempts
 
     def read(conn: Connection) -> CodeState:
         stored = repository.find_code(conn, msg_id, app.id)
         if stored is None:
-            raise JsmsError(50026)
+            raise JsmsError(Code.WRONG_MSG_ID)
         delivery = code_delivery(conn, msg_id)
         if stored.verified_at is not None:
             status = "verified"
@@ -227,10 +227,10 @@ def iso_utc(epoch_ms: int) -> str:
 # A check's outcome in the message's story, and the JSMS code it answers (None: verified).
 CHECK_ANSWERS = {
     "right": None,
-    "wrong": 50010,
-    "expired": 50011,
-    "burned": 50011,
-    "already_verified": 50012,
+    "wrong": Code.INVALID_CODE,
+    "expired": Code.EXPIRED_CODE,
+    "burned": Code.EXPIRED_CODE,
+    "already_verified": Code.VERIFIED_CODE,
 }
 
 
@@ -243,7 +243,7 @@ def _check(
     max_attempts = ctx.settings.code_max_attempts
     stored = repository.lock_code(conn, msg_id, app.id)
     if stored is None:
-        return 50026, None  # not this app's code: nothing of its story to tell
+        return Code.WRONG_MSG_ID, None  # not this app's code: nothing of its story to tell
     temp_id = template_of(conn, msg_id)
     tries_left = None
     if stored.verified_at is not None:

@@ -16,7 +16,7 @@ from smsgate.apps import service as app_service
 from smsgate.content import repository
 from smsgate.content.sensitive_words import find_sensitive_words
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.mobiles import normalise_mobile
 from smsgate.settings import Settings
 
@@ -41,11 +41,11 @@ def screen_message(
     """Inside the send's transaction, before any write: 50036 (again, for sends that run
     without a request, like due schedules), 50037, then 50024 for marketing."""
     if app.blocked:
-        raise JsmsError(50036)
+        raise JsmsError(Code.APP_IN_BLACK)
     if message.kind != "voice_code" and find_sensitive_words(message.text, settings):
-        raise JsmsError(50037)
+        raise JsmsError(Code.HAS_BLACK_WORD)
     if message.kind == "marketing" and repository.is_unsubscribed(conn, app.id, message.mobile):
-        raise JsmsError(50024)
+        raise JsmsError(Code.UNSUBSCRIBED_MOBILE)
 
 
 def is_unsubscribe_request(text: str) -> bool:

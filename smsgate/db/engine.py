@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
@@ -50,7 +50,9 @@ class DatabaseBusy(JsmsError):
     transaction was written."""
 
     def __init__(self, waited: float) -> None:
-        super().__init__(50019, f"the database was locked by another process for {waited:g} s")
+        super().__init__(
+            Code.SERVER_ERROR, f"the database was locked by another process for {waited:g} s"
+        )
 
 
 class Database:

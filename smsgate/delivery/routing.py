@@ -29,8 +29,9 @@ from smsgate.delivery.providers.base import (
 )
 from smsgate.delivery.providers.link import Link
 from smsgate.observability import metrics
+from smsgate.report_status import ReportStatus
 
-NO_ROUTE = 4100
+NO_ROUTE = ReportStatus.OTHER_ERROR
 
 
 class Router:

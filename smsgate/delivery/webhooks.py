@@ -31,7 +31,7 @@ from smsgate.delivery.providers.http_provider import (
     CallbackRequest,
 )
 from smsgate.delivery.providers.registry import provider_type
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.lenient import read_limited_body
 
 log = structlog.get_logger(__name__)
@@ -52,16 +52,16 @@ async def _callback(request: Request, kind: CallbackKind) -> Response:
     config = _delivery_config(request).providers.get(name)
     handler = None if config is None else provider_type(config.type).callback
     if config is None or handler is None:
-        raise JsmsError(50016)  # no such provider, or one that takes no callbacks
+        raise JsmsError(Code.API_NOT_FOUND)  # no such provider, or one that takes no callbacks
     callback = await _read(request, kind, ctx.settings.max_body_bytes)
     try:
         outcome = handler(config, callback)
     except CallbackRefused as refusal:
         log.warning("provider callback refused", provider=name, kind=kind, reason=str(refusal))
-        raise JsmsError(50002) from None
+        raise JsmsError(Code.AUTH_FAILED) from None
     except CallbackInvalid as invalid:
         log.warning("provider callback unreadable", provider=name, kind=kind, reason=str(invalid))
-        raise JsmsError(50007) from None
+        raise JsmsError(Code.INVALID_BODY) from None
     await hand_over(_events(request), name, outcome)
     return Response(outcome.answer, media_type=outcome.media_type)
 

@@ -37,9 +37,10 @@ from smsgate.messages.story.recording import record_delivery_pass
 from smsgate.mobiles import mask_mobile
 from smsgate.observability import metrics
 from smsgate.observability.metrics import Receipt
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
-OTHER_ERROR = 4100
+OTHER_ERROR = ReportStatus.OTHER_ERROR
 PRUNE_EVERY_MS = 600_000
 MAX_BACKOFF_SECONDS = 300
 REPORT_WAIT_MS = 3 * 86_400_000  # carriers give up on a message within 72 hours

@@ -24,7 +24,7 @@ from smsgate import clock
 from smsgate.apps import service as app_service
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.fraud import caps, repository
 from smsgate.fraud.conversion import bucket_of, settled_window
 from smsgate.fraud.destination import destination_refusal
@@ -39,8 +39,8 @@ from smsgate.settings import Settings
 log = structlog.get_logger(__name__)
 
 CODE_KINDS = frozenset({"code", "voice_code"})
-DESTINATION_REFUSED = 50230
-CAP_REACHED = 50231
+DESTINATION_REFUSED = Code.DESTINATION_REFUSED
+CAP_REACHED = Code.SPEND_CAP_REACHED
 PRUNE_EVERY_SECONDS = 60.0
 
 

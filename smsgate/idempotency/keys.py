@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -21,16 +21,16 @@ def read_key(headers: Headers) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise JsmsError(50250, "the header was given more than once")
+        raise JsmsError(Code.INVALID_IDEMPOTENCY_KEY, "the header was given more than once")
     return checked_key(values[0])
 
 
 def checked_key(value: str) -> str:
     key = value.strip(" \t")
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise JsmsError(50250, f"1 to {MAX_KEY_LENGTH} characters")
+        raise JsmsError(Code.INVALID_IDEMPOTENCY_KEY, f"1 to {MAX_KEY_LENGTH} characters")
     if any(ord(character) not in _PRINTABLE for character in key):
-        raise JsmsError(50250, "printable ASCII only")
+        raise JsmsError(Code.INVALID_IDEMPOTENCY_KEY, "printable ASCII only")
     return key
 
 

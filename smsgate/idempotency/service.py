@@ -19,11 +19,15 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.idempotency import repository
 
 T = TypeVar("T")
-OWN_CODES = (50250, 50251, 50252)
+OWN_CODES = (
+    Code.INVALID_IDEMPOTENCY_KEY,
+    Code.IDEMPOTENCY_KEY_REUSED,
+    Code.IDEMPOTENCY_KEY_IN_PROGRESS,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ class IdempotentSend(Generic[T]):
         when that answer was for another request."""
         request = self._request
         if not repository.try_lock(conn, request.app_id, request.key):
-            raise JsmsError(50252)
+            raise JsmsError(Code.IDEMPOTENCY_KEY_IN_PROGRESS)
         stored = stored_answer(conn, request, clock.now_ms())
         if stored is not None:
             raise Replay(stored)
@@ -99,7 +103,7 @@ def _look_up(conn: Connection, request: KeyedRequest, now_ms: int) -> tuple[Answ
     if row.expires_at <= now_ms:
         return None, True
     if row.fingerprint != request.fingerprint:
-        raise JsmsError(50251)
+        raise JsmsError(Code.IDEMPOTENCY_KEY_REUSED)
     return Answer(row.status, bytes(row.body)), False
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.limits import sql_backend
 from smsgate.limits.rules import RateRule
 from smsgate.limits.strategy import (
@@ -63,7 +63,7 @@ class DatabaseLimiter(Limiter):
     def count(self, conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> None:
         if not sql_backend.count_hit(conn, key, rules, now_ms):
             full = sql_backend.full_rule(conn, key, rules, now_ms)
-            raise JsmsError(50009, limit_detail(key, (full,) if full else rules))
+            raise JsmsError(Code.OUT_OF_FREQ, limit_detail(key, (full,) if full else rules))
 
     async def close(self) -> None:
         """The database is the context's to close."""

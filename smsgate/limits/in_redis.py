@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy import Connection
 
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.limits.rules import RateRule
 from smsgate.limits.strategy import First, Limiter, Outcome, Sent, limit_detail
 
@@ -50,7 +50,7 @@ class RedisLimiter(Limiter):
         sent = await db.read(build)
         token = await self.take(sent.limit_key, sent.rules, now_ms)
         if token is None:
-            raise JsmsError(50009, limit_detail(sent.limit_key, sent.rules))
+            raise JsmsError(Code.OUT_OF_FREQ, limit_detail(sent.limit_key, sent.rules))
 
         def work(conn: Connection) -> Outcome | JsmsError:
             first(conn)
@@ -82,7 +82,7 @@ class RedisLimiter(Limiter):
                 continue
             token = await self.take(sent.limit_key, sent.rules, now_ms)
             if token is None:
-                built[position] = JsmsError(50009)
+                built[position] = JsmsError(Code.OUT_OF_FREQ)
             else:
                 tokens[position] = (sent.limit_key, token)
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.dependencies import JsonCall, app_call, json_call
+from smsgate.errors import Code
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages import batch, service
@@ -30,8 +31,8 @@ async def send_message(request: Request) -> Response:
             call.ctx,
             call.app,
             mobile=call.body.get("mobile"),
-            temp_id=optional_id(call.body, "temp_id", 50013),
-            sign_id=optional_id(call.body, "sign_id", 50102),
+            temp_id=optional_id(call.body, "temp_id", Code.INVALID_TEMP_ID),
+            sign_id=optional_id(call.body, "sign_id", Code.INVALID_SIGN_ID),
             temp_para=string_map(call.body.get("temp_para")),
             guard=guard,
         )
@@ -57,8 +58,8 @@ async def send_batch(request: Request) -> Response:
         return await batch.send_batch(
             call.ctx,
             call.app,
-            temp_id=optional_id(call.body, "temp_id", 50013),
-            sign_id=optional_id(call.body, "sign_id", 50102),
+            temp_id=optional_id(call.body, "temp_id", Code.INVALID_TEMP_ID),
+            sign_id=optional_id(call.body, "sign_id", Code.INVALID_SIGN_ID),
             recipients=recipients,
             guard=guard,
         )

@@ -17,7 +17,7 @@ from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.control_characters import has_control_characters
 from smsgate.delivery import outbox
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.fraud import service as fraud
 from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
@@ -117,17 +117,17 @@ def _unguarded(_conn: Connection) -> None:
 
 def require_sms(app: AppAccount) -> None:
     if not app.sms_enabled:
-        raise JsmsError(50008)
+        raise JsmsError(Code.NO_SMS_CODE_AUTH)
 
 
 def compose_sms(sign: str, body: str, suffix: str = "") -> str:
     """`【sign】body[suffix]`: 50054 for brackets or control characters in the body (a parameter
     may carry them), 50038 beyond 350 characters."""
     if has_special_brackets(body) or has_control_characters(body):
-        raise JsmsError(50054)
+        raise JsmsError(Code.CONTENT_SPECIAL_SYMBOL)
     text = f"【{sign}】{body}{suffix}"
     if len(text) > MAX_CONTENT_LENGTH:
-        raise JsmsError(50038)
+        raise JsmsError(Code.INVALID_CONTENT_LENGTH)
     return text
 
 
@@ -244,7 +244,7 @@ async def send_template_message(
     require_sms(app)
     number = normalise_mobile(mobile)
     if temp_id is None:
-        raise JsmsError(50005)
+        raise JsmsError(Code.MISSING_TEMP_ID)
     return await accept_message(
         ctx, app, template_message(ctx, app, number, temp_id, sign_id, temp_para), guard
     )
@@ -317,7 +317,7 @@ def template_message(
         if kind == "marketing" and not within_hours(
             clock.now_ms(), settings.marketing_hours, settings.timezone
         ):
-            raise JsmsError(50009, "outside marketing hours")
+            raise JsmsError(Code.OUT_OF_FREQ, "outside marketing hours")
         message = OutgoingMessage(
             kind=kind,
             mobile=number,

@@ -7,9 +7,10 @@ from smsgate.apps.service import refund_quota
 from smsgate.messages import repository
 from smsgate.messages.voice_fallback.service import FALLBACK_CALL, sms_finished
 from smsgate.observability.metrics import Receipt
+from smsgate.report_status import ReportStatus
 from smsgate.reports.service import FinalStatus, record_final_statuses
 
-DELIVERED = 4001
+DELIVERED = ReportStatus.DELIVERED
 
 
 def mark_submitted(conn: Connection, accepted: list[tuple[str, str | None]], provider: str) -> None:

@@ -22,13 +22,14 @@ import structlog
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smsgate.errors import Code
 from smsgate.observability import metrics
 from smsgate.observability.redaction import redact_text
 from smsgate.observability.routes import RouteNames
 
 REQUEST_ID_HEADER = b"x-request-id"
 UNMATCHED = "unmatched"  # the metrics' route label of a request no route matched
-UNEXPECTED_ERROR = 50019
+UNEXPECTED_ERROR = Code.SERVER_ERROR
 _SCOPE_KEY = "smsgate.access"
 # An incoming X-Request-ID is reused when it is short and plain (a proxy's or the client's id).
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

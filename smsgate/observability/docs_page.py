@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.observability.openapi import openapi_document
 from smsgate.responses import JsmsJSONResponse
 
@@ -49,7 +49,7 @@ async def docs_asset(request: Request) -> Response:
     name: str = request.path_params["name"]
     media_type = _ASSETS.get(name)
     if media_type is None:
-        raise JsmsError(50016)
+        raise JsmsError(Code.API_NOT_FOUND)
     if name not in _asset_cache:
         _asset_cache[name] = files("fastapi_offline").joinpath("static", name).read_bytes()
     return Response(

@@ -15,7 +15,7 @@ from typing import ParamSpec, TypeVar
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 from smsgate.delivery.providers.base import Accepted, Rejected, SubmitResult
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -164,13 +164,13 @@ def counting_refusals(
     return decorate
 
 
-VERIFY_OUTCOMES = {
+VERIFY_OUTCOMES: dict[int | None, str] = {
     None: "verified",
-    50010: "wrong",
-    50011: "expired",
-    50012: "already_verified",
-    50015: "missing",
-    50026: "unknown",
+    Code.INVALID_CODE: "wrong",
+    Code.EXPIRED_CODE: "expired",
+    Code.VERIFIED_CODE: "already_verified",
+    Code.MISSING_CODE: "missing",
+    Code.WRONG_MSG_ID: "unknown",
 }
 
 

@@ -11,10 +11,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from smsgate.errors import ERRORS, FIRST_EXTENSION
+from smsgate.report_status import ReportStatus
 
 Schema = dict[str, Any]
 
-REPORT_STATUSES = (4001, 4002, 4003, 4004, 4005, 4006, 4007, 4008, 4009, 4010, 4100)
+REPORT_STATUSES = (
+    ReportStatus.DELIVERED,
+    ReportStatus.BLACKLISTED,
+    ReportStatus.HANDSET_PROBLEM,
+    ReportStatus.NO_SUCH_NUMBER,
+    ReportStatus.CARRIER_BALANCE_EXHAUSTED,
+    ReportStatus.CARRIER_FREQUENCY_LIMIT,
+    ReportStatus.NOT_ANSWERED,
+    ReportStatus.BUSY,
+    ReportStatus.UNREACHABLE,
+    ReportStatus.SENSITIVE_WORDS,
+    ReportStatus.OTHER_ERROR,
+)
 
 
 def ref(name: str) -> Schema:

@@ -25,7 +25,7 @@ from smsgate.callbacks.service import (
 from smsgate.content.service import is_unsubscribe_request, record_unsubscribe
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.mobiles import display_mobile
 from smsgate.reports import repository
 
@@ -131,7 +131,7 @@ async def lease_pull(ctx: Context, app_id: int, kind: str) -> LeasedPull:
 
     def lease(conn: Connection) -> LeasedPull:
         if not repository.take_pull_turn(conn, app_id, kind, now, every):
-            raise JsmsError(50009)
+            raise JsmsError(Code.OUT_OF_FREQ)
         records = repository.lease_records(
             conn, app_id, kind, settings.report_pull_max_records, token, now, now + lease_ms, oldest
         )

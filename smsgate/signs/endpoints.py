@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.dependencies import app_call, path_id
+from smsgate.errors import Code
 from smsgate.responses import JsmsJSONResponse, empty_response
 from smsgate.signs import service
 from smsgate.signs.forms import read_sign_form
@@ -16,7 +17,7 @@ router = APIRouter()
 
 def _sign_id(request: Request) -> int:
     """The id in the path; anything but a positive number names no signature (50102)."""
-    return path_id(request, "sign_id", 50102)
+    return path_id(request, "sign_id", Code.INVALID_SIGN_ID)
 
 
 async def create_sign(request: Request) -> JsmsJSONResponse:

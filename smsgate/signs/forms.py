@@ -17,7 +17,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.lenient import read_limited_body
 from smsgate.signs.service import SignDraft
 
@@ -41,10 +41,12 @@ async def read_sign_form(request: Request, max_image_bytes: int) -> SignDraft:
     limit = max_image_bytes * 4 + _FORM_OVERHEAD
     raw = await read_limited_body(request, limit)
     if media.strip().lower() != b"multipart/form-data":
-        raise JsmsError(50003 if not raw.strip() and not declared else 50017)
+        raise JsmsError(
+            Code.MISSING_BODY if not raw.strip() and not declared else Code.MEDIA_NOT_SUPPORTED
+        )
     boundary = options.get(b"boundary")
     if not boundary:
-        raise JsmsError(50007, "multipart body without a boundary")
+        raise JsmsError(Code.INVALID_BODY, "multipart body without a boundary")
     return _draft(parse_parts(raw, boundary))
 
 
@@ -59,7 +61,7 @@ def parse_parts(raw: bytes, boundary: bytes) -> list[tuple[str, bool, bytes]]:
         nonlocal current
         current = _Part()
         if len(parts) >= _MAX_PARTS:
-            raise JsmsError(50007, "too many parts")
+            raise JsmsError(Code.INVALID_BODY, "too many parts")
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header_name.extend(data[start:end])
@@ -93,9 +95,9 @@ def parse_parts(raw: bytes, boundary: bytes) -> list[tuple[str, bool, bytes]]:
         parser.write(raw)
         parser.finalize()
     except MultipartParseError:
-        raise JsmsError(50007, "malformed multipart body") from None
+        raise JsmsError(Code.INVALID_BODY, "malformed multipart body") from None
     if parser.state != MultipartState.END:
-        raise JsmsError(50007, "multipart body cut short")
+        raise JsmsError(Code.INVALID_BODY, "multipart body cut short")
     return [_named(part) for part in parts]
 
 
@@ -117,5 +119,5 @@ def _draft(parts: list[tuple[str, bool, bytes]]) -> SignDraft:
             try:
                 texts[name] = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise JsmsError(50007, f"{name} is not UTF-8") from None
+                raise JsmsError(Code.INVALID_BODY, f"{name} is not UTF-8") from None
     return SignDraft(texts.get("sign"), texts.get("type"), texts.get("remark"), images)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 IMAGE_DIR = "sign-images"
 MAX_IMAGES = 4  # image0 ... image3
@@ -48,18 +48,18 @@ def check_images(uploads: Iterable[bytes], max_bytes: int) -> list[ProofImage]:
     not a JPEG, PNG, GIF or BMP whatever its name or declared type says."""
     images = [_check_image(data, max_bytes) for data in uploads]
     if len(images) > MAX_IMAGES:
-        raise JsmsError(50101, f"at most {MAX_IMAGES} images")
+        raise JsmsError(Code.INVALID_IMAGE, f"at most {MAX_IMAGES} images")
     return images
 
 
 def _check_image(data: bytes, max_bytes: int) -> ProofImage:
     if len(data) > max_bytes:
-        raise JsmsError(50101, "image too large")
+        raise JsmsError(Code.INVALID_IMAGE, "image too large")
     if len(data) >= _SMALLEST_IMAGE:
         for magic, media_type, extension in _SIGNATURES:
             if data.startswith(magic):
                 return ProofImage(data, media_type, extension)
-    raise JsmsError(50101, "not a JPEG, PNG, GIF or BMP image")
+    raise JsmsError(Code.INVALID_IMAGE, "not a JPEG, PNG, GIF or BMP image")
 
 
 def image_dir(data_dir: Path) -> Path:

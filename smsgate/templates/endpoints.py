@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.dependencies import app_call, json_call, path_id
+from smsgate.errors import Code
 from smsgate.responses import JsmsJSONResponse, empty_response
 from smsgate.templates import service
 from smsgate.templates.schemas import TemplateCreated, TemplateShown, template_draft
@@ -16,7 +17,7 @@ router = APIRouter()
 def _temp_id(request: Request) -> int:
     """The id in the path (authoritative over a `temp_id` in the body); anything but a
     positive number names no template (50013)."""
-    return path_id(request, "temp_id", 50013)
+    return path_id(request, "temp_id", Code.INVALID_TEMP_ID)
 
 
 async def create_template(request: Request) -> JsmsJSONResponse:

@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 
 from smsgate.control_characters import refuse_control_characters
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 
 MAX_TEMPLATE_LENGTH = 350
 _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
@@ -22,27 +22,27 @@ def placeholders(template: str) -> list[str]:
 def lint_template(template: str, template_type: int, remark: str) -> None:
     """Raise the JSMS error for the first rule the template breaks (jsms-api.md §2.12, §5.1)."""
     if template_type not in (1, 2, 3):
-        raise JsmsError(50025)
+        raise JsmsError(Code.WRONG_TEMPLATE_TYPE)
     if not template.strip():
-        raise JsmsError(50042)
+        raise JsmsError(Code.TEMPLATE_EMPTY)
     if len(template) > MAX_TEMPLATE_LENGTH:
-        raise JsmsError(50043)
+        raise JsmsError(Code.TEMPLATE_TOO_LONG)
     if any(bracket in template for bracket in _SPECIAL_BRACKETS):
-        raise JsmsError(50052)
-    refuse_control_characters(template, 50052)
-    refuse_control_characters(remark, 50007)
+        raise JsmsError(Code.TEMPLATE_SPECIAL_SYMBOL)
+    refuse_control_characters(template, Code.TEMPLATE_SPECIAL_SYMBOL)
+    refuse_control_characters(remark, Code.INVALID_BODY)
     names = placeholders(template)
     leftover = _PLACEHOLDER.sub("", template)
     if "{{" in leftover or "}}" in leftover or "{{{" in template or "}}}" in template:
-        raise JsmsError(50044)
+        raise JsmsError(Code.TEMPLATE_PARAMETER_INVALID)
     if template_type == 1:
         if not names or any(name != "code" for name in names):
-            raise JsmsError(50044)
+            raise JsmsError(Code.TEMPLATE_PARAMETER_INVALID)
         return
     if any(not _NAME.fullmatch(name) for name in names):
-        raise JsmsError(50044)
+        raise JsmsError(Code.TEMPLATE_PARAMETER_INVALID)
     if any(is_link_placeholder(name) for name in names) and not _REMARK_LINK.search(remark):
-        raise JsmsError(50053)
+        raise JsmsError(Code.SPECIAL_PARAMETER_NEEDS_REMARK)
 
 
 def is_link_placeholder(name: str) -> bool:
@@ -59,10 +59,10 @@ def render_template(template: str, params: Mapping[str, str | None]) -> str:
     if not names:
         return template
     if not any(value is not None for value in params.values()):
-        raise JsmsError(50023)
+        raise JsmsError(Code.PARAMETERS_EMPTY)
     missing = [name for name in names if params.get(name) is None]
     if missing:
-        raise JsmsError(50022)
+        raise JsmsError(Code.PARAMETERS_NOT_ALL_REPLACED)
     return _PLACEHOLDER.sub(lambda match: str(params[match.group(1)]), template)
 
 

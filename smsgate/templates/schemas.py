@@ -2,7 +2,7 @@
 
 from typing import Any, TypedDict
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.lenient import optional_int
 from smsgate.templates.service import TemplateDraft
 
@@ -23,9 +23,9 @@ class TemplateShown(TypedDict):
 def template_draft(body: dict[str, Any]) -> TemplateDraft:
     """The fields of a create or change body; a `temp_id` in it is ignored (Java sends 0)."""
     return TemplateDraft(
-        template_type=optional_int(body, "type", 50025),
+        template_type=optional_int(body, "type", Code.WRONG_TEMPLATE_TYPE),
         text=_text(body, "template"),
-        ttl=optional_int(body, "ttl", 50041),
+        ttl=optional_int(body, "ttl", Code.INVALID_TTL),
         remark=_text(body, "remark"),
     )
 
@@ -34,4 +34,4 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise JsmsError(50007, f"{key} must be a string")
+    raise JsmsError(Code.INVALID_BODY, f"{key} must be a string")

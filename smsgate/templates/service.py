@@ -10,20 +10,24 @@ from smsgate.callbacks.service import enqueue_callback
 from smsgate.content.sensitive_words import find_sensitive_words
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.errors import JsmsError
+from smsgate.db.models import ReviewState
+from smsgate.errors import Code, JsmsError
 from smsgate.settings import Settings
 from smsgate.signs import service as sign_service
 from smsgate.templates import repository
 from smsgate.templates.auto_review import TemplateUnderReview, review_findings
 from smsgate.templates.rendering import MAX_TEMPLATE_LENGTH, lint_template
 
-IN_REVIEW, APPROVED, REJECTED = 0, 1, 2
 VOICE_LANGS = (0, 1, 2)
 CODE, NOTIFICATION, MARKETING = 1, 2, 3
 MAX_TTL = 86_400
 MAX_REMARK = 500
 MAX_REASON = 500
-STATUS_NAMES = {IN_REVIEW: "review", APPROVED: "approved", REJECTED: "rejected"}
+STATUS_NAMES: dict[int, str] = {
+    ReviewState.IN_REVIEW: "review",
+    ReviewState.APPROVED: "approved",
+    ReviewState.REJECTED: "rejected",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +58,9 @@ def _check_text(template_type: int, text: str, ttl: int | None, remark: str) -> 
     """The rules that need nothing but the template; returns the ttl to store."""
     lint_template(text, template_type, remark)
     if template_type == CODE and (ttl is None or not 0 < ttl <= MAX_TTL):
-        raise JsmsError(50041)
+        raise JsmsError(Code.INVALID_TTL)
     if len(remark) > MAX_REMARK:
-        raise JsmsError(50045)
+        raise JsmsError(Code.REMARK_TOO_LONG)
     return ttl if template_type == CODE and ttl is not None else 0
 
 
@@ -108,7 +112,7 @@ async def create_template(
         "template": text,
         "ttl": stored_ttl,
         "remark": remark,
-        "status": APPROVED if approve else IN_REVIEW,
+        "status": ReviewState.APPROVED if approve else ReviewState.IN_REVIEW,
         "created_at": now,
         "updated_at": now,
         **fallback,
@@ -142,11 +146,11 @@ def _check_draft(draft: TemplateDraft, settings: Settings) -> _Checked:
     50025 type, 50042 empty, 50043 long, 50052 【】, 50044 placeholders, 50053 url, 50037
     sensitive words, 50041 ttl, 50045 remark."""
     if draft.template_type is None:
-        raise JsmsError(50025)
+        raise JsmsError(Code.WRONG_TEMPLATE_TYPE)
     text, remark = draft.text or "", draft.remark or ""
     lint_template(text, draft.template_type, remark)
     if find_sensitive_words(text, settings):
-        raise JsmsError(50037)
+        raise JsmsError(Code.HAS_BLACK_WORD)
     ttl = _check_text(draft.template_type, text, draft.ttl, remark)
     return _Checked(draft.template_type, text, ttl, remark)
 
@@ -156,25 +160,25 @@ def _check_against_app(conn: Connection, app_id: int, checked: _Checked, setting
     exceed 350 characters together. Returns the signature the length was measured with."""
     sign = sign_service.longest_signature(conn, app_id)
     if sign is None:
-        raise JsmsError(50046)
+        raise JsmsError(Code.SIGNATURE_NOT_SET)
     suffix = settings.unsubscribe_suffix if checked.template_type == MARKETING else ""
     if len(f"【{sign}】") + len(checked.text) + len(suffix) > MAX_TEMPLATE_LENGTH:
-        raise JsmsError(50043)
+        raise JsmsError(Code.TEMPLATE_TOO_LONG)
     return sign
 
 
 def _auto_verdict(checked: _Checked, sign: str, settings: Settings) -> tuple[int, str | None]:
     """The status a submitted template starts in, and the reason when auto-review rejects it."""
     if not settings.auto_review:
-        return IN_REVIEW, None
+        return ReviewState.IN_REVIEW, None
     suffix = settings.unsubscribe_suffix if checked.template_type == MARKETING else ""
     under_review = TemplateUnderReview(
         checked.template_type, checked.text, checked.remark, sign, suffix
     )
     findings = review_findings(under_review, settings)
     if not findings:
-        return APPROVED, None
-    return REJECTED, _reason("; ".join(findings))
+        return ReviewState.APPROVED, None
+    return ReviewState.REJECTED, _reason("; ".join(findings))
 
 
 def _reason(text: str) -> str:
@@ -183,7 +187,7 @@ def _reason(text: str) -> str:
 
 def _tell_app(conn: Connection, app_id: int, temp_id: int, status: int, reason: str | None) -> None:
     """The SMS_TEMPLATE callback of a verdict, queued in the verdict's own transaction."""
-    if status != IN_REVIEW:
+    if status != ReviewState.IN_REVIEW:
         data = {"tempId": temp_id, "status": status, "refuseReason": reason}
         enqueue_callback(conn, app_id, "SMS_TEMPLATE", data)
 
@@ -226,9 +230,9 @@ async def change_template(ctx: Context, app_id: int, temp_id: int, draft: Templa
     def change(conn: Connection) -> int:
         found = repository.find_app_template(conn, app_id, temp_id, for_update=True)
         if found is None:
-            raise JsmsError(50013)
-        if found.status != REJECTED:
-            raise JsmsError(50047)
+            raise JsmsError(Code.INVALID_TEMP_ID)
+        if found.status != ReviewState.REJECTED:
+            raise JsmsError(Code.TEMPLATE_NOT_MODIFIABLE)
         checked = _check_draft(draft, ctx.settings)
         sign = _check_against_app(conn, app_id, checked, ctx.settings)
         status, reason = _auto_verdict(checked, sign, ctx.settings)
@@ -254,14 +258,14 @@ async def show_template(db: Database, app_id: int, temp_id: int) -> TemplateView
     """One of the app's templates; 50013 for an unknown or another app's."""
     found = await db.read(lambda conn: repository.find_app_template(conn, app_id, temp_id))
     if found is None:
-        raise JsmsError(50013)
+        raise JsmsError(Code.INVALID_TEMP_ID)
     return TemplateView(found.id, found.template, found.type, found.ttl, found.remark, found.status)
 
 
 async def delete_template(db: Database, app_id: int, temp_id: int) -> None:
     def remove(conn: Connection) -> None:
         if repository.find_app_template(conn, app_id, temp_id) is None:
-            raise JsmsError(50013)
+            raise JsmsError(Code.INVALID_TEMP_ID)
         repository.delete_template(conn, temp_id)
 
     await db.write(remove)
@@ -269,7 +273,7 @@ async def delete_template(db: Database, app_id: int, temp_id: int) -> None:
 
 async def review_template(db: Database, temp_id: int, *, approve: bool, reason: str = "") -> None:
     """An operator's verdict; the app gets an SMS_TEMPLATE callback in the same transaction."""
-    status = APPROVED if approve else REJECTED
+    status = ReviewState.APPROVED if approve else ReviewState.REJECTED
     refusal = None if approve else _reason(reason)
 
     def review(conn: Connection) -> None:
@@ -324,13 +328,13 @@ def sendable_template(
     50020 in review, 50021 rejected, 50025 a type this API does not take."""
     template = repository.find_template_for_send(conn, temp_id)
     if template is None or template.app_id != app_id:
-        raise JsmsError(50013)
-    if template.status == IN_REVIEW:
-        raise JsmsError(50020)
-    if template.status == REJECTED:
-        raise JsmsError(50021)
+        raise JsmsError(Code.INVALID_TEMP_ID)
+    if template.status == ReviewState.IN_REVIEW:
+        raise JsmsError(Code.TEMPLATE_AUDITING)
+    if template.status == ReviewState.REJECTED:
+        raise JsmsError(Code.TEMPLATE_NOT_PASS)
     if template.type not in allowed_types:
-        raise JsmsError(50025)
+        raise JsmsError(Code.WRONG_TEMPLATE_TYPE)
     return SendableTemplate(
         template.id,
         template.type,

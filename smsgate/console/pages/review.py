@@ -24,6 +24,7 @@ from smsgate.console.web import (
     signed_in,
 )
 from smsgate.context import Context
+from smsgate.db.models import ReviewState
 from smsgate.errors import JsmsError
 from smsgate.messages.service import compose_sms
 from smsgate.signs import review as sign_review
@@ -33,7 +34,6 @@ from smsgate.templates.rendering import placeholders, render_template
 from smsgate.text.segments import count_segments
 
 router = APIRouter()
-IN_REVIEW = template_service.IN_REVIEW
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +66,11 @@ async def _card(ctx: Context, template: template_service.TemplateForReview) -> T
 async def review_page(request: Request) -> Response:
     session = await signed_in(request)
     ctx = context_of(request)
-    templates = await template_service.templates_for_review(ctx.db, status=IN_REVIEW)
+    templates = await template_service.templates_for_review(ctx.db, status=ReviewState.IN_REVIEW)
     cards = [await _card(ctx, template) for template in templates]
-    signs = await sign_review.signs_for_review(ctx.db, ctx.settings.data_dir, status=IN_REVIEW)
+    signs = await sign_review.signs_for_review(
+        ctx.db, ctx.settings.data_dir, status=ReviewState.IN_REVIEW
+    )
     return render(request, "review.html", session, cards=cards, signs=signs)
 
 

@@ -45,19 +45,21 @@ from smsgate.delivery.providers.http_provider import (
     json_body,
     loggable,
 )
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
-DELIVERED, OTHER_ERROR = 4001, 4100
+DELIVERED, OTHER_ERROR = ReportStatus.DELIVERED, ReportStatus.OTHER_ERROR
 # SendSms codes that refuse the message itself. Every other code (credentials, signature or
 # template not approved, balance, throttling, system errors) is about this provider, so the
 # message is tried again or elsewhere.
 REFUSALS = {
-    "isv.MOBILE_NUMBER_ILLEGAL": 4004,
-    "isv.BUSINESS_LIMIT_CONTROL": 4006,  # the carrier's per-number frequency limit
-    "isv.BLACK_KEY_CONTROL_LIMIT": 4010,  # sensitive words
-    "isv.PARAM_NOT_SUPPORT_URL": 4010,
-    "isv.PARAM_LENGTH_LIMIT": 4100,
-    "isv.BLACKLIST": 4002,
+    "isv.MOBILE_NUMBER_ILLEGAL": ReportStatus.NO_SUCH_NUMBER,
+    # the carrier's per-number frequency limit
+    "isv.BUSINESS_LIMIT_CONTROL": ReportStatus.CARRIER_FREQUENCY_LIMIT,
+    "isv.BLACK_KEY_CONTROL_LIMIT": ReportStatus.SENSITIVE_WORDS,  # sensitive words
+    "isv.PARAM_NOT_SUPPORT_URL": ReportStatus.SENSITIVE_WORDS,
+    "isv.PARAM_LENGTH_LIMIT": ReportStatus.OTHER_ERROR,
+    "isv.BLACKLIST": ReportStatus.BLACKLISTED,
 }
 
 

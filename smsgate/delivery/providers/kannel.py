@@ -36,10 +36,16 @@ from smsgate.delivery.providers.http_provider import (
     loggable,
 )
 from smsgate.mobiles import mask_mobile
+from smsgate.report_status import ReportStatus
 from smsgate.text.segments import gsm7_length
 
 log = structlog.get_logger(__name__)
-DELIVERED, OTHER_ERROR, BLACKLISTED, NO_SUCH_NUMBER = 4001, 4100, 4002, 4004
+DELIVERED, OTHER_ERROR, BLACKLISTED, NO_SUCH_NUMBER = (
+    ReportStatus.DELIVERED,
+    ReportStatus.OTHER_ERROR,
+    ReportStatus.BLACKLISTED,
+    ReportStatus.NO_SUCH_NUMBER,
+)
 # Kannel's dlr types: 1 delivered to the phone, 2 not delivered to the phone, 4 queued on the
 # SMSC, 8 delivered to the SMSC, 16 refused by the SMSC. Only 1, 2 and 16 are final.
 DLR_FINAL_STATUS = {1: DELIVERED, 2: OTHER_ERROR, 16: OTHER_ERROR}

@@ -38,21 +38,22 @@ from smsgate.delivery.providers.http_provider import (
     loggable,
 )
 from smsgate.delivery.providers.tencent_signing import tc3_headers
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
-DELIVERED, OTHER_ERROR = 4001, 4100
+DELIVERED, OTHER_ERROR = ReportStatus.DELIVERED, ReportStatus.OTHER_ERROR
 # Codes that refuse the message itself; any other error (credentials, signature or template not
 # approved, package used up, throttling, internal errors) is about this provider: try again.
 REFUSALS = {
-    "InvalidParameterValue.IncorrectPhoneNumber": 4004,
-    "FailedOperation.PhoneNumberInBlacklist": 4002,
-    "FailedOperation.ContainSensitiveWord": 4010,
-    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": 4010,
+    "InvalidParameterValue.IncorrectPhoneNumber": ReportStatus.NO_SUCH_NUMBER,
+    "FailedOperation.PhoneNumberInBlacklist": ReportStatus.BLACKLISTED,
+    "FailedOperation.ContainSensitiveWord": ReportStatus.SENSITIVE_WORDS,
+    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": ReportStatus.SENSITIVE_WORDS,
     "InvalidParameterValue.ContentLengthLimit": OTHER_ERROR,
-    "LimitExceeded.PhoneNumberDailyLimit": 4006,
-    "LimitExceeded.PhoneNumberOneHourLimit": 4006,
-    "LimitExceeded.PhoneNumberThirtySecondLimit": 4006,
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": 4006,
+    "LimitExceeded.PhoneNumberDailyLimit": ReportStatus.CARRIER_FREQUENCY_LIMIT,
+    "LimitExceeded.PhoneNumberOneHourLimit": ReportStatus.CARRIER_FREQUENCY_LIMIT,
+    "LimitExceeded.PhoneNumberThirtySecondLimit": ReportStatus.CARRIER_FREQUENCY_LIMIT,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": ReportStatus.CARRIER_FREQUENCY_LIMIT,
 }
 CALLBACK_ANSWER = b'{"result":0,"errmsg":"OK"}'
 

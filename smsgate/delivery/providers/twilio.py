@@ -39,15 +39,29 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     loggable,
 )
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
-DELIVERED, OTHER_ERROR = 4001, 4100
+DELIVERED, OTHER_ERROR = ReportStatus.DELIVERED, ReportStatus.OTHER_ERROR
 # REST error codes that refuse the message for good (a bad request is one too); codes about
 # our account (auth 20003, throttling 20429, region permission 21408) are tried again.
-REFUSALS = {21211: 4004, 21614: 4004, 21612: 4004, 21610: 4002, 21617: OTHER_ERROR}
+REFUSALS = {
+    21211: ReportStatus.NO_SUCH_NUMBER,
+    21614: ReportStatus.NO_SUCH_NUMBER,
+    21612: ReportStatus.NO_SUCH_NUMBER,
+    21610: ReportStatus.BLACKLISTED,
+    21617: OTHER_ERROR,
+}
 RETRIED = {20003, 20429, 21408, 21606}
 # Why a message was not delivered (the ErrorCode of an undelivered / failed status callback).
-DELIVERY_ERRORS = {30003: 4003, 30004: 4002, 30005: 4004, 30006: 4004, 30007: 4010, 21610: 4002}
+DELIVERY_ERRORS = {
+    30003: ReportStatus.HANDSET_PROBLEM,
+    30004: ReportStatus.BLACKLISTED,
+    30005: ReportStatus.NO_SUCH_NUMBER,
+    30006: ReportStatus.NO_SUCH_NUMBER,
+    30007: ReportStatus.SENSITIVE_WORDS,
+    21610: ReportStatus.BLACKLISTED,
+}
 FINAL_FAILURES = {"undelivered", "failed"}
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 

@@ -8,10 +8,12 @@
 | unreachable or failed: 404, 484, 5xx, other 4xx / 6xx | 4009   |
 """
 
-DELIVERED = 4001
-NOT_ANSWERED = 4007
-BUSY = 4008
-UNREACHABLE = 4009
+from smsgate.report_status import ReportStatus
+
+DELIVERED = ReportStatus.DELIVERED
+NOT_ANSWERED = ReportStatus.NOT_ANSWERED
+BUSY = ReportStatus.BUSY
+UNREACHABLE = ReportStatus.UNREACHABLE
 
 _BY_SIP_STATUS = {
     408: NOT_ANSWERED,  # Request Timeout: nobody picked up

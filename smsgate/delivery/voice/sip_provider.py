@@ -34,9 +34,10 @@ from smsgate.delivery.voice.outcomes import UNREACHABLE
 from smsgate.delivery.voice.sip_call import CallOutcome, OutgoingCall, SetupFailed, Trunk
 from smsgate.delivery.voice.speech import SpeechRenderer
 from smsgate.mobiles import mask_mobile
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
-OTHER_ERROR = 4100
+OTHER_ERROR = ReportStatus.OTHER_ERROR
 
 
 class SipConfig(ProviderConfig):

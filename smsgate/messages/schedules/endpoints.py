@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsgate.dependencies import AppCall, app_call, path_key
+from smsgate.errors import Code
 from smsgate.idempotency.endpoints import answer_once
 from smsgate.lenient import optional_id, read_json_object, string_map
 from smsgate.messages.batch_format import Recipient, batch_answer, check_tag, parse_recipients
@@ -25,7 +26,7 @@ async def _body(request: Request) -> tuple[AppCall, dict[str, Any]]:
 
 
 def _schedule_id(request: Request) -> str:
-    return path_key(request, "schedule_id", 50028)
+    return path_key(request, "schedule_id", Code.INVALID_SCHEDULE_ID)
 
 
 def _single_request(body: dict[str, Any]) -> ScheduleRequest:
@@ -34,8 +35,8 @@ def _single_request(body: dict[str, Any]) -> ScheduleRequest:
     return ScheduleRequest(
         kind=SINGLE,
         send_time=body.get("send_time"),
-        temp_id=optional_id(body, "temp_id", 50013),
-        sign_id=optional_id(body, "sign_id", 50102),
+        temp_id=optional_id(body, "temp_id", Code.INVALID_TEMP_ID),
+        sign_id=optional_id(body, "sign_id", Code.INVALID_SIGN_ID),
         recipients=[recipient],
         tag=body.get("tag"),
     )
@@ -46,8 +47,8 @@ def _batch_request(body: dict[str, Any]) -> ScheduleRequest:
     return ScheduleRequest(
         kind=BATCH,
         send_time=body.get("send_time"),
-        temp_id=optional_id(body, "temp_id", 50013),
-        sign_id=optional_id(body, "sign_id", 50102),
+        temp_id=optional_id(body, "temp_id", Code.INVALID_TEMP_ID),
+        sign_id=optional_id(body, "sign_id", Code.INVALID_SIGN_ID),
         recipients=parse_recipients(body.get("recipients")),
         tag=body.get("tag"),
     )

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import AppAccount, app_by_id
 from smsgate.context import Context
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch import BatchItem, accept_batch
 from smsgate.messages.batch_format import BatchOutcome
@@ -27,6 +27,7 @@ from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
 from smsgate.messages.story.recording import write_events
 from smsgate.messages.story.refusals import refusal_event
+from smsgate.report_status import ReportStatus
 from smsgate.reports.service import FinalStatus, record_final_statuses
 
 log = structlog.get_logger(__name__)
@@ -35,8 +36,8 @@ HEARTBEAT = "scheduler"
 MIN_WAIT_SECONDS = 0.05
 # The report status of a recipient refused at sending time: 4005 balance exhausted for 50014,
 # else 4100 other error (jsms-api.md §4.3 has nothing closer).
-OTHER_ERROR = 4100
-REFUSAL_STATUS = {50014: 4005}
+OTHER_ERROR = ReportStatus.OTHER_ERROR
+REFUSAL_STATUS: dict[int, int] = {Code.NO_MONEY: ReportStatus.CARRIER_BALANCE_EXHAUSTED}
 
 
 class ScheduleChanged(Exception):

@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.settings import Settings
 
 _FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -20,7 +20,7 @@ def parse_send_time(value: object, zone: ZoneInfo, now_ms: int) -> int:
     """Epoch milliseconds of a future `send_time`; 50027 when missing, malformed, a wall-clock
     time the zone skips (a daylight-saving gap), beyond what a date can hold, or not after now."""
     if not isinstance(value, str) or not _SHAPE.fullmatch(value.strip()):
-        raise JsmsError(50027)
+        raise JsmsError(Code.INVALID_SEND_TIME)
     text = value.strip()
     try:
         local = datetime.strptime(text, _FORMAT).replace(tzinfo=zone)
@@ -29,11 +29,11 @@ def parse_send_time(value: object, zone: ZoneInfo, now_ms: int) -> int:
     except (ValueError, OverflowError):
         # Not a date, or one whose UTC time falls outside years 1-9999 (0001-01-01 east of
         # Greenwich, 9999-12-31 west of it): no schedule can be kept for it.
-        raise JsmsError(50027) from None
+        raise JsmsError(Code.INVALID_SEND_TIME) from None
     if shown != text:  # fell into a gap: the zone never shows it
-        raise JsmsError(50027)
+        raise JsmsError(Code.INVALID_SEND_TIME)
     if send_at <= now_ms:
-        raise JsmsError(50027)
+        raise JsmsError(Code.INVALID_SEND_TIME)
     return send_at
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.ids import new_msg_id
@@ -96,7 +96,7 @@ async def update_schedule(
         send_at, planned = _check(ctx.settings, conn, app, request, now)
         values = _stored(request, send_at, planned, now)
         if not repository.change_pending(conn, app.id, schedule_id, request.kind, values):
-            raise JsmsError(50029)  # sent by a scheduler in the meantime
+            raise JsmsError(Code.WRONG_SCHEDULE_STATUS)  # sent by a scheduler in the meantime
         return Scheduled(schedule_id, _outcomes(planned))
 
     scheduled = await ctx.db.write(change)
@@ -111,7 +111,7 @@ async def delete_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> No
         _require_changeable(repository.find_schedule(conn, app.id, schedule_id), None)
         values = {"status": DELETED, "updated_at": now}
         if not repository.change_pending(conn, app.id, schedule_id, None, values):
-            raise JsmsError(50029)
+            raise JsmsError(Code.WRONG_SCHEDULE_STATUS)
 
     await ctx.db.write(delete)
 
@@ -120,7 +120,7 @@ async def show_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> Sche
     """A pending or sent schedule; a deleted one is gone (50028)."""
     row = await ctx.db.read(lambda conn: repository.find_schedule(conn, app.id, schedule_id))
     if row is None or row.status == DELETED:
-        raise JsmsError(50028)
+        raise JsmsError(Code.INVALID_SCHEDULE_ID)
     recipients = [
         {"msg_id": r["msg_id"], "mobile": r["mobile"], "temp_para": r["temp_para"]}
         for r in repository.load_recipients(row.recipients)
@@ -131,9 +131,9 @@ async def show_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> Sche
 
 def _require_changeable(row: Row[Any] | None, kind: str | None) -> None:
     if row is None or (kind is not None and row.kind != kind):
-        raise JsmsError(50028)
+        raise JsmsError(Code.INVALID_SCHEDULE_ID)
     if row.status != PENDING:
-        raise JsmsError(50029)
+        raise JsmsError(Code.WRONG_SCHEDULE_STATUS)
 
 
 Planned = dict[str, Any] | JsmsError
@@ -151,7 +151,7 @@ def _check(
     if single:
         normalise_mobile(request.recipients[0].mobile)  # 50004/50006 come before 50005
     if request.temp_id is None:
-        raise JsmsError(50005)
+        raise JsmsError(Code.MISSING_TEMP_ID)
     chosen = service.choose_template(conn, app.id, request.temp_id, request.sign_id)
     seen: set[tuple[str, str]] = set()
     planned = [_plan(settings, chosen, recipient, seen) for recipient in request.recipients]
@@ -174,7 +174,7 @@ def _plan(
     except JsmsError as error:
         return error
     if (number, text) in seen:
-        return JsmsError(50034, "the same message twice in one batch")
+        return JsmsError(Code.REPEAT_SEND, "the same message twice in one batch")
     seen.add((number, text))
     return {
         "msg_id": new_msg_id(),

@@ -13,40 +13,40 @@ import structlog
 
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
-from smsgate.errors import JsmsError
+from smsgate.errors import Code, JsmsError
 from smsgate.messages.story.recording import REFUSED, StoryEvent, write_events
 from smsgate.mobiles import mask_mobile, normalise_mobile
 
 P = ParamSpec("P")
 R = TypeVar("R")
 log = structlog.get_logger("smsgate.story")
-SERVER_ERROR = 50019  # not a refusal: the send failed on smsgate's side
+SERVER_ERROR = Code.SERVER_ERROR  # not a refusal: the send failed on smsgate's side
 
 # The rule behind each refusal, in an operator's words (the JSMS message says it to the app).
-RULES = {
-    50004: "no mobile number given",
-    50006: "not a mobile number smsgate sends to",
-    50007: "malformed recipient",
-    50008: "the app may not send SMS",
-    50009: "frequency limit",
-    50013: "no such template for this app",
-    50014: "quota exhausted",
-    50020: "template still in review",
-    50021: "template rejected",
-    50022: "template parameters missing",
-    50023: "template parameter empty",
-    50024: "the number unsubscribed from this app's marketing",
-    50025: "wrong template type",
-    50034: "the same number and text twice in one batch",
-    50036: "the app is blacklisted",
-    50037: "sensitive words in the text",
-    50038: "text or code of the wrong length",
-    50039: "code not digits",
-    50040: "unknown voice language",
-    50041: "ttl out of range",
-    50046: "no signature",
-    50054: "special symbols or control characters in the text",
-    50102: "no such signature for this app",
+RULES: dict[int, str] = {
+    Code.MISSING_MOBILE: "no mobile number given",
+    Code.INVALID_MOBILE: "not a mobile number smsgate sends to",
+    Code.INVALID_BODY: "malformed recipient",
+    Code.NO_SMS_CODE_AUTH: "the app may not send SMS",
+    Code.OUT_OF_FREQ: "frequency limit",
+    Code.INVALID_TEMP_ID: "no such template for this app",
+    Code.NO_MONEY: "quota exhausted",
+    Code.TEMPLATE_AUDITING: "template still in review",
+    Code.TEMPLATE_NOT_PASS: "template rejected",
+    Code.PARAMETERS_NOT_ALL_REPLACED: "template parameters missing",
+    Code.PARAMETERS_EMPTY: "template parameter empty",
+    Code.UNSUBSCRIBED_MOBILE: "the number unsubscribed from this app's marketing",
+    Code.WRONG_TEMPLATE_TYPE: "wrong template type",
+    Code.REPEAT_SEND: "the same number and text twice in one batch",
+    Code.APP_IN_BLACK: "the app is blacklisted",
+    Code.HAS_BLACK_WORD: "sensitive words in the text",
+    Code.INVALID_CONTENT_LENGTH: "text or code of the wrong length",
+    Code.INVALID_CODE_TYPE: "code not digits",
+    Code.INVALID_VOICE_LANGUAGE: "unknown voice language",
+    Code.INVALID_TTL: "ttl out of range",
+    Code.SIGNATURE_NOT_SET: "no signature",
+    Code.CONTENT_SPECIAL_SYMBOL: "special symbols or control characters in the text",
+    Code.INVALID_SIGN_ID: "no such signature for this app",
 }
 
 

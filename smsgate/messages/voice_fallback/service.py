@@ -29,12 +29,13 @@ from smsgate.messages.ids import new_msg_id
 from smsgate.messages.story.recording import StoryEvent, write_events
 from smsgate.messages.voice_fallback import repository
 from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING
+from smsgate.report_status import ReportStatus
 from smsgate.sealed import UnreadableSeal, seal, unseal
 from smsgate.text.voice import spoken_code_text
 
 log = structlog.get_logger(__name__)
 FALLBACK_CALL = "voice_fallback"  # the kind of the call's message
-DELIVERED = 4001
+DELIVERED = ReportStatus.DELIVERED
 PURPOSE = b"smsgate voice fallback code v1"
 
 

@@ -37,6 +37,7 @@ from smsgate.delivery.providers.smpp.statuses import (
     rejection_status,
     status_name,
 )
+from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -94,7 +95,7 @@ class SmppProvider:
 
     async def _submit_message(self, message: OutboundMessage) -> SubmitResult:
         if message.channel != "sms":
-            return Rejected(4100, f"smpp carries sms, not {message.channel}")
+            return Rejected(ReportStatus.OTHER_ERROR, f"smpp carries sms, not {message.channel}")
         partial = self._partial.pop(message.msg_id, None)
         if partial is None:
             partial = _Partial(next(self._references) & 0xFFFF, {})

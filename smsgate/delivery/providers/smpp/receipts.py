@@ -11,12 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smsgate.delivery.providers.base import ProviderReport
+from smsgate.report_status import ReportStatus
 
 TLV_RECEIPTED_MESSAGE_ID, TLV_MESSAGE_STATE = 0x001E, 0x0427
 ESM_TYPE_MASK = 0x3C  # bits 5-2 of esm_class: the message type (SMPP 3.4 §5.2.12)
 ESM_DELIVERY_RECEIPT, ESM_INTERMEDIATE_NOTIFICATION = 0x04, 0x20
 
-DELIVERED, HANDSET_PROBLEM, BLACKLISTED, OTHER_ERROR = 4001, 4003, 4002, 4100
+DELIVERED, HANDSET_PROBLEM, BLACKLISTED, OTHER_ERROR = (
+    ReportStatus.DELIVERED,
+    ReportStatus.HANDSET_PROBLEM,
+    ReportStatus.BLACKLISTED,
+    ReportStatus.OTHER_ERROR,
+)
 
 # Receipt `stat:` values (SMPP 3.4 Appendix B) to JSMS report statuses (jsms-api.md §4.3).
 # None: not final (the carrier still has the message); such receipts are ignored.

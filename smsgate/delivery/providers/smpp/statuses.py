@@ -1,5 +1,7 @@
 """submit_sm_resp command_status values (SMPP 3.4 §5.1.3) and what each means for a message."""
 
+from smsgate.report_status import ReportStatus
+
 ESME_RMSGQFUL, ESME_RTHROTTLED = 0x14, 0x58
 
 NAMES = {
@@ -39,8 +41,8 @@ RETRY_HERE = frozenset({ESME_RMSGQFUL, ESME_RTHROTTLED})
 # The SMSC (not the message) has a problem: back to the outbox, maybe to another provider.
 TRANSIENT = frozenset({0x04, 0x08, 0x64, 0xFF})
 # Refusals of the message itself, by the JSMS report status they end in (jsms-api.md §4.3).
-NUMBER_DOES_NOT_EXIST = 4004
-OTHER_ERROR = 4100
+NUMBER_DOES_NOT_EXIST = ReportStatus.NO_SUCH_NUMBER
+OTHER_ERROR = ReportStatus.OTHER_ERROR
 _REJECTION_STATUS = {
     0x0B: NUMBER_DOES_NOT_EXIST,  # ESME_RINVDSTADR
     0x50: NUMBER_DOES_NOT_EXIST,  # ESME_RINVDSTTON
