@@ -10,7 +10,17 @@ from starlette.responses import Response
 
 from smsgate.console import accounts, audit
 from smsgate.console.i18n import LANGUAGES
-from smsgate.console.pages import apps, callbacks, delivery, messages, overview, review, sandbox
+from smsgate.console.pages import (
+    apps,
+    callbacks,
+    delivery,
+    messages,
+    overview,
+    reports,
+    review,
+    sandbox,
+    schedules,
+)
 from smsgate.console.web import (
     LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -142,5 +152,5 @@ async def static_file(name: str) -> Response:
     return Response(body, media_type=media_type, headers=headers)
 
 
-for page in (overview, apps, review, messages, callbacks, sandbox, delivery):
+for page in (overview, apps, review, messages, schedules, reports, callbacks, sandbox, delivery):
     router.include_router(page.router)

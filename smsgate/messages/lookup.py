@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
+from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
 from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
 
@@ -98,6 +99,48 @@ async def message_detail(db: Database, msg_id: str) -> MessageDetail | None:
             ],
             CodeState(code.expires_at, code.attempts, code.verified_at) if code else None,
         )
+
+    return await db.read(read)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """Codes sent (text and voice) and how many of them were verified, for one app and
+    template (None: an app's codes sent without a template)."""
+
+    app_key: str
+    template_id: int | None
+    sent: int
+    verified: int
+
+    @property
+    def rate(self) -> float:
+        return self.verified / self.sent if self.sent else 0.0
+
+
+async def code_conversion(db: Database, since: int) -> list[Conversion]:
+    """Per app and template, for codes sent since `since` (the message's creation), from the
+    database: every process's sends and verifications."""
+    query = (
+        select(
+            MESSAGES.c.app_id,
+            MESSAGES.c.template_id,
+            func.count().label("sent"),
+            func.count(CODES.c.verified_at).label("verified"),
+        )
+        .select_from(MESSAGES.join(CODES, CODES.c.msg_id == MESSAGES.c.id))
+        .where(MESSAGES.c.created_at >= since)
+        .group_by(MESSAGES.c.app_id, MESSAGES.c.template_id)
+    )
+
+    def read(conn: Connection) -> list[Conversion]:
+        rows = conn.execute(query).all()
+        keys = app_keys(conn, sorted({r.app_id for r in rows}))
+        found = [
+            Conversion(keys.get(r.app_id, "?"), r.template_id, int(r.sent), int(r.verified))
+            for r in rows
+        ]
+        return sorted(found, key=lambda c: (c.app_key, c.template_id or 0))
 
     return await db.read(read)
 
