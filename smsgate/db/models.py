@@ -314,7 +314,6 @@ class Reply(Base):
     __table_args__ = (
         Index("ix_replies_app_received", "app_id", "received_at"),
         Index("ix_replies_mobile_received", "mobile", "received_at"),
-        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("reply_number", sa.String(32), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("received_at", sa.BigInteger(), nullable=False),
-        sqlite_autoincrement=True,
     )
     for name, columns in _REPLY_INDEXES.items():
         op.create_index(name, "replies", columns)
