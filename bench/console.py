@@ -267,15 +267,15 @@ async def _timed(client: httpx.AsyncClient, path: str, rounds: int) -> list[floa
 
 
 async def run_sqlite(args: Any, now: int) -> tuple[float, dict[str, list[float]]]:
-    directory = Path(tempfile.mkdtemp(prefix="smsgate-console-bench-"))
-    path = directory / "console.db"
-    db = Database(f"sqlite:///{path}")
-    await migrate(db)
-    await db.dispose()
-    started = time.perf_counter()
-    await asyncio.to_thread(fill_sqlite, path, args.messages, args.days, now)
-    filled = time.perf_counter() - started
-    return filled, await measure(f"sqlite:///{path}", directory, now, args.rounds)
+    with tempfile.TemporaryDirectory(prefix="smsgate-console-bench-") as directory:
+        path = Path(directory) / "console.db"
+        db = Database(f"sqlite:///{path}")
+        await migrate(db)
+        await db.dispose()
+        started = time.perf_counter()
+        await asyncio.to_thread(fill_sqlite, path, args.messages, args.days, now)
+        filled = time.perf_counter() - started
+        return filled, await measure(f"sqlite:///{path}", Path(directory), now, args.rounds)
 
 
 async def run_postgres(args: Any, now: int) -> tuple[float, dict[str, list[float]]]:
@@ -290,8 +290,8 @@ async def run_postgres(args: Any, now: int) -> tuple[float, dict[str, list[float
         started = time.perf_counter()
         await fill_postgres(url, args.messages, args.days, now)
         filled = time.perf_counter() - started
-        directory = Path(tempfile.mkdtemp(prefix="smsgate-console-bench-"))
-        return filled, await measure(url, directory, now, args.rounds)
+        with tempfile.TemporaryDirectory(prefix="smsgate-console-bench-") as directory:
+            return filled, await measure(url, Path(directory), now, args.rounds)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

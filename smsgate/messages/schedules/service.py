@@ -247,8 +247,12 @@ async def find_any_schedule(ctx: Context, schedule_id: str) -> ScheduleLine | No
 async def cancel_schedule(ctx: Context, schedule_id: str) -> str:
     """An operator's DELETE /v1/schedule/{id} on the owning app's behalf: the same rules
     (50028 unknown, 50029 no longer pending). Returns the app's key."""
-    row = await ctx.db.read(lambda conn: repository.schedule_by_id(conn, schedule_id))
-    app = None if row is None else await ctx.db.read(lambda conn: app_by_id(conn, row.app_id))
+
+    def owner(conn: Connection) -> AppAccount | None:
+        row = repository.schedule_by_id(conn, schedule_id)
+        return None if row is None else app_by_id(conn, row.app_id)
+
+    app = await ctx.db.read(owner)
     if app is None:
         raise JsmsError(50028)
     await delete_schedule(ctx, app, schedule_id)

@@ -1,5 +1,5 @@
 """the console's reports and replies: replies kept with their reply number; final statuses
-by report time
+by report time; the day's codes counted from the creation-time index alone
 
 Revision ID: 0015_console_reports_replies
 Revises: 0014_console
@@ -23,6 +23,7 @@ _REPLY_INDEXES = {
 _MESSAGE_INDEXES = {
     "ix_messages_reported": ["reported_at"],
     "ix_messages_app_reported": ["app_id", "reported_at"],
+    "ix_messages_created_kind": ["created_at", "kind", "app_id", "template_id", "id"],
 }
 
 
@@ -42,9 +43,11 @@ def upgrade() -> None:
         op.create_index(name, "replies", columns)
     for name, columns in _MESSAGE_INDEXES.items():
         op.create_index(name, "messages", columns)
+    op.drop_index("ix_messages_created", "messages")
 
 
 def downgrade() -> None:
+    op.create_index("ix_messages_created", "messages", ["created_at"])
     for name in _MESSAGE_INDEXES:
         op.drop_index(name, "messages")
     for name in _REPLY_INDEXES:
