@@ -142,7 +142,7 @@ ZH = {
     "Reply number": "回复号码",
     "Newer": "较新",
     "Older": "较早",
-    "Page": "第几页",
+    "Page": "页码",
     "Send time": "发送时间",
     "Recipients": "接收人",
     "Parameters": "参数",
