@@ -357,7 +357,8 @@ Index("ix_messages_mobile_created", Message.mobile, Message.created_at)
 
 
 # Operators search messages by status, newest first (smsgate messages search).
-Index("ix_messages_status_created", Message.status, Message.created_at)
+# The console's hourly bars count from it alone (channel never changes once written).
+Index("ix_messages_status_created", Message.status, Message.created_at, Message.channel)
 
 
 # --- a message's story (smsgate/messages/story) -----------------------------------------------

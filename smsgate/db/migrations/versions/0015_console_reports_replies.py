@@ -1,5 +1,5 @@
 """the console's reports and replies: replies kept with their reply number; final statuses
-by report time; the day's codes counted from the creation-time index alone
+by report time; the day's codes and hourly bars counted from indexes alone
 
 Revision ID: 0015_console_reports_replies
 Revises: 0014_console
@@ -44,9 +44,13 @@ def upgrade() -> None:
     for name, columns in _MESSAGE_INDEXES.items():
         op.create_index(name, "messages", columns)
     op.drop_index("ix_messages_created", "messages")
+    op.drop_index("ix_messages_status_created", "messages")
+    op.create_index("ix_messages_status_created", "messages", ["status", "created_at", "channel"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_status_created", "messages")
+    op.create_index("ix_messages_status_created", "messages", ["status", "created_at"])
     op.create_index("ix_messages_created", "messages", ["created_at"])
     for name in _MESSAGE_INDEXES:
         op.drop_index(name, "messages")
