@@ -19,8 +19,10 @@ from smsgate.console.pages import (
     delivery,
     messages,
     overview,
+    reports,
     review,
     sandbox,
+    schedules,
 )
 from smsgate.console.pages.app_fraud import router as app_fraud_router
 from smsgate.console.pages.devs import router as devs_router
@@ -163,6 +165,8 @@ for page in (
     app_replies,
     review,
     messages,
+    schedules,
+    reports,
     callbacks,
     sandbox,
     delivery,

@@ -43,7 +43,7 @@ def record_replies(
         if app_id is None:
             log.warning("reply matches no app", provider=provider, mobile=_masked(mobile))
             continue
-        store_reply(conn, app_id, mobile, reply.text, now)
+        store_reply(conn, app_id, mobile, reply.text, now, reply.to)
     return matched
 
 

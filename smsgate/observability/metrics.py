@@ -231,15 +231,3 @@ def callback_posted(event: str, outcome: str) -> None:
 
 def _template(temp_id: int | None) -> str:
     return NO_TEMPLATE if temp_id is None else str(temp_id)
-
-
-def refusals_by_reason() -> dict[str, float]:
-    """Sends this process refused since it started, summed per JSMS code (the console's
-    overview; Prometheus keeps the history)."""
-    totals: dict[str, float] = {}
-    for family in SENDS_REFUSED.collect():
-        for sample in family.samples:
-            if sample.name.endswith("_total"):
-                reason = sample.labels["reason"]
-                totals[reason] = totals.get(reason, 0.0) + sample.value
-    return totals

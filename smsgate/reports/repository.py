@@ -1,13 +1,19 @@
-"""Queries on pull records and clocks, and reply numbers."""
+"""Queries on pull records and clocks, reply numbers, and the kept replies and final statuses
+the console lists."""
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from dataclasses import dataclass
+from typing import Any
 
-from smsgate.db.models import PullClock, PullRecord, ReplyNumber, table
+from sqlalchemy import Connection, Row, Select, delete, insert, or_, select, update
+
+from smsgate.db.models import Message, PullClock, PullRecord, Reply, ReplyNumber, table
 from smsgate.db.upserts import dialect_insert
 
 CLOCKS = table(PullClock)
 RECORDS = table(PullRecord)
 REPLY_NUMBERS = table(ReplyNumber)
+REPLIES = table(Reply)
+MESSAGES = table(Message)
 
 _INSERT_RECORDS = insert(RECORDS)  # built once: every delivery report writes through it
 
@@ -127,3 +133,74 @@ def remove_reply_number(conn: Connection, app_id: int, number: str) -> bool:
         )
     )
     return removed.rowcount > 0
+
+
+# --- what the console lists ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListSearch:
+    """A search of reports or replies; None matches anything. Times are epoch ms."""
+
+    app_id: int | None = None
+    mobile: str | None = None  # E.164
+    msg_id: str | None = None  # reports only
+    status: str | None = None  # reports only: delivered, failed
+    text: str | None = None  # replies only: a part of the text
+    since: int | None = None  # inclusive
+    until: int | None = None  # exclusive
+
+
+def insert_reply(conn: Connection, values: dict[str, object]) -> None:
+    conn.execute(insert(REPLIES).values(values))
+
+
+def prune_replies(conn: Connection, before_ms: int) -> int:
+    return conn.execute(delete(REPLIES).where(REPLIES.c.received_at < before_ms)).rowcount
+
+
+def search_reports(conn: Connection, chosen: ListSearch, limit: int, offset: int) -> list[Row[Any]]:
+    """Messages with a final status, newest report first: through (reported_at), (app_id,
+    reported_at), (mobile, created_at) or the msg_id."""
+    reported = MESSAGES.c.reported_at
+    query: Select[Any] = select(
+        MESSAGES.c.id,
+        MESSAGES.c.app_id,
+        MESSAGES.c.mobile,
+        MESSAGES.c.channel,
+        MESSAGES.c.status,
+        MESSAGES.c.report_status,
+        MESSAGES.c.provider,
+        reported,
+    ).where(reported.is_not(None))
+    if chosen.msg_id:
+        query = query.where(MESSAGES.c.id == chosen.msg_id)
+    if chosen.mobile:
+        query = query.where(MESSAGES.c.mobile == chosen.mobile)
+    if chosen.status:
+        query = query.where(MESSAGES.c.status == chosen.status)
+    query = _in_range(query, MESSAGES.c.app_id, reported, chosen)
+    query = query.order_by(reported.desc(), MESSAGES.c.id.desc())
+    return list(conn.execute(query.limit(limit).offset(offset)).all())
+
+
+def search_replies(conn: Connection, chosen: ListSearch, limit: int, offset: int) -> list[Row[Any]]:
+    received = REPLIES.c.received_at
+    query: Select[Any] = select(REPLIES)
+    if chosen.mobile:
+        query = query.where(REPLIES.c.mobile == chosen.mobile)
+    if chosen.text:
+        query = query.where(REPLIES.c.text.contains(chosen.text, autoescape=True))
+    query = _in_range(query, REPLIES.c.app_id, received, chosen)
+    query = query.order_by(received.desc(), REPLIES.c.id.desc())
+    return list(conn.execute(query.limit(limit).offset(offset)).all())
+
+
+def _in_range(query: Select[Any], app: Any, at: Any, chosen: ListSearch) -> Select[Any]:
+    if chosen.app_id is not None:
+        query = query.where(app == chosen.app_id)
+    if chosen.since is not None:
+        query = query.where(at >= chosen.since)
+    if chosen.until is not None:
+        query = query.where(at < chosen.until)
+    return query

@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.apps.service import UnknownApp, app_id_by_key
+from smsgate.apps.service import UnknownApp, app_id_by_key, app_keys
 from smsgate.callbacks.service import (
     apps_with_callback_url,
     callback_json,
@@ -28,6 +28,7 @@ from smsgate.db.engine import Database
 from smsgate.errors import Code, JsmsError
 from smsgate.mobiles import display_mobile
 from smsgate.reports import repository
+from smsgate.reports.repository import ListSearch
 
 log = structlog.get_logger(__name__)
 REPORT, REPLY = "report", "reply"
@@ -89,11 +90,15 @@ def _encoded_record(app_id: int, kind: str, data: str, now: int) -> dict[str, ob
     return {"app_id": app_id, "kind": kind, "data": data, "received_at": now}
 
 
-def store_reply(conn: Connection, app_id: int, mobile: str, text: str, now: int) -> None:
-    """A reply (MO) the app is to read, by pull and callback. "TD" or "退订" also unsubscribes
-    the number from the app's marketing (smsgate.content)."""
+def store_reply(
+    conn: Connection, app_id: int, mobile: str, text: str, now: int, reply_number: str = ""
+) -> None:
+    """A reply (MO) the app is to read, by pull and callback, and operators in the console.
+    "TD" or "退订" also unsubscribes the number from the app's marketing (smsgate.content)."""
     if is_unsubscribe_request(text):
         record_unsubscribe(conn, app_id, mobile)
+    kept = {"app_id": app_id, "mobile": mobile[:20], "reply_number": reply_number[:32]}
+    repository.insert_reply(conn, {**kept, "text": text, "received_at": now})
     data = {"phone": display_mobile(mobile), "replyTime": now, "content": text}
     repository.insert_records(conn, [_record(app_id, REPLY, data, now)])
     if has_callback_url(conn, app_id):
@@ -154,9 +159,81 @@ async def settle_pull(db: Database, pull: LeasedPull, received: bool) -> None:
 
 
 async def prune_records(db: Database, keep_seconds: int) -> int:
-    """Drop records older than the keeping time, read or not."""
+    """Drop records older than the keeping time, read or not, and the replies kept as long."""
     before = clock.now_ms() - keep_seconds * 1000
-    return await db.write(lambda conn: repository.prune_records(conn, before))
+
+    def prune(conn: Connection) -> int:
+        repository.prune_replies(conn, before)
+        return repository.prune_records(conn, before)
+
+    return await db.write(prune)
+
+
+# --- what operators read (the console) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLine:
+    """A message's final status, as its delivery report said it."""
+
+    msg_id: str
+    app_key: str
+    mobile: str  # E.164
+    channel: str
+    status: str  # delivered, failed
+    report_status: int | None
+    provider: str | None
+    reported_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyLine:
+    app_key: str
+    mobile: str
+    reply_number: str
+    text: str
+    received_at: int
+
+
+async def list_reports(
+    db: Database, chosen: ListSearch, limit: int, offset: int = 0
+) -> list[ReportLine]:
+    """Newest report first, whatever the apps have pulled."""
+
+    def read(conn: Connection) -> list[ReportLine]:
+        rows = repository.search_reports(conn, chosen, limit, offset)
+        keys = app_keys(conn, sorted({row.app_id for row in rows}))
+        return [
+            ReportLine(
+                r.id,
+                keys.get(r.app_id, "?"),
+                r.mobile,
+                r.channel,
+                r.status,
+                r.report_status,
+                r.provider,
+                r.reported_at,
+            )
+            for r in rows
+        ]
+
+    return await db.read(read)
+
+
+async def list_replies(
+    db: Database, chosen: ListSearch, limit: int, offset: int = 0
+) -> list[ReplyLine]:
+    """Newest reply first, whatever the apps have pulled (kept `report_keep_seconds`)."""
+
+    def read(conn: Connection) -> list[ReplyLine]:
+        rows = repository.search_replies(conn, chosen, limit, offset)
+        keys = app_keys(conn, sorted({row.app_id for row in rows}))
+        return [
+            ReplyLine(keys.get(r.app_id, "?"), r.mobile, r.reply_number, r.text, r.received_at)
+            for r in rows
+        ]
+
+    return await db.read(read)
 
 
 # --- reply numbers -----------------------------------------------------------------------------

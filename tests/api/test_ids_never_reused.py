@@ -28,6 +28,7 @@ INTERNAL_IDS = {
     "fraud_events",
     "message_events",
     "console_login_failures",
+    "replies",
 }
 
 

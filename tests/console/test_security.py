@@ -23,6 +23,10 @@ PAGES = [
     "/console/sandbox/x/audio",
     "/console/delivery",
     "/console/audit",
+    "/console/schedules",
+    "/console/schedules/00000000-0000-0000-0000-000000000000",
+    "/console/reports",
+    "/console/replies",
     "/console/review/signs/1/images/0",
 ]
 ACTIONS = [
@@ -42,6 +46,7 @@ ACTIONS = [
     "/console/review/signs/1",
     "/console/callbacks/replay",
     "/console/callbacks/1/replay",
+    "/console/schedules/SCHEDULE/cancel",
     "/console/logout",
 ]
 

@@ -177,6 +177,9 @@ def test_an_operator_runs_smsgate_from_the_browser(
         page.goto(server.base_url + f"/console/messages?app={app_key}&status=delivered")
         assert page.locator(f"a[href$='/messages/{msg_id}']").count() == 1
         shot("06-messages-search")
+        page.goto(server.base_url + f"/console/reports?app={app_key}")
+        page.click(f"#reports a[href$='/messages/{msg_id}']")  # a report leads to its message
+        assert page.locator("#message-status").get_attribute("data-status") == "delivered"
 
         # reject a signature with a reason; the app reads the reason through the API
         rejected_sign = _submit_sign(api, auth, "ShopCoX")
@@ -229,7 +232,7 @@ def test_an_operator_runs_smsgate_from_the_browser(
         assert api.get("/v1/accounts/app", auth=auth).json()["error"]["code"] == 50002
 
         # every other page, in both languages
-        for name in ("overview", "delivery", "apps"):
+        for name in ("overview", "delivery", "apps", "schedules", "reports", "replies"):
             page.goto(server.base_url + f"/console/{name}")
             shot(f"09-{name}")
         page.goto(server.base_url + "/console/audit")

@@ -1,9 +1,11 @@
-"""Delivery: each configured provider's state and counters over the workers that run it."""
+"""Delivery: each configured provider's state and counters over the workers that run it, and
+the SMPP binds this process holds."""
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smsgate.console.binds import smpp_binds
 from smsgate.console.web import context_of, render, signed_in
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
@@ -23,4 +25,12 @@ async def delivery_page(request: Request) -> Response:
     ctx = context_of(request)
     config = load_delivery_config(ctx.settings)
     states = await configured_states(ctx)
-    return render(request, "delivery.html", session, states=states, routes=config.routes)
+    smpp = [name for name, provider in config.providers.items() if provider.type == "smpp"]
+    return render(
+        request,
+        "delivery.html",
+        session,
+        states=states,
+        routes=config.routes,
+        binds=smpp_binds(ctx.process.provider, smpp),
+    )

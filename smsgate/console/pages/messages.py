@@ -1,11 +1,10 @@
 """Messages: search by number, msg_id, app, status and time; one message's page."""
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smsgate.console.search_form import form_time, query_of
 from smsgate.console.timeline import load_timeline
 from smsgate.console.web import ConsoleRefused, context_of, render, signed_in
 from smsgate.errors import JsmsError
@@ -14,15 +13,6 @@ from smsgate.mobiles import display_mobile, normalise_mobile
 
 router = APIRouter()
 STATUSES = ("accepted", "submitted", "delivered", "failed")  # messages.status
-
-
-def _time(text: str) -> int | None:
-    """A `datetime-local` field (read as UTC) in epoch ms; None when empty or unreadable."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 
 
 def _filter(query: dict[str, str]) -> tuple[MessageFilter, str | None]:
@@ -40,8 +30,8 @@ def _filter(query: dict[str, str]) -> tuple[MessageFilter, str | None]:
         msg_id=query.get("msg_id") or None,
         app_key=query.get("app") or None,
         status=status,
-        since=_time(query.get("since", "")),
-        until=_time(query.get("until", "")),
+        since=form_time(query.get("since", "")),
+        until=form_time(query.get("until", "")),
     )
     return chosen, problem
 
@@ -49,7 +39,7 @@ def _filter(query: dict[str, str]) -> tuple[MessageFilter, str | None]:
 @router.get("/messages")
 async def messages_page(request: Request) -> Response:
     session = await signed_in(request)
-    query = {key: value.strip()[:64] for key, value in request.query_params.items()}
+    query = query_of(request)
     chosen, problem = _filter(query)
     found = [] if problem else await search_messages(context_of(request).db, chosen)
     return render(

@@ -1,5 +1,6 @@
-"""Overview: sends, deliveries and failures per hour by channel, top refusal reasons, the
-outbox, provider states. Bars are drawn as CSS widths: no script, no CDN."""
+"""Overview: sends, deliveries and failures per hour by channel, code conversion per app and
+template, top refusal reasons, the outbox, provider states. All of it over the last 24 hours
+from the database, so every process's sends count. Bars are SVG widths: no script, no CDN."""
 
 from dataclasses import dataclass
 
@@ -12,8 +13,8 @@ from smsgate.console.pages.delivery import configured_states
 from smsgate.console.web import context_of, render, signed_in
 from smsgate.delivery.outbox import outbox_summary
 from smsgate.errors import ERRORS
-from smsgate.messages.lookup import HOUR_MS, hourly_counts
-from smsgate.observability.metrics import refusals_by_reason
+from smsgate.messages.lookup import HOUR_MS, Conversion, code_conversion, hourly_counts
+from smsgate.messages.story.service import top_refusals
 
 router = APIRouter()
 HOURS = 24
@@ -50,7 +51,8 @@ async def overview_page(request: Request) -> Response:
     ctx = context_of(request)
     first_hour = (clock.now_ms() // HOUR_MS - HOURS + 1) * HOUR_MS
     bars = _bars(await hourly_counts(ctx.db, first_hour), first_hour)
-    reasons = sorted(refusals_by_reason().items(), key=lambda item: -item[1])[:TOP_REASONS]
+    reasons = await top_refusals(ctx.db, first_hour, TOP_REASONS)
+    conversions = await code_conversion(ctx.db, first_hour)
     depth, oldest = await outbox_summary(ctx.db)
     return render(
         request,
@@ -58,7 +60,9 @@ async def overview_page(request: Request) -> Response:
         session,
         bars=bars,
         most=max((bar.sent for bar in bars), default=1),
-        reasons=[(code, int(n), _meaning(code)) for code, n in reasons],
+        reasons=[(code, n, _meaning(code)) for code, n in reasons],
+        per_app=_per_app(conversions),
+        per_template=conversions,
         most_refused=max((n for _code, n in reasons), default=1),
         depth=depth,
         oldest=oldest,
@@ -66,6 +70,15 @@ async def overview_page(request: Request) -> Response:
     )
 
 
-def _meaning(code: str) -> str:
-    error = ERRORS.get(int(code)) if code.isdigit() else None
+def _meaning(code: int) -> str:
+    error = ERRORS.get(code)
     return error.message if error is not None else ""
+
+
+def _per_app(conversions: list[Conversion]) -> list[Conversion]:
+    """Each app's templates summed (template None: all of them)."""
+    apps: dict[str, tuple[int, int]] = {}
+    for c in conversions:
+        sent, verified = apps.get(c.app_key, (0, 0))
+        apps[c.app_key] = (sent + c.sent, verified + c.verified)
+    return [Conversion(key, None, sent, verified) for key, (sent, verified) in sorted(apps.items())]

@@ -23,7 +23,14 @@ from smsgate.db.models.messages import (
     VerificationCode,
     VoiceFallback,
 )
-from smsgate.db.models.reports import AppCallback, CallbackEntry, PullClock, PullRecord, ReplyNumber
+from smsgate.db.models.reports import (
+    AppCallback,
+    CallbackEntry,
+    PullClock,
+    PullRecord,
+    Reply,
+    ReplyNumber,
+)
 from smsgate.db.models.review import ReviewState, Sign, SignImage, Template
 from smsgate.db.models.story import REFUSAL_CONDITION, MessageEvent
 
@@ -53,6 +60,7 @@ __all__ = [
     "ProviderMessageId",
     "PullClock",
     "PullRecord",
+    "Reply",
     "ReplyNumber",
     "ReviewState",
     "SandboxDelivery",

@@ -74,11 +74,23 @@ Index("ix_messages_mobile_created", Message.mobile, Message.created_at)
 
 
 # Operators search messages by status, newest first (smsgate messages search).
-Index("ix_messages_status_created", Message.status, Message.created_at)
+# The console's hourly bars count from it alone (channel never changes once written).
+Index("ix_messages_status_created", Message.status, Message.created_at, Message.channel)
 
 
-# The console lists the newest messages first, also without a filter.
-Index("ix_messages_created", Message.created_at)
+# The console lists the newest messages first, also without a filter; the overview counts the
+# day's codes and their checks from this index alone (the columns never change once written).
+Index(
+    "ix_messages_created_kind",
+    Message.created_at,
+    Message.kind,
+    Message.app_id,
+    Message.template_id,
+    Message.id,
+)
+# ... and delivery reports (final statuses) newest first, of all apps or of one.
+Index("ix_messages_reported", Message.reported_at)
+Index("ix_messages_app_reported", Message.app_id, Message.reported_at)
 
 
 class IdempotencyKey(Base):

@@ -46,6 +46,24 @@ class PullRecord(Base):
     lease_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class Reply(Base):
+    """A reply (MO) as it came in, for operators: kept `report_keep_seconds` like the pull
+    records, but not deleted when the app reads it, and with the number it was sent to."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        Index("ix_replies_app_received", "app_id", "received_at"),
+        Index("ix_replies_mobile_received", "mobile", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    mobile: Mapped[str] = mapped_column(String(20))  # E.164 when it was one, else as received
+    reply_number: Mapped[str] = mapped_column(String(32))  # the number it was sent to
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class PullClock(Base):
     """When an app last pulled each kind: one pull per 5 s (50009)."""
 

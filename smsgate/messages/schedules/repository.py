@@ -152,3 +152,37 @@ def load_recipients(stored: str) -> list[dict[str, Any]]:
 
 def dump_recipients(recipients: list[dict[str, Any]]) -> str:
     return orjson.dumps(recipients).decode()
+
+
+# --- the operator console ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSearch:
+    """What the console looks for; None matches anything. Times are send times, epoch ms."""
+
+    app_id: int | None = None
+    status: str | None = None  # pending, sent, deleted
+    since: int | None = None  # inclusive
+    until: int | None = None  # exclusive
+
+
+def search_schedules(
+    conn: Connection, chosen: ScheduleSearch, limit: int, offset: int
+) -> list[Row[Any]]:
+    """Schedules by send time, latest first, through (status, send_at) or app_id."""
+    query = select(SCHEDULES).order_by(SCHEDULES.c.send_at.desc(), SCHEDULES.c.id.desc())
+    if chosen.app_id is not None:
+        query = query.where(SCHEDULES.c.app_id == chosen.app_id)
+    if chosen.status is not None:
+        query = query.where(SCHEDULES.c.status == chosen.status)
+    if chosen.since is not None:
+        query = query.where(SCHEDULES.c.send_at >= chosen.since)
+    if chosen.until is not None:
+        query = query.where(SCHEDULES.c.send_at < chosen.until)
+    return list(conn.execute(query.limit(limit).offset(offset)).all())
+
+
+def schedule_by_id(conn: Connection, schedule_id: str) -> Row[Any] | None:
+    """Any app's schedule (the operator sees them all)."""
+    return conn.execute(select(SCHEDULES).where(SCHEDULES.c.id == schedule_id)).first()

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from smsgate import clock
-from smsgate.apps.service import AppAccount
+from smsgate.apps.service import AppAccount, app_by_id, app_keys
 from smsgate.context import Context
 from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.ids import new_msg_id
 from smsgate.messages.schedules import repository
-from smsgate.messages.schedules.repository import DELETED, PENDING
+from smsgate.messages.schedules.repository import DELETED, PENDING, ScheduleSearch
 from smsgate.messages.schedules.send_time import format_send_time, parse_send_time, schedule_zone
 from smsgate.messages.service import SendGuard
 from smsgate.mobiles import normalise_mobile
@@ -200,6 +200,80 @@ def _stored(
 
 def _outcomes(planned: list[Planned]) -> list[BatchOutcome]:
     return [p if isinstance(p, JsmsError) else str(p["msg_id"]) for p in planned]
+
+
+# --- the operator console ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLine:
+    """A schedule as the console lists and shows it (any app's, deleted ones too)."""
+
+    schedule_id: str
+    app_key: str
+    kind: str
+    temp_id: int
+    sign_id: int | None
+    tag: str | None
+    status: str
+    send_at: int
+    created_at: int
+    updated_at: int
+    sent_at: int | None
+    recipients: list[dict[str, Any]]
+
+
+async def list_schedules(
+    ctx: Context, chosen: ScheduleSearch, limit: int, offset: int = 0
+) -> list[ScheduleLine]:
+    def read(conn: Connection) -> list[ScheduleLine]:
+        rows = repository.search_schedules(conn, chosen, limit, offset)
+        keys = app_keys(conn, sorted({row.app_id for row in rows}))
+        return [_line(row, keys.get(row.app_id, "?")) for row in rows]
+
+    return await ctx.db.read(read)
+
+
+async def find_any_schedule(ctx: Context, schedule_id: str) -> ScheduleLine | None:
+    def read(conn: Connection) -> ScheduleLine | None:
+        row = repository.schedule_by_id(conn, schedule_id)
+        if row is None:
+            return None
+        return _line(row, app_keys(conn, [row.app_id]).get(row.app_id, "?"))
+
+    return await ctx.db.read(read)
+
+
+async def cancel_schedule(ctx: Context, schedule_id: str) -> str:
+    """An operator's DELETE /v1/schedule/{id} on the owning app's behalf: the same rules
+    (50028 unknown, 50029 no longer pending). Returns the app's key."""
+
+    def owner(conn: Connection) -> AppAccount | None:
+        row = repository.schedule_by_id(conn, schedule_id)
+        return None if row is None else app_by_id(conn, row.app_id)
+
+    app = await ctx.db.read(owner)
+    if app is None:
+        raise JsmsError(Code.INVALID_SCHEDULE_ID)
+    await delete_schedule(ctx, app, schedule_id)
+    return app.app_key
+
+
+def _line(row: Row[Any], app_key: str) -> ScheduleLine:
+    return ScheduleLine(
+        row.id,
+        app_key,
+        row.kind,
+        row.temp_id,
+        row.sign_id,
+        row.tag,
+        row.status,
+        row.send_at,
+        row.created_at,
+        row.updated_at,
+        row.sent_at,
+        repository.load_recipients(row.recipients),
+    )
 
 
 async def due_schedule_counts(ctx: Context, late_after_seconds: float) -> tuple[int, int]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Row,
     Select,
     bindparam,
+    cast,
     delete,
+    func,
     insert,
     literal,
     literal_column,
@@ -133,6 +136,24 @@ def find_refusals(conn: Connection, filters: Filters) -> list[Row[Any]]:
         query = query.where(EVENTS.c.at >= filters.since)
     query = query.order_by(EVENTS.c.at.desc()).limit(filters.limit)
     return list(conn.execute(query).all())
+
+
+def refusal_counts(conn: Connection, since: int, limit: int) -> list[tuple[int, int]]:
+    """(JSMS code, refusals) since `since`, most first: read through the partial index on
+    refusals by time, the code taken from each event's JSON."""
+    if conn.dialect.name == "postgresql":
+        code: Any = func.json_extract_path_text(cast(EVENTS.c.data, JSON), "error_code")
+    else:
+        code = func.json_extract(EVENTS.c.data, "$.error_code")
+    counted = func.count().label("refusals")
+    query = (
+        select(code.label("code"), counted)
+        .where(literal_column(REFUSAL_CONDITION), EVENTS.c.at >= since)
+        .group_by(code)
+        .order_by(counted.desc())
+        .limit(limit)
+    )
+    return [(int(row.code), int(row.refusals)) for row in conn.execute(query) if row.code]
 
 
 def prune_events(conn: Connection, before_ms: int, chunk: int) -> int:

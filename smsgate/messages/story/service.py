@@ -175,6 +175,12 @@ def _found_refusal(row: Row[Any], show_numbers: bool) -> dict[str, Any]:
 # --- pruning -----------------------------------------------------------------------------------
 
 
+async def top_refusals(db: Database, since: int, limit: int) -> list[tuple[int, int]]:
+    """(JSMS code, refused sends) since `since`, most first, from the stories: every process's
+    refusals, kept as long as the stories are."""
+    return await db.read(lambda conn: repository.refusal_counts(conn, since, limit))
+
+
 async def prune_story(db: Database, keep_seconds: int) -> int:
     """Drop events older than the keeping time (reports' `report_keep_seconds`), a chunk per
     transaction; the message rows, and with them acceptance and final status, stay."""

@@ -61,6 +61,13 @@ class Bind:
         self._window = asyncio.Semaphore(config.window)
         self._next_send = 0.0
         self.times_bound = 0  # successful binds so far, for status and tests
+        # submit_sm answered (taken or refused by the SMSC) and lost, for the console
+        self.answered = 0
+        self.lost = 0
+
+    @property
+    def window_size(self) -> int:
+        return self._config.window
 
     @property
     def window_in_use(self) -> int:
@@ -165,7 +172,7 @@ class Bind:
             await self._wait_turn()
             try:
                 async with asyncio.timeout(config.submit_timeout_seconds):
-                    return await session.submit_sm(
+                    answer = await session.submit_sm(
                         destination,
                         part.short_message,
                         source_addr=config.source_addr,
@@ -179,7 +186,10 @@ class Bind:
                         tlvs=[smpp34.Tlv(tag, value) for tag, value in part.tlvs],
                     )
             except (smpp34.SmppError, OSError, TimeoutError) as error:
+                self.lost += 1
                 raise BindLost(f"{self.label}: {type(error).__name__}: {error}") from error
+            self.answered += 1
+            return answer
 
     def hold(self, seconds: float) -> None:
         """Send nothing for this long: the SMSC said it is throttling or its queue is full."""
