@@ -8,11 +8,12 @@ pumping defence's and spend caps' messages on the wire also name the reason ("de
 refused: prefix velocity").
 """
 
-from enum import IntEnum
 from typing import Any, NamedTuple
 
+from smsgate.wire_numbers import WireNumber
 
-class Code(IntEnum):
+
+class Code(WireNumber):
     """The JSMS error codes by name (named after their wire message)."""
 
     MISSING_AUTH = 50001

@@ -3,10 +3,10 @@
 Providers map their carriers' outcomes onto these; messages keep them as `report_status`.
 """
 
-from enum import IntEnum
+from smsgate.wire_numbers import WireNumber
 
 
-class ReportStatus(IntEnum):
+class ReportStatus(WireNumber):
     DELIVERED = 4001
     BLACKLISTED = 4002  # the number is on a carrier's black list
     HANDSET_PROBLEM = 4003  # off, out of coverage, suspended

@@ -54,7 +54,7 @@ BOUNDED = {
     "status": re.compile(r"[1-5]\d\d"),
     "code": re.compile(r"0|5\d{4}"),
     "reason": re.compile(r"5\d{4}"),
-    "route": re.compile(r"unmatched|/openapi\.json|(/[a-z0-9_]*|/\{[a-z_]+\})+"),
+    "route": re.compile(r"unmatched|/openapi\.json|(/[a-z0-9_-]*|/\{[a-z_]+\})+"),
     "app_key": re.compile(r"[a-z0-9]{24}"),
     "temp_id": re.compile(r"none|\d{1,9}"),
     "channel": re.compile(r"sms|voice"),

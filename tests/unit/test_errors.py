@@ -4,12 +4,15 @@ later documentation changed), the rest as the complete reference lists them (jsm
 The table below is the wire contract; it is also checked against the reference documents when
 they are found beside the clone (skipped otherwise)."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from smsgate.errors import ERRORS, JsmsError, error_envelope
+from smsgate.db.models import ReviewState
+from smsgate.errors import ERRORS, Code, JsmsError, error_envelope
+from smsgate.report_status import ReportStatus
 
 REFERENCE_DIR = next(
     (
@@ -193,3 +196,10 @@ def test_error_carries_detail_without_changing_the_wire_message() -> None:
     assert error.envelope() == {"error": {"code": 50007, "message": "invalid body"}}
     assert "body too large" in str(error)
     assert error_envelope(50009) == {"error": {"code": 50009, "message": "out of freq"}}
+
+
+def test_named_numbers_show_as_the_numbers_the_wire_carries() -> None:
+    """Log renderers use repr: a line must read `status=4001`, as the wire and the database."""
+    for member in (Code.MISSING_AUTH, ReportStatus.DELIVERED, ReviewState.APPROVED):
+        assert repr(member) == str(member) == f"{member}" == str(int(member))
+    assert json.dumps({"code": Code.MISSING_AUTH}) == '{"code": 50001}'

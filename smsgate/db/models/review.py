@@ -1,14 +1,13 @@
 """What operators review: signatures with their proof images, and templates."""
 
-from enum import IntEnum
-
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsgate.db.models.base import NEVER_REUSED, Base
+from smsgate.wire_numbers import WireNumber
 
 
-class ReviewState(IntEnum):
+class ReviewState(WireNumber):
     """The `status` of a signature or a template."""
 
     IN_REVIEW = 0
