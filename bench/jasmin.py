@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from urllib.parse import parse_qs
 
 from errors import BenchError
 from jcli import configure_jasmin
-from servers import Server, free_port, log_tail, stop
+from servers import Server, free_port, log_tail, stop, wait_until_listening
 from wrk import Target, WrkSettings, basic_auth, run_wrk
 
 JASMIN_VERSION = "0.11.0"
@@ -117,28 +116,13 @@ def background(
         )
     server = Server(name, process, port, log_path)
     try:
-        wait_for_port(server)
+        wait_until_listening(server, START_TIMEOUT)
         yield server
     except BenchError as error:
         error.add_note(f"--- last lines of the {name} log:\n{log_tail(log_path)}")
         raise
     finally:
         stop(process)
-
-
-def wait_for_port(server: Server) -> None:
-    """Like servers.wait_until_listening, with the time RabbitMQ needs on a busy machine."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if server.process.poll() is not None:
-            raise BenchError(f"{server.name} exited with {server.process.returncode} at start")
-        try:
-            with socket.create_connection(("127.0.0.1", server.port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise BenchError(f"{server.name} did not listen within {START_TIMEOUT}s") from None
-            time.sleep(0.1)
 
 
 def rabbitmq_env(workdir: Path, ports: Ports) -> dict[str, str]:

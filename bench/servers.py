@@ -80,9 +80,9 @@ def free_port() -> int:
         return port
 
 
-def wait_until_listening(server: Server) -> None:
+def wait_until_listening(server: Server, timeout: float = READY_TIMEOUT) -> None:
     """Poll the port until it accepts a connection; fail early when the process exits."""
-    deadline = time.monotonic() + READY_TIMEOUT
+    deadline = time.monotonic() + timeout
     while True:
         if server.process.poll() is not None:
             raise BenchError(f"{server.name} exited with {server.process.returncode} at start")
@@ -91,7 +91,7 @@ def wait_until_listening(server: Server) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise BenchError(f"{server.name} did not listen within {READY_TIMEOUT}s") from None
+                raise BenchError(f"{server.name} did not listen within {timeout}s") from None
             time.sleep(0.05)
 
 
