@@ -1,8 +1,9 @@
 """Queries of the pumping defence and spend caps. Statements are built once (see
 apps/repository.py). Counting is exact across processes: on PostgreSQL a transaction-scoped
-advisory lock per app and country serialises the range rules, and spend windows are row-locked
-while checked; SQLite runs one write transaction at a time anyway."""
+advisory lock per number range serialises the range rules (see fraud/range_rules.py), and spend
+windows are row-locked while checked; SQLite runs one write transaction at a time anyway."""
 
+import secrets
 from typing import Any
 
 from sqlalchemy import (
@@ -82,6 +83,10 @@ _ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
 _INSERT_ATTEMPT = FastInsert(
     ATTEMPTS, ("app_id", "country_code", "national", "number_range", "at", "msg_id")
 )
+# A scope's counts of one bucket are spread over COUNTER_SHARDS rows (the bucket's start plus 0 to
+# COUNTER_SHARDS - 1 ms, picked at random); readers sum them. With one row, every code send of an
+# app to one country would wait on that row's lock until the sender before it committed.
+COUNTER_SHARDS = 8
 # One statement for both columns: the column not counted adds 0.
 _COUNT = FastUpsert(
     COUNTS, ("app_id", "scope", "bucket", "sent", "verified"), ("app_id", "scope", "bucket")
@@ -151,15 +156,16 @@ def accepted_in_country(
 
 
 def conversion(conn: Connection, app_id: int, scope: str, first: int, last: int) -> tuple[int, int]:
-    params = {"app_id": app_id, "scope": scope, "first": first, "last": last}
+    params = {"app_id": app_id, "scope": scope, "first": first, "last": _with_shards(last)}
     sent, verified = _CONVERSION.one(conn, params)
     return int(sent), int(verified)
 
 
 def count(conn: Connection, app_id: int, scopes: tuple[str, ...], bucket: int, column: str) -> None:
     """One more code sent or verified in each scope's bucket (created at zero when new)."""
+    shard = bucket + secrets.randbelow(COUNTER_SHARDS)
     rows = [
-        {"app_id": app_id, "scope": scope, "bucket": bucket, "sent": 0, "verified": 0, column: 1}
+        {"app_id": app_id, "scope": scope, "bucket": shard, "sent": 0, "verified": 0, column: 1}
         for scope in scopes
     ]
     _COUNT.execute_many(conn, rows)
@@ -172,7 +178,7 @@ def conversions(conn: Connection, app_id: int, first: int, last: int) -> dict[st
         .where(
             COUNTS.c.app_id == app_id,
             COUNTS.c.scope.like("country:%"),
-            COUNTS.c.bucket.between(first, last),
+            COUNTS.c.bucket.between(first, _with_shards(last)),
         )
         .group_by(COUNTS.c.scope)
     )
@@ -180,6 +186,11 @@ def conversions(conn: Connection, app_id: int, first: int, last: int) -> dict[st
         scope: {"sent": int(sent), "verified": int(verified)}
         for scope, sent, verified in conn.execute(query)
     }
+
+
+def _with_shards(last_bucket: int) -> int:
+    """The last row of the bucket starting at `last_bucket`."""
+    return last_bucket + COUNTER_SHARDS - 1
 
 
 def attempt_of(conn: Connection, msg_id: str) -> Row[Any] | None:

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from smsgate.context import Context
-from smsgate.db.models import FraudAttempt, FraudEvent
+from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent
+from smsgate.fraud import repository as fraud_repository
 from smsgate.fraud import service as fraud_service
 from tests.api.helpers import code_in, inbox, rows, scalar
 from tests.support.clock import FrozenClock
@@ -216,3 +217,27 @@ async def test_a_refused_send_gives_its_frequency_hit_back(
     assert refused(await send_code(api, tenant, "+447400123456"), "destination country")
     await set_policy(ctx, tenant, allowed_countries="CN,GB")
     assert (await send_code(api, tenant, "+447400123456")).status_code == 200
+
+
+async def test_counts_spread_over_shard_rows_sum_to_every_code(
+    ctx: Context, tenant: Tenant
+) -> None:
+    """Each count lands on one of a bucket's shard rows; the conversion reads them all, and
+    nothing of the next bucket."""
+    bucket, next_bucket = 60_000 * 1000, 60_000 * 1001
+    scopes = ("country:86", "range:+861380013")
+
+    def count(conn: Connection) -> None:
+        for _ in range(20):
+            fraud_repository.count(conn, tenant.app_id, scopes, bucket, "sent")
+        for _ in range(3):
+            fraud_repository.count(conn, tenant.app_id, scopes, bucket, "verified")
+        fraud_repository.count(conn, tenant.app_id, scopes, next_bucket, "sent")
+
+    await ctx.db.write(count)
+    read = await ctx.db.read(
+        lambda conn: fraud_repository.conversion(conn, tenant.app_id, "country:86", bucket, bucket)
+    )
+    assert read == (20, 3)
+    shards = await scalar(ctx, select(func.count()).select_from(FraudCount))
+    assert 2 <= shards <= 2 * fraud_repository.COUNTER_SHARDS + 2
