@@ -1,8 +1,10 @@
 """What the search pages share: their query string, times typed in a `datetime-local` field,
 and pages of a fixed number of rows."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -12,6 +14,7 @@ from smsgate.db.engine import Database
 from smsgate.errors import JsmsError
 from smsgate.mobiles import normalise_mobile
 
+Row = TypeVar("Row")
 NO_APP = -1  # an appKey no app has: nothing matches
 PAGE_ROWS = 50
 MAX_PAGE = 1000  # beyond this an operator narrows the search instead
@@ -20,6 +23,11 @@ MAX_PAGE = 1000  # beyond this an operator narrows the search instead
 def query_of(request: Request) -> dict[str, str]:
     """The search fields as given, trimmed and bounded."""
     return {key: value.strip()[:64] for key, value in request.query_params.items()}
+
+
+def search_text(request: Request) -> str:
+    """The one free-text field (`q`) of the list pages, trimmed and bounded."""
+    return request.query_params.get("q", "").strip()[:100]
 
 
 def form_time(text: str) -> int | None:
@@ -46,6 +54,10 @@ class Paging:
     def limit(self) -> int:
         """One row more than shown: whether a next page exists, without counting."""
         return PAGE_ROWS + 1
+
+    def split(self, found: Sequence[Row]) -> tuple[Sequence[Row], bool]:
+        """The rows to show of what `limit` fetched, and whether a next page exists."""
+        return found[:PAGE_ROWS], len(found) > PAGE_ROWS
 
     def link(self, number: int) -> str:
         return "?" + urlencode({**self.query, "page": str(number)})

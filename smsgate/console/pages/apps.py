@@ -9,6 +9,7 @@ from smsgate.apps import service as app_service
 from smsgate.apps.service import MAX_NAME_LENGTH as MAX_NAME
 from smsgate.console import audit
 from smsgate.console.pages.app_page import Problem, show_app
+from smsgate.console.search_form import search_text
 from smsgate.console.web import (
     PREFIX,
     ConsoleRefused,
@@ -28,7 +29,7 @@ router = APIRouter()
 @router.get("/apps")
 async def apps_page(request: Request) -> Response:
     session = await signed_in(request)
-    text = request.query_params.get("q", "").strip()[:100]
+    text = search_text(request)
     found = await app_service.list_apps(context_of(request).db, text)
     return render(request, "apps.html", session, apps=found, q=text, categories=QUOTA_CATEGORIES)
 

@@ -14,6 +14,7 @@ from smsgate.apps import service as app_service
 from smsgate.apps.service import MAX_NAME_LENGTH as MAX_NAME
 from smsgate.console import audit
 from smsgate.console.pages.apps import typed_units
+from smsgate.console.search_form import search_text
 from smsgate.console.web import (
     PREFIX,
     ConsoleRefused,
@@ -33,7 +34,7 @@ router = APIRouter()
 @router.get("/devs")
 async def devs_page(request: Request) -> Response:
     session = await signed_in(request)
-    text = request.query_params.get("q", "").strip()[:100]
+    text = search_text(request)
     found = await dev_service.list_devs(context_of(request).db, text)
     return render(request, "devs.html", session, devs=found, q=text, categories=QUOTA_CATEGORIES)
 

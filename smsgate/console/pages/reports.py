@@ -48,12 +48,13 @@ async def reports_page(request: Request) -> Response:
         if problem
         else await list_reports(context_of(request).db, chosen, paging.limit, paging.offset)
     )
+    shown, more = paging.split(found)
     return render(
         request,
         "reports.html",
         session,
-        reports=found[: paging.limit - 1],
-        more=len(found) == paging.limit,
+        reports=shown,
+        more=more,
         paging=paging,
         query=query,
         problem=problem,
@@ -73,12 +74,13 @@ async def replies_page(request: Request) -> Response:
         if problem
         else await list_replies(context_of(request).db, chosen, paging.limit, paging.offset)
     )
+    shown, more = paging.split(found)
     return render(
         request,
         "replies.html",
         session,
-        replies=found[: paging.limit - 1],
-        more=len(found) == paging.limit,
+        replies=shown,
+        more=more,
         paging=paging,
         query=query,
         problem=problem,

@@ -38,12 +38,13 @@ async def schedules_page(request: Request) -> Response:
         until=form_time(query.get("until", "")),
     )
     found = await schedules.list_schedules(ctx, chosen, paging.limit, paging.offset)
+    shown, more = paging.split(found)
     return render(
         request,
         "schedules.html",
         session,
-        schedules=found[: paging.limit - 1],
-        more=len(found) == paging.limit,
+        schedules=shown,
+        more=more,
         paging=paging,
         query=query,
         statuses=STATUSES,
