@@ -58,10 +58,35 @@ def machine_busy_seconds() -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and the processes it started (a server run with
+    `--workers` or `--separate-delivery` does its work in children); 0 once it is gone."""
+    return sum(own_cpu_seconds(member) for member in process_tree(pid))
+
+
+def own_cpu_seconds(pid: int) -> float:
     """User and system CPU seconds of one process, all its threads; 0 once it is gone."""
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants now running, read from each process's parent in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := stat_fields(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, ()))
+    return tree
+
+
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state first); [] once it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return []
+    return stat.rsplit(")", 1)[1].split()

@@ -1,32 +1,29 @@
-"""INSERTs on the send path, handed straight to the SQLite driver.
+"""INSERTs on the send path, handed straight to the driver (db/driver.py says why and how).
 
-Every send writes three rows (message, code, outbox) and often a fourth (a limit hit). SQLAlchemy
-spends about 17 µs preparing each execution of even a prebuilt statement; sqlite3 takes 6 µs for
-the insert itself. These statements are compiled once by SQLAlchemy's own SQLite compiler and then
-run on the connection's driver, inside the transaction SQLAlchemy began. They carry only strings,
-integers and NULLs, which need no type conversion on the way in. PostgreSQL, where the per-call
-cost hides behind the network round trip, runs the same statement through SQLAlchemy.
+Every send writes three rows (message, code, outbox) and often a fourth (a limit hit). They
+carry only strings, integers and NULLs, which need no type conversion on the way in. They are
+`inline`: nothing is read back (no RETURNING of the new row's id).
 """
 
-import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import Connection, Insert, Table, bindparam, insert
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
+from smsgate.db import driver
 from smsgate.db.upserts import DialectInsert, Upsert
 
 
 class FastInsert:
     def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        self.statement: Insert = insert(table).values(_bound(columns))
-        self._sqlite_sql, self._order = _compiled_for_sqlite(self.statement, table, columns)
+        self.statement: Insert = insert(table).values(_bound(columns)).inline()
+        self._compiled = _compiled_per_dialect(lambda _: self.statement, table, columns)
 
     def execute(self, conn: Connection, values: Mapping[str, object]) -> None:
-        if conn.dialect.name != "sqlite":
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
             conn.execute(self.statement, dict(values))
             return
-        _driver(conn).execute(self._sqlite_sql, tuple(values[name] for name in self._order))
+        driver.fetch(conn, compiled, values)
 
 
 class FastUpsert:
@@ -45,35 +42,34 @@ class FastUpsert:
             )
 
         self._upsert = Upsert(table, count_up)
-        self._sqlite_sql, self._order = _compiled_for_sqlite(
-            self._upsert.statement("sqlite"), table, columns
-        )
+        self._compiled = _compiled_per_dialect(self._upsert.statement, table, columns)
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
-        if conn.dialect.name != "sqlite":
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
             self._upsert.execute(conn, [dict(row) for row in rows])
             return
-        params = [tuple(row[name] for name in self._order) for row in rows]
-        _driver(conn).executemany(self._sqlite_sql, params)
+        driver.execute_many(conn, compiled, rows)
 
 
 def _bound(columns: Sequence[str]) -> dict[str, object]:
     return {name: bindparam(name) for name in columns}
 
 
-def _compiled_for_sqlite(
-    statement: Insert, table: Table, columns: Sequence[str]
-) -> tuple[str, tuple[str, ...]]:
-    """The SQL and its parameters' order; refused at import when SQLAlchemy would add a
-    parameter of its own (a column default), which the driver path would not know."""
-    compiled = statement.compile(dialect=SQLiteDialect_pysqlite())
-    order = tuple(compiled.positiontup or ())
-    if set(order) != set(columns) or len(order) != len(columns):
-        raise ValueError(f"list every column of {table.name} that has a default: {order}")
-    return compiled.string, order
-
-
-def _driver(conn: Connection) -> "sqlite3.Connection":
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    return driver  # type: ignore[no-any-return]
+def _compiled_per_dialect(
+    statement_for: Callable[[str], Insert | DialectInsert], table: Table, columns: Sequence[str]
+) -> dict[str, driver.DriverSql]:
+    """The statement for each dialect's driver that can take it as it is. Refused at import when
+    SQLAlchemy would add a parameter of its own (a column default), which the driver path would
+    not know."""
+    compiled: dict[str, driver.DriverSql] = {}
+    for dialect in driver.DIALECTS:
+        found = driver.compile_for(statement_for(dialect), dialect)
+        if found is None:
+            if dialect == "sqlite":
+                raise ValueError(f"{table.name}: a value would be converted on SQLite")
+            continue
+        if set(found.order) != set(columns) or len(found.order) != len(columns):
+            raise ValueError(f"list every column of {table.name} that has a default: {found.order}")
+        compiled[dialect] = found
+    return compiled

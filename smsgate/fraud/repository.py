@@ -15,10 +15,10 @@ from sqlalchemy import (
     delete,
     func,
     select,
-    text,
     update,
 )
 
+from smsgate.db import locks
 from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow, table
 from smsgate.db.selects import FastSelect
@@ -30,7 +30,6 @@ COUNTS = table(FraudCount)
 EVENTS = table(FraudEvent)
 SPEND = table(SpendWindow)
 
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
 _POLICY = FastSelect(select(POLICIES).where(POLICIES.c.app_id == bindparam("app_id")))
 _RANGE_RECENT = FastSelect(
     select(ATTEMPTS.c.at)
@@ -105,8 +104,7 @@ _SPEND_ALERT = update(SPEND).where(*_SPEND_KEY, SPEND.c.alerted.is_(False)).valu
 
 def lock(conn: Connection, key: str) -> None:
     """Until the transaction ends, on PostgreSQL (SQLite has one writer)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK, {"k": key})
+    locks.lock_key(conn, key)
 
 
 def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select
 
+from smsgate.db import locks
 from smsgate.db.models import IdempotencyKey, table
 from smsgate.db.upserts import insert_or_ignore
 
@@ -20,8 +21,6 @@ _FORGET_EXPIRED = delete(KEYS).where(
 )
 _PRUNE = delete(KEYS).where(KEYS.c.expires_at <= bindparam("now"))
 # Held until the transaction ends; never waits: a key another transaction holds is in flight.
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock_key, 0))")
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:lock_key, 0))")
 
 
 def _lock_key(app_id: int, key: str) -> str:
@@ -31,15 +30,12 @@ def _lock_key(app_id: int, key: str) -> str:
 def try_lock(conn: Connection, app_id: int, key: str) -> bool:
     """PostgreSQL: take the key's transaction lock unless another transaction holds it. SQLite
     runs one write transaction at a time, so there the key is always free."""
-    if conn.dialect.name != "postgresql":
-        return True
-    return bool(conn.execute(_TRY_LOCK, {"lock_key": _lock_key(app_id, key)}).scalar())
+    return locks.try_lock_key(conn, _lock_key(app_id, key))
 
 
 def lock(conn: Connection, app_id: int, key: str) -> None:
     """As `try_lock`, waiting for a transaction in flight to end."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK, {"lock_key": _lock_key(app_id, key)})
+    locks.lock_key(conn, _lock_key(app_id, key))
 
 
 def find(conn: Connection, app_id: int, key: str) -> Row[Any] | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
+from smsgate.db import locks
 from smsgate.db.engine import Database
 from smsgate.errors import Code, JsmsError
 from smsgate.limits import sql_backend
@@ -55,7 +56,7 @@ class DatabaseLimiter(Limiter):
         def work(conn: Connection) -> list[Outcome | JsmsError]:
             first(conn)
             built = build(conn)
-            sql_backend.lock_keys(conn, sorted(set(limited_keys(built))))
+            locks.lock_keys(conn, sorted(set(limited_keys(built))))
             return write(conn, built)
 
         return await db.write(work)

@@ -8,21 +8,15 @@ on the key's hash. A send that fails later rolls its hit back with everything el
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, delete, select, text
+from sqlalchemy import Connection, bindparam, delete, select
 
+from smsgate.db import locks
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
 from smsgate.db.selects import FastSelect
 from smsgate.limits.rules import RateRule
 
 HITS = table(LimitHit)
-_LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
-# One round trip for a batch's keys: unnest yields them in array order, and each row's lock is
-# taken as the row is produced.
-_LOCK_KEYS = text(
-    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
-    "FROM unnest(CAST(:keys AS text[])) AS k"
-)
 _RECENT = FastSelect(
     select(HITS.c.at)
     .where(HITS.c.key == bindparam("key"), HITS.c.at > bindparam("since"))
@@ -36,8 +30,7 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
     """Record one send for `key` if every rule still allows it; False when one is full."""
     if not rules:
         return True
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_KEY, {"k": key})
+    locks.lock_key(conn, key)
     longest = max(rule.window_seconds for rule in rules) * 1000
     most = max(rule.limit for rule in rules)
     params = {"key": key, "since": now_ms - longest, "most": most}
@@ -46,13 +39,6 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
         return False
     _INSERT.execute(conn, {"key": key, "at": now_ms})
     return True
-
-
-def lock_keys(conn: Connection, keys: Sequence[str]) -> None:
-    """Take the keys' locks in the given order now (PostgreSQL; SQLite has one writer anyway).
-    The locks are re-entrant: count_hit taking one again later does not wait."""
-    if conn.dialect.name == "postgresql" and keys:
-        conn.execute(_LOCK_KEYS, {"keys": list(keys)})
 
 
 def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:

@@ -178,8 +178,11 @@ def count_and_record(
     if screening.refusal is not None:
         return screening.refusal
     ctx.limiter.count(conn, message.limit_key, message.rules, now)
+    charged = _record(conn, app, message, channel, units, msg_id, now)
+    # Last: the pumping defence's counters are rows every code send of an app to one country
+    # updates; written just before the COMMIT, their row locks are held for the least time.
     screening.accept(conn)
-    return _record(conn, app, message, channel, units, msg_id, now)
+    return charged
 
 
 def _record(

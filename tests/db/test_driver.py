@@ -1,0 +1,76 @@
+"""Statements run on the driver itself (smsgate/db/driver.py), on both backends: they run inside
+the transaction SQLAlchemy began (a rollback takes them back), they read what was written, and a
+driver error reaches the caller as SQLAlchemy's own exception class, as `Connection.execute`
+would raise it."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import IntegrityError
+
+from smsgate.db.engine import Database
+from smsgate.db.inserts import FastInsert, FastUpsert
+from smsgate.db.models import FraudCount, LimitHit, table
+from smsgate.db.selects import FastSelect
+
+HITS = table(LimitHit)
+INSERT_HIT = FastInsert(HITS, ("id", "key", "at"))
+HITS_OF_KEY = FastSelect(
+    select(HITS.c.id, HITS.c.at).where(HITS.c.key == bindparam("key")).order_by(HITS.c.id)
+)
+
+
+class Abandoned(Exception):
+    pass
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_rows_written_on_the_driver_are_read_back_and_committed(db: Database) -> None:
+    def write(conn: Connection) -> list[tuple[int, int]]:
+        INSERT_HIT.execute(conn, {"id": 1, "key": "k", "at": 10})
+        INSERT_HIT.execute(conn, {"id": 2, "key": "k", "at": 20})
+        return [tuple(row) for row in HITS_OF_KEY.rows(conn, {"key": "k"})]
+
+    assert await db.write(write) == [(1, 10), (2, 20)]
+    first = await db.read(lambda conn: HITS_OF_KEY.first(conn, {"key": "k"}))
+    assert (first.id, first.at) == (1, 10)
+
+
+async def test_a_rollback_takes_back_what_the_driver_wrote(db: Database) -> None:
+    def write_then_fail(conn: Connection) -> None:
+        INSERT_HIT.execute(conn, {"id": 7, "key": "gone", "at": 1})
+        raise Abandoned
+
+    with pytest.raises(Abandoned):
+        await db.write(write_then_fail)
+    assert await db.read(lambda conn: HITS_OF_KEY.rows(conn, {"key": "gone"})) == []
+
+
+async def test_a_constraint_violation_is_sqlalchemys_integrity_error(db: Database) -> None:
+    await db.write(lambda conn: INSERT_HIT.execute(conn, {"id": 3, "key": "k", "at": 1}))
+
+    with pytest.raises(IntegrityError):
+        await db.write(lambda conn: INSERT_HIT.execute(conn, {"id": 3, "key": "other", "at": 2}))
+    # The connection is usable after the failed transaction.
+    assert await db.read(lambda conn: HITS_OF_KEY.scalars(conn, {"key": "k"})) == [3]
+
+
+async def test_an_upsert_of_many_rows_adds_to_existing_counters(db: Database) -> None:
+    counts = table(FraudCount)
+    upsert = FastUpsert(
+        counts, ("app_id", "scope", "bucket", "sent", "verified"), ("app_id", "scope", "bucket")
+    )
+    row = {"app_id": 1, "scope": "country:86", "bucket": 60_000, "sent": 1, "verified": 0}
+    await db.write(lambda conn: upsert.execute_many(conn, [row, row | {"verified": 1}]))
+    await db.write(lambda conn: upsert.execute_many(conn, [row]))
+    totals = await db.read(
+        lambda conn: conn.execute(select(counts.c.sent, counts.c.verified)).all()
+    )
+    assert [tuple(total) for total in totals] == [(3, 1)]
