@@ -2,6 +2,7 @@
 standard library's (uvicorn, SQLAlchemy), redacted on the way out (observability/redaction.py)."""
 
 import logging
+import sys
 
 import orjson
 import structlog
@@ -14,7 +15,10 @@ def _json_text(event: object, **_options: object) -> str:
     return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def configure_logging(level: str = "info", fmt: str = "console") -> None:
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    """`fmt` auto: console lines when standard output is a terminal, JSON lines otherwise."""
+    if fmt == "auto":
+        fmt = "console" if sys.stdout.isatty() else "json"
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer(serializer=_json_text)
         if fmt == "json"

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     wake_socket: Path | None = None
     create_demo: bool = True
     log_level: str = "info"
-    log_format: Literal["console", "json"] = "console"
+    # auto: console lines on a terminal, JSON lines otherwise (a service manager, a container,
+    # a file), where a collector reads them and where rendering them costs a third as much.
+    log_format: Literal["auto", "console", "json"] = "auto"
     access_log: bool = Field(default=True, description="one log line per HTTP request")
 
     max_body_bytes: int = 64 * 1024

@@ -104,3 +104,18 @@ async def test_a_database_error_logs_no_number_text_or_code(
     finally:
         structlog.reset_defaults()
         logging.getLogger().handlers.clear()
+
+
+@pytest.mark.parametrize(("terminal", "json_lines"), [(True, False), (False, True)])
+def test_the_automatic_format_is_json_unless_a_person_reads_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    terminal: bool,
+    json_lines: bool,
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: terminal)
+    configure_logging("info", "auto")
+    structlog.get_logger().info("format chosen", units=2)
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("{") is json_lines
+    assert "format chosen" in line and "units" in line
