@@ -22,7 +22,7 @@ from smsgate.delivery.provider_ids import (
 from smsgate.delivery.providers.base import OutboundMessage, Provider
 from smsgate.delivery.routing import Router
 from smsgate.idempotency.service import prune_expired
-from smsgate.limits import sql_backend
+from smsgate.limits import repository as limit_hits
 from smsgate.messages.status import fail_before_provider, mark_submitted
 from smsgate.mobiles import mask_mobile
 from smsgate.outbox import repository as outbox
@@ -181,7 +181,7 @@ class DeliveryWorker:
             max((rule.window_seconds for rules in defaults for rule in rules), default=0),
             await longest_limit_window(self._ctx.db),  # an app's own rule may look further back
         )
-        await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))
+        await self._ctx.db.write(lambda conn: limit_hits.prune_hits(conn, now - longest * 1000))
         await self._ctx.db.write(
             lambda conn: prune_provider_ids(conn, now - REPORT_WAIT_MS, now - EARLY_REPORT_KEEP_MS)
         )

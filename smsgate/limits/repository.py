@@ -1,5 +1,6 @@
-"""The statements of frequency limits counted in the database (limits/in_database.py), inside
-the send's own transaction.
+"""The statements of frequency limits counted in the database (the strategy in
+limits/in_database.py), inside the send's own transaction; the rules' arithmetic is
+limits/rules.py's.
 
 Exact under concurrency because the count and the insert happen under a lock on the key: SQLite
 serialises write transactions (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
 from smsgate.db.selects import FastSelect
-from smsgate.limits.rules import RateRule
+from smsgate.limits.rules import RateRule, first_full_rule, within_rules
 
 HITS = table(LimitHit)
 _LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
@@ -53,22 +54,6 @@ def lock_keys(conn: Connection, keys: Sequence[str]) -> None:
     The locks are re-entrant: count_hit taking one again later does not wait."""
     if conn.dialect.name == "postgresql" and keys:
         conn.execute(_LOCK_KEYS, {"keys": list(keys)})
-
-
-def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
-    """Whether one more send fits, given the most recent hit times (newest first)."""
-    return first_full_rule(recent_desc, rules, now_ms) is None
-
-
-def first_full_rule(
-    recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int
-) -> RateRule | None:
-    """The first rule one more send would break, given the most recent hit times."""
-    for rule in rules:
-        since = now_ms - rule.window_seconds * 1000
-        if sum(1 for at in recent_desc[: rule.limit] if at > since) >= rule.limit:
-            return rule
-    return None
 
 
 def full_rule(
