@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import smpp34
 
-from smsgate.delivery.providers.base import Accepted, OutboundMessage
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.provider import SmppProvider
+from smsgate.provider_answers import Accepted
 from smsgate.settings import Settings
 from tests.delivery.smpp_fixtures import RecordingEvents, running
 from tests.delivery.smpp_peer import SmscSimulator

@@ -32,8 +32,8 @@ import asyncpg
 
 from smsgate.db.engine import Database
 from smsgate.db.migrate import migrate
-from smsgate.messages.story.repository import Filters
-from smsgate.messages.story.service import message_story, search_messages
+from smsgate.story.repository import Filters
+from smsgate.story.service import message_story, search_messages
 
 APPS = 20
 NUMBERS = 200_000

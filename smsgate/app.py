@@ -24,15 +24,15 @@ from smsgate.devs.endpoints import router as devs_router
 from smsgate.errors import Code, JsmsError
 from smsgate.messages.endpoints import router as messages_router
 from smsgate.messages.schedules.endpoints import router as schedules_router
-from smsgate.observability.access_log import ObservedRequests, answer_request_id
 from smsgate.observability.docs_page import router as docs_router
 from smsgate.observability.endpoints import router as health_router
-from smsgate.observability.routes import RouteNames
 from smsgate.observability.server import SERVE_DEFAULT_PORT, metrics_port, metrics_server
 from smsgate.reports.endpoints import router as reports_router
 from smsgate.responses import error_response
 from smsgate.settings import Settings
 from smsgate.signs.endpoints import router as signs_router
+from smsgate.telemetry.access_log import ObservedRequests, answer_request_id
+from smsgate.telemetry.routes import RouteNames
 from smsgate.templates.endpoints import router as templates_router
 
 log = structlog.get_logger(__name__)

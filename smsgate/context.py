@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from smsgate.db.engine import Database
 from smsgate.limits.service import open_limiter
 from smsgate.limits.strategy import Limiter
-from smsgate.observability.health import ProcessState
 from smsgate.process_wakeup import OUTBOX, SCHEDULES, CrossProcessWakeup
 from smsgate.server_key import load_server_key
 from smsgate.settings import Settings
+from smsgate.telemetry.process_state import ProcessState
 
 
 @dataclass

@@ -14,8 +14,8 @@ from smsgate.apps.service import AppAccount
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.lenient import read_json_object, row_id
-from smsgate.messages.ids import could_be_msg_id
-from smsgate.observability.access_log import note_caller
+from smsgate.msg_ids import could_be_msg_id
+from smsgate.telemetry.access_log import note_caller
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """structlog setup: console lines for people, JSON lines for collectors; every line, also the
-standard library's (uvicorn, SQLAlchemy), redacted on the way out (observability/redaction.py)."""
+standard library's (uvicorn, SQLAlchemy), redacted on the way out (telemetry/redaction.py)."""
 
 import logging
 import sys
@@ -7,7 +7,7 @@ import sys
 import orjson
 import structlog
 
-from smsgate.observability.redaction import RedactingFormatter, format_exc_info_safely, redact_event
+from smsgate.telemetry.redaction import RedactingFormatter, format_exc_info_safely, redact_event
 
 
 def _json_text(event: object, **_options: object) -> str:

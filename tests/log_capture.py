@@ -7,7 +7,7 @@ import pytest
 import structlog
 
 from smsgate import app as app_module
-from smsgate.observability import access_log
+from smsgate.telemetry import access_log
 
 
 def fresh_loggers(monkeypatch: pytest.MonkeyPatch) -> None:

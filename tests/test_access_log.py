@@ -13,7 +13,7 @@ from httpx import AsyncClient, Response
 
 from smsgate.context import Context
 from smsgate.logs import configure_logging
-from smsgate.observability.redaction import redact_text
+from smsgate.telemetry.redaction import redact_text
 from tests.api.helpers import assert_error, code_in, inbox
 from tests.log_capture import LogLines, fresh_loggers
 from tests.support.delivery import Delivery

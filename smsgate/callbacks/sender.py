@@ -20,9 +20,9 @@ from smsgate.callbacks import repository
 from smsgate.callbacks.sealing import UnreadableSecret, open_secret
 from smsgate.callbacks.signing import signed_form
 from smsgate.context import Context
-from smsgate.messages.story.recording import CallbackTry, record_callback_tries
-from smsgate.observability import metrics
 from smsgate.settings import Settings
+from smsgate.story.recording import CallbackTry, record_callback_tries
+from smsgate.telemetry import metrics
 
 log = structlog.get_logger(__name__)
 HEARTBEAT = "callbacks"

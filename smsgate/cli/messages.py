@@ -16,9 +16,9 @@ from smsgate.cli.options import small_number
 from smsgate.cli.review_filters import AppFilter, chosen_app_id
 from smsgate.cli.running import JsonFlag, emit, run_job
 from smsgate.context import Context
-from smsgate.messages.story.repository import Filters
-from smsgate.messages.story.service import STATUSES, Story, message_story, search_messages
 from smsgate.mobiles import normalise_mobile
+from smsgate.story.repository import Filters
+from smsgate.story.service import STATUSES, Story, message_story, search_messages
 
 messages_cli = typer.Typer(no_args_is_help=True, help="Messages: their story, and search.")
 

@@ -66,7 +66,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "log_level": settings.log_level,
         "log_config": None,  # uvicorn's lines go through smsgate's logging (logs.py), redacted
-        "access_log": False,  # smsgate writes its own (smsgate/observability/access_log.py)
+        "access_log": False,  # smsgate writes its own (smsgate/telemetry/access_log.py)
         # smsgate alone decides which proxy headers name the client (SMSGATE_TRUSTED_PROXIES):
         # uvicorn would otherwise rewrite the client address from X-Forwarded-For by itself.
         "proxy_headers": False,

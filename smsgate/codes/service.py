@@ -24,12 +24,12 @@ from smsgate.messages.service import (
     require_sms,
     template_of,
 )
-from smsgate.messages.story.recording import record_code_check
-from smsgate.messages.story.refusals import recording_refusals
 from smsgate.messages.voice_fallback.service import FallbackPlan, plan_fallback
 from smsgate.mobiles import normalise_mobile
-from smsgate.observability import metrics
 from smsgate.signs.service import signature_for_send
+from smsgate.story.recording import record_code_check
+from smsgate.story.refusals import recording_refusals
+from smsgate.telemetry import metrics
 from smsgate.templates.rendering import render_template
 from smsgate.templates.service import CODE, MAX_TTL, SendableTemplate, sendable_template
 from smsgate.text.voice import spoken_code_text

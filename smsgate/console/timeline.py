@@ -1,10 +1,10 @@
-"""A message's timeline, for its console page: the message's story (smsgate/messages/story),
+"""A message's timeline, for its console page: the message's story (smsgate/story),
 the same one `smsgate messages show` prints, with numbers masked."""
 
 from dataclasses import dataclass
 
 from smsgate.db.engine import Database
-from smsgate.messages.story.service import message_story
+from smsgate.story.service import message_story
 
 
 @dataclass(frozen=True, slots=True)

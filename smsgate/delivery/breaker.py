@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from smsgate import clock
 from smsgate.delivery.config import BreakerConfig
-from smsgate.delivery.providers.base import Accepted, Rejected, SubmitResult
 from smsgate.delivery.providers.link import DOWN, Link, LinkState
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 

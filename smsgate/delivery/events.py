@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from smsgate import clock
 from smsgate.db.engine import Database
 from smsgate.delivery.provider_ids import apply_reports
-from smsgate.delivery.providers.base import InboundSms, ProviderReport
 from smsgate.messages.replies import record_replies
-from smsgate.observability import metrics
+from smsgate.provider_answers import InboundSms, ProviderReport
+from smsgate.telemetry import metrics
 
 
 class DatabaseEvents:

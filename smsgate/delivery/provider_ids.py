@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection
 
 from smsgate.delivery import repository
-from smsgate.delivery.providers.base import ProviderReport
 from smsgate.messages.status import record_delivery_reports
-from smsgate.messages.story.recording import record_receipts
-from smsgate.observability.metrics import Receipt
+from smsgate.provider_answers import ProviderReport
 from smsgate.report_status import ReportStatus
+from smsgate.story.recording import record_receipts
+from smsgate.telemetry.metrics import Receipt
 
 
 def remember_provider_ids(

@@ -18,18 +18,11 @@ import phonenumbers
 from smsgate import clock
 from smsgate.delivery.breaker import CircuitBreaker
 from smsgate.delivery.config import DeliveryConfig, RouteConfig
-from smsgate.delivery.providers.base import (
-    Accepted,
-    OutboundMessage,
-    Provider,
-    Rejected,
-    SubmitResult,
-    TryLater,
-    Via,
-)
+from smsgate.delivery.providers.base import OutboundMessage, Provider
 from smsgate.delivery.providers.link import Link
-from smsgate.observability import metrics
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult, TryLater, Via
 from smsgate.report_status import ReportStatus
+from smsgate.telemetry import metrics
 
 NO_ROUTE = ReportStatus.OTHER_ERROR
 

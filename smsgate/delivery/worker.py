@@ -14,30 +14,24 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import longest_limit_window
 from smsgate.context import Context
-from smsgate.delivery import outbox
-from smsgate.delivery.outbox import ClaimedEntry
 from smsgate.delivery.provider_ids import (
     prune_provider_ids,
     remember_provider_ids,
     serialise_with_reports,
 )
-from smsgate.delivery.providers.base import (
-    Accepted,
-    OutboundMessage,
-    Provider,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage, Provider
 from smsgate.delivery.routing import Router
 from smsgate.idempotency.service import prune_expired
-from smsgate.limits import sql_backend
+from smsgate.limits import repository as limit_hits
 from smsgate.messages.status import fail_before_provider, mark_submitted
-from smsgate.messages.story.recording import record_delivery_pass
 from smsgate.mobiles import mask_mobile
-from smsgate.observability import metrics
-from smsgate.observability.metrics import Receipt
+from smsgate.outbox import repository as outbox
+from smsgate.outbox.repository import ClaimedEntry
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult, TryLater, fails_for_good
 from smsgate.report_status import ReportStatus
+from smsgate.story.recording import record_delivery_pass
+from smsgate.telemetry import metrics
+from smsgate.telemetry.metrics import Receipt
 
 log = structlog.get_logger(__name__)
 OTHER_ERROR = ReportStatus.OTHER_ERROR
@@ -187,7 +181,7 @@ class DeliveryWorker:
             max((rule.window_seconds for rules in defaults for rule in rules), default=0),
             await longest_limit_window(self._ctx.db),  # an app's own rule may look further back
         )
-        await self._ctx.db.write(lambda conn: sql_backend.prune_hits(conn, now - longest * 1000))
+        await self._ctx.db.write(lambda conn: limit_hits.prune_hits(conn, now - longest * 1000))
         await self._ctx.db.write(
             lambda conn: prune_provider_ids(conn, now - REPORT_WAIT_MS, now - EARLY_REPORT_KEEP_MS)
         )
@@ -228,7 +222,7 @@ def record_outcomes(
             accepted.setdefault(name, []).append((entry.msg_id, result.provider_message_id))
             provider_ids.setdefault(name, []).append((entry.msg_id, _report_ids(entry, result)))
             finished.append(entry.id)
-        elif outbox.fails_for_good(result, entry.attempts, max_attempts):
+        elif fails_for_good(result, entry.attempts, max_attempts):
             status, reason = (
                 (result.report_status, result.reason)
                 if isinstance(result, Rejected)

@@ -6,8 +6,8 @@ from starlette.requests import Request
 
 from smsgate.context import Context
 from smsgate.devs import service
-from smsgate.observability.access_log import note_caller
 from smsgate.responses import JsmsJSONResponse
+from smsgate.telemetry.access_log import note_caller
 
 router = APIRouter()
 

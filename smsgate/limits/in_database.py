@@ -1,5 +1,5 @@
 """Frequency limits counted in the database, inside the send's own transaction
-(limits/sql_backend.py holds the statements).
+(limits/repository.py holds the statements).
 
 Exact under concurrency because the count and the insert happen under a lock on the key: SQLite
 serialises write transactions; PostgreSQL takes a transaction-scoped advisory lock on the key's
@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from smsgate.db import locks
 from smsgate.db.engine import Database
 from smsgate.errors import Code, JsmsError
-from smsgate.limits import sql_backend
+from smsgate.limits import repository
 from smsgate.limits.rules import RateRule
 from smsgate.limits.strategy import (
     First,
@@ -62,8 +62,8 @@ class DatabaseLimiter(Limiter):
         return await db.write(work)
 
     def count(self, conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: int) -> None:
-        if not sql_backend.count_hit(conn, key, rules, now_ms):
-            full = sql_backend.full_rule(conn, key, rules, now_ms)
+        if not repository.count_hit(conn, key, rules, now_ms):
+            full = repository.full_rule(conn, key, rules, now_ms)
             raise JsmsError(Code.OUT_OF_FREQ, limit_detail(key, (full,) if full else rules))
 
     async def close(self) -> None:

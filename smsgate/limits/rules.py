@@ -1,5 +1,7 @@
-"""Frequency rules: "at most N sends per W seconds", written "N/W" and comma-separated."""
+"""Frequency rules: "at most N sends per W seconds", written "N/W" and comma-separated; and
+whether one more send fits them, given the times of the newest sends."""
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 # Bounds that keep every rule's numbers inside what SQL and Redis take: a window of at most a
@@ -35,6 +37,22 @@ def parse_rules(text: str) -> tuple[RateRule, ...]:
             )
         rules.append(rule)
     return tuple(rules)
+
+
+def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
+    """Whether one more send fits, given the most recent hit times (newest first)."""
+    return first_full_rule(recent_desc, rules, now_ms) is None
+
+
+def first_full_rule(
+    recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int
+) -> RateRule | None:
+    """The first rule one more send would break, given the most recent hit times."""
+    for rule in rules:
+        since = now_ms - rule.window_seconds * 1000
+        if sum(1 for at in recent_desc[: rule.limit] if at > since) >= rule.limit:
+            return rule
+    return None
 
 
 def _is_number(text: str) -> bool:

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
-from smsgate.limits import sql_backend
 from smsgate.limits.in_database import DatabaseLimiter
 from smsgate.limits.in_redis import RedisLimiter
-from smsgate.limits.rules import RateRule
+from smsgate.limits.rules import RateRule, within_rules
 from smsgate.limits.strategy import Limiter
 
 
@@ -43,4 +42,4 @@ def within_hours(now_ms: int, hours: str, zone: str) -> bool:
 def within_limits(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
     """Whether one more event fits `rules`, given the newest event times first: the one rule
     check, also for counters kept elsewhere (the console's failed sign-ins)."""
-    return sql_backend.within_rules(recent_desc, rules, now_ms)
+    return within_rules(recent_desc, rules, now_ms)

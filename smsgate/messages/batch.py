@@ -18,7 +18,6 @@ from smsgate.context import Context
 from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
-from smsgate.messages.ids import new_msg_id
 from smsgate.messages.service import (
     BuildMessage,
     Charged,
@@ -26,10 +25,11 @@ from smsgate.messages.service import (
     SendGuard,
     count_and_record,
 )
-from smsgate.messages.story.recording import StoryEvent, write_events
-from smsgate.messages.story.refusals import refusal_event, write_refusals
 from smsgate.mobiles import normalise_mobile
-from smsgate.observability import metrics
+from smsgate.msg_ids import new_msg_id
+from smsgate.story.recording import StoryEvent, write_events
+from smsgate.story.refusals import refusal_event, write_refusals
+from smsgate.telemetry import metrics
 
 
 @dataclass(frozen=True, slots=True)

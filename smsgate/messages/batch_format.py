@@ -12,7 +12,7 @@ from typing import Any
 from smsgate.control_characters import refuse_control_characters
 from smsgate.errors import Code, JsmsError
 from smsgate.lenient import string_map
-from smsgate.messages.ids import new_msg_id
+from smsgate.msg_ids import new_msg_id
 
 MAX_RECIPIENTS = 1000
 MAX_TAG_LENGTH = 10

@@ -10,10 +10,10 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import app_by_id
 from smsgate.db.engine import Database
-from smsgate.delivery.providers.base import InboundSms
 from smsgate.errors import JsmsError
 from smsgate.messages.service import last_sender_app
 from smsgate.mobiles import mask_mobile, normalise_mobile
+from smsgate.provider_answers import InboundSms
 from smsgate.reports.service import reply_number_app, store_reply
 
 log = structlog.get_logger(__name__)

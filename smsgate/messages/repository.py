@@ -1,13 +1,25 @@
-"""Queries on message rows and their delivery status (built once: see apps/repository.py)."""
+"""Queries on message rows and their delivery status (built once: see apps/repository.py), and
+the operator console's reads of them (messages/lookup.py): searches newest first, a message's
+provider ids and code state, code conversion and counts over time.
 
+Every console search is a range scan on an index ordered by time (messages by number, by app,
+by creation time) with a LIMIT, so it reads about `limit` rows whatever the table holds.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, or_, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, or_, select, update
 
 from smsgate.db.inserts import FastInsert
-from smsgate.db.models import Message, table
+from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
 
 MESSAGES = table(Message)
+APPS = table(App)
+PROVIDER_IDS = table(ProviderMessageId)
+CODES = table(VerificationCode)
+STATUSES = ("accepted", "submitted", "delivered", "failed")  # every messages.status
+CODE_KINDS = ("code", "voice_code")  # messages.kind of the messages verification_codes check
 _INSERT_MESSAGE = FastInsert(
     MESSAGES,
     (
@@ -140,3 +152,99 @@ def set_final_status(
         "new_now": now_ms,
     }
     return conn.execute(_FINAL, params).rowcount == 1
+
+
+# --- the operator console's reads ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    mobile: str | None = None  # E.164
+    msg_id: str | None = None
+    app_key: str | None = None
+    status: str | None = None
+    since: int | None = None  # epoch ms, inclusive
+    until: int | None = None  # epoch ms, exclusive
+
+
+def find_messages(conn: Connection, chosen: MessageFilter, limit: int) -> list[Row[Any]]:
+    """Messages (with their app's key) that match every given field, newest first."""
+    return list(conn.execute(_search_query(chosen, limit)).all())
+
+
+def _search_query(chosen: MessageFilter, limit: int) -> Select[Any]:
+    query = (
+        select(MESSAGES, APPS.c.app_key)
+        .join(APPS, APPS.c.id == MESSAGES.c.app_id)
+        .order_by(MESSAGES.c.created_at.desc())
+        .limit(limit)
+    )
+    conditions = [
+        MESSAGES.c.id == chosen.msg_id if chosen.msg_id else None,
+        MESSAGES.c.mobile == chosen.mobile if chosen.mobile else None,
+        APPS.c.app_key == chosen.app_key if chosen.app_key else None,
+        MESSAGES.c.status == chosen.status if chosen.status else None,
+        MESSAGES.c.created_at >= chosen.since if chosen.since is not None else None,
+        MESSAGES.c.created_at < chosen.until if chosen.until is not None else None,
+    ]
+    for condition in conditions:
+        if condition is not None:
+            query = query.where(condition)
+    return query
+
+
+def provider_ids_of(conn: Connection, msg_id: str) -> list[Row[Any]]:
+    """The ids providers gave a message, oldest first."""
+    query = (
+        select(PROVIDER_IDS)
+        .where(PROVIDER_IDS.c.msg_id == msg_id)
+        .order_by(PROVIDER_IDS.c.created_at)
+    )
+    return list(conn.execute(query).all())
+
+
+def code_of(conn: Connection, msg_id: str) -> Row[Any] | None:
+    """The verification code row of a code message (None for other messages)."""
+    return conn.execute(select(CODES).where(CODES.c.msg_id == msg_id)).first()
+
+
+def code_conversion_counts(conn: Connection, since: int) -> list[Row[Any]]:
+    """(app_id, template_id, sent, verified) of codes sent since `since` (the message's
+    creation)."""
+    # `app_id + 0`: grouped by the plain column, SQLite's planner prefers the (app_id,
+    # created_at) index and reads every message row; this way the day's codes come from
+    # ix_messages_created_kind alone.
+    app = (MESSAGES.c.app_id + 0).label("app_id")
+    query = (
+        select(
+            app,
+            MESSAGES.c.template_id,
+            func.count().label("sent"),
+            func.count(CODES.c.verified_at).label("verified"),
+        )
+        .select_from(MESSAGES.join(CODES, CODES.c.msg_id == MESSAGES.c.id))
+        .where(MESSAGES.c.created_at >= since, MESSAGES.c.kind.in_(CODE_KINDS))
+        .group_by(app, MESSAGES.c.template_id)
+    )
+    if conn.dialect.name == "postgresql":
+        # It hashes every code ever sent to join a day's worth; looking each up by its msg_id
+        # is a third of the time (bench/console.py). Only for this read's transaction.
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+    return list(conn.execute(query).all())
+
+
+def counts_per_period(
+    conn: Connection, since: int, period_ms: int
+) -> list[tuple[int, str, str, int]]:
+    """(period number, channel, status, messages) for messages created since `since`, where a
+    period number times `period_ms` is the period's start."""
+    period = MESSAGES.c.created_at // period_ms
+    query = (
+        select(period.label("period"), MESSAGES.c.channel, MESSAGES.c.status, func.count())
+        # each status named: a range of (status, created_at, channel) per status, index only
+        .where(MESSAGES.c.status.in_(STATUSES), MESSAGES.c.created_at >= since)
+        .group_by("period", MESSAGES.c.channel, MESSAGES.c.status)
+    )
+    rows = conn.execute(query).all()
+    return [(int(p), channel, status, int(n)) for p, channel, status, n in rows]

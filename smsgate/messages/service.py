@@ -16,22 +16,22 @@ from smsgate.apps.service import AppAccount, debit_quota
 from smsgate.content.service import screen_message
 from smsgate.context import Context
 from smsgate.control_characters import has_control_characters
-from smsgate.delivery import outbox
 from smsgate.errors import Code, JsmsError
 from smsgate.fraud import service as fraud
 from smsgate.limits.rules import RateRule
 from smsgate.limits.service import limit_key, within_hours
 from smsgate.messages import repository
-from smsgate.messages.ids import new_msg_id
-from smsgate.messages.story.recording import log_accepted
-from smsgate.messages.story.refusals import recording_refusals
 from smsgate.messages.voice_fallback import service as voice_fallback
 from smsgate.messages.voice_fallback.service import CodeDelivery
 from smsgate.mobiles import normalise_mobile
-from smsgate.observability import metrics
-from smsgate.observability.access_log import current_request_id
+from smsgate.msg_ids import new_msg_id
+from smsgate.outbox import repository as outbox
 from smsgate.settings import Settings
 from smsgate.signs.service import signature_for_send
+from smsgate.story.recording import log_accepted
+from smsgate.story.refusals import recording_refusals
+from smsgate.telemetry import metrics
+from smsgate.telemetry.access_log import current_request_id
 from smsgate.templates.rendering import has_special_brackets, render_template
 from smsgate.templates.service import (
     CODE,

@@ -6,9 +6,9 @@ from smsgate import clock
 from smsgate.apps.service import refund_quota
 from smsgate.messages import repository
 from smsgate.messages.voice_fallback.service import FALLBACK_CALL, sms_finished
-from smsgate.observability.metrics import Receipt
 from smsgate.report_status import ReportStatus
 from smsgate.reports.service import FinalStatus, record_final_statuses
+from smsgate.telemetry.metrics import Receipt
 
 DELIVERED = ReportStatus.DELIVERED
 

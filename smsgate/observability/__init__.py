@@ -1,3 +1,4 @@
-"""What an operator sees of a running smsgate: the access log and the redaction every log line
-passes on its way out, Prometheus metrics, health and readiness, and the API document with its
-reading page."""
+"""What an operator sees of a running smsgate, read from above the slices it shows: the gauges
+read from the database (outbox, due schedules), the live metrics of breakers and binds, health
+and readiness, the metrics port, and the API document with its reading page. What the slices
+record as they work (metrics, access log, redaction, heartbeats) is smsgate.telemetry's."""

@@ -8,9 +8,9 @@ import structlog
 
 from smsgate import clock
 from smsgate.context import Context
-from smsgate.delivery.outbox import outbox_summary
 from smsgate.messages.schedules.service import due_schedule_counts
-from smsgate.observability import metrics
+from smsgate.outbox.repository import outbox_summary
+from smsgate.telemetry import metrics
 
 log = structlog.get_logger(__name__)
 HEARTBEAT = "gauges"

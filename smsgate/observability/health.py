@@ -4,64 +4,20 @@ Ready means: the database answers, its schema is at the newest migration, every 
 this process runs has completed a first pass and beaten its heart recently (a loop that died or
 hangs in one pass stops beating), a delivery provider is configured, and the process is not
 stopping. Each loop calls `heartbeats.beat(name)` once per pass; a pass that waits for work
-still beats at least every poll interval, so only a stuck or dead loop falls behind.
+still beats at least every poll interval, so only a stuck or dead loop falls behind. The state
+read here lives below every loop, in telemetry/process_state.py.
 """
 
 import asyncio
-import contextlib
 import os
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from smsgate.db.engine import Database
 from smsgate.db.migrate import current_revision, schema_head
-from smsgate.delivery.providers.base import Provider
+from smsgate.telemetry.process_state import ProcessState
 
 DATABASE_TIMEOUT_SECONDS = 2.0
-
-
-class Heartbeats:
-    """When each background loop last completed a pass, on a monotonic clock (injectable)."""
-
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
-        self._beats: dict[str, float] = {}
-        self._expected: set[str] = set()
-
-    def expect(self, *loops: str) -> None:
-        """Loops this process starts: until each has beaten once, the process is not ready
-        (its first pass may wait on the database or on a provider's bind)."""
-        self._expected.update(loops)
-
-    def beat(self, loop: str) -> None:
-        self._beats[loop] = self._monotonic()
-
-    def not_started(self) -> list[str]:
-        """Expected loops that have not completed a first pass."""
-        return sorted(self._expected - self._beats.keys())
-
-    def ages(self) -> dict[str, float]:
-        """Seconds since each loop's last beat."""
-        now = self._monotonic()
-        return {loop: now - at for loop, at in sorted(self._beats.items())}
-
-
-@dataclass
-class ProcessState:
-    """What this process runs, for readiness and the scrape-time metrics."""
-
-    heartbeats: Heartbeats = field(default_factory=Heartbeats)
-    # Set on SIGTERM: loops finish their pass and end; readiness turns false at once.
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    # The delivery provider (a router, or the sandbox) when this process delivers.
-    provider: Provider | None = None
-
-    async def pause(self, seconds: float) -> None:
-        """Sleep between passes, waking early when the process is asked to stop."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), seconds)
 
 
 @dataclass(frozen=True, slots=True)

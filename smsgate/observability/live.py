@@ -13,7 +13,7 @@ from prometheus_client.registry import REGISTRY, Collector
 
 from smsgate.delivery.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from smsgate.delivery.providers.link import DOWN
-from smsgate.observability.health import ProcessState
+from smsgate.telemetry.process_state import ProcessState
 
 BREAKER_STATES = (CLOSED, OPEN, HALF_OPEN, DOWN)
 

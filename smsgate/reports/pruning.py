@@ -4,8 +4,8 @@ loop drops the older ones."""
 import structlog
 
 from smsgate.context import Context
-from smsgate.messages.story.service import prune_story
 from smsgate.reports.service import prune_records
+from smsgate.story.service import prune_story
 
 log = structlog.get_logger(__name__)
 PRUNE_EVERY_SECONDS = 600.0

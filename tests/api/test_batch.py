@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from smsgate.apps.service import top_up
 from smsgate.context import Context
 from smsgate.db.models import App, LimitHit, Message, OutboxEntry
-from smsgate.delivery import outbox
+from smsgate.outbox import repository as outbox
 from tests.api.helpers import assert_error, inbox, rows, scalar
 from tests.support.delivery import Delivery
 from tests.support.tenants import Tenant, make_tenant

@@ -160,7 +160,7 @@ async def test_failed_send_leaves_nothing_behind(
     def broken_enqueue(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("smsgate.delivery.outbox.enqueue", broken_enqueue)
+    monkeypatch.setattr("smsgate.outbox.repository.enqueue", broken_enqueue)
     body = {"mobile": "13800138000", "temp_id": tenant.code_temp}
     assert_error(await api.post("/v1/codes", json=body, auth=tenant.auth), 500, 50019)
     for table in (Message, OutboxEntry, LimitHit):

@@ -13,10 +13,10 @@ import structlog
 from smsgate.context import Context
 from smsgate.logs import configure_logging
 from smsgate.messages.schedules.scheduler import send_due_schedules
-from smsgate.messages.story import recording, refusals
-from smsgate.messages.story.repository import Filters
-from smsgate.messages.story.service import message_story, prune_story, search_messages
 from smsgate.reports.pruning import prune_past_retention
+from smsgate.story import recording, refusals
+from smsgate.story.repository import Filters
+from smsgate.story.service import message_story, prune_story, search_messages
 from tests.api.helpers import code_in, inbox
 from tests.log_capture import LogLines
 from tests.support.cli import CliRun, as_json, failure_line

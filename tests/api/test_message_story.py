@@ -14,12 +14,13 @@ from smsgate.callbacks.sender import CallbackSender
 from smsgate.callbacks.service import set_callback_url
 from smsgate.context import Context
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
-from smsgate.delivery.providers.base import OutboundMessage, SubmitResult
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import Link
 from smsgate.delivery.providers.sandbox import SandboxConfig, SandboxProvider
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
-from smsgate.messages.story.service import message_story
+from smsgate.provider_answers import SubmitResult
+from smsgate.story.service import message_story
 from tests.api.callback_receiver import CallbackReceiver
 from tests.api.helpers import code_in, inbox
 from tests.support.clock import FrozenClock

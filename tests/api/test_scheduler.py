@@ -154,7 +154,7 @@ async def test_a_failed_send_leaves_the_schedule_for_a_later_pass(
 ) -> None:  # fmt: skip
     """A crash inside the send transaction (here: the outbox write) rolls it all back; after
     the lease the schedule is sent whole."""
-    from smsgate.delivery import outbox
+    from smsgate.outbox import repository as outbox
 
     await schedule_batch(api, ctx, tenant, frozen_clock.now + HOUR)
     frozen_clock.advance(HOUR)

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, VoiceFallback
-from smsgate.messages.story.service import message_story
 from smsgate.messages.voice_fallback.service import PURPOSE, place_due_fallbacks
 from smsgate.sealed import UnreadableSeal, unseal
+from smsgate.story.service import message_story
 from smsgate.templates.service import CODE, VoiceFallbackChoice, create_template
 from tests.api.helpers import inbox, rows, scalar
 from tests.api.test_verify import wrong

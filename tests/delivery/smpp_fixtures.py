@@ -5,9 +5,9 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from smsgate.delivery.providers.base import InboundSms, ProviderReport
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.provider import SmppProvider
+from smsgate.provider_answers import InboundSms, ProviderReport
 from tests.delivery.smpp_peer import SmscSimulator
 
 WAIT_SECONDS = 30.0

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from smsgate.delivery.providers.aliyun import AliyunConfig, aliyun_callback
-from smsgate.delivery.providers.base import InboundSms, ProviderReport
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackKind,
@@ -18,6 +17,7 @@ from smsgate.delivery.providers.http_provider import (
 from smsgate.delivery.providers.kannel import KannelConfig, kannel_callback
 from smsgate.delivery.providers.tencent import TencentConfig, tencent_callback
 from smsgate.delivery.providers.twilio import TwilioConfig, twilio_callback, twilio_signature
+from smsgate.provider_answers import InboundSms, ProviderReport
 
 TOKEN = "kT9v2QmX4pL8sN3wR6yB"
 KANNEL = KannelConfig(

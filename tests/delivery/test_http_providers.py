@@ -14,18 +14,13 @@ from typing import Any
 import pytest
 
 from smsgate.delivery.providers.aliyun import AliyunConfig, AliyunProvider, sign_v1
-from smsgate.delivery.providers.base import (
-    Accepted,
-    OutboundMessage,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.kannel import KannelConfig, KannelProvider
 from smsgate.delivery.providers.link import UP
 from smsgate.delivery.providers.tencent import TencentConfig, TencentProvider
 from smsgate.delivery.providers.tencent_signing import tc3_headers
 from smsgate.delivery.providers.twilio import TwilioConfig, TwilioProvider
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult, TryLater
 from tests.delivery.vendor_server import Answer, VendorServer, run_vendor_server, unopened_port
 
 TOKEN = "kT9v2QmX4pL8sN3wR6yB"

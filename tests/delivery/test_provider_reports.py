@@ -13,16 +13,12 @@ from smsgate.db.models import Message, PendingReport, ProviderHealth, ProviderMe
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
 from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.health import next_report, read_health, save_health
-from smsgate.delivery.providers.base import (
-    Accepted,
-    OutboundMessage,
-    ProviderReport,
-    SubmitResult,
-)
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.provider_answers import Accepted, ProviderReport, SubmitResult
 from tests.api.helpers import rows
 from tests.support.clock import FrozenClock
 from tests.support.tenants import Tenant

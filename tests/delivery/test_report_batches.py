@@ -13,7 +13,7 @@ from smsgate.callbacks import repository as callbacks
 from smsgate.context import Context
 from smsgate.db.models import CallbackEntry, PendingReport, PullRecord
 from smsgate.delivery.provider_ids import apply_reports
-from smsgate.delivery.providers.base import ProviderReport
+from smsgate.provider_answers import ProviderReport
 from tests.api.helpers import rows
 from tests.delivery.test_provider_reports import Carrier, message, send, worker_for
 from tests.support.tenants import Tenant

@@ -4,9 +4,10 @@ only submits that never got a submit_sm_resp are sent again."""
 import asyncio
 from collections import Counter
 
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, TryLater
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import DOWN
 from smsgate.delivery.providers.smpp.provider import SmppProvider
+from smsgate.provider_answers import Accepted, TryLater
 from tests.delivery.smpp_fixtures import RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
 

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, Rejected, TryLater
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import DOWN, UP
 from smsgate.delivery.providers.smpp.encoding import decode_gsm7
 from smsgate.delivery.providers.smpp.provider import SmppProvider
 from smsgate.delivery.routing import Router
+from smsgate.provider_answers import Accepted, Rejected, TryLater
 from tests.delivery.smpp_fixtures import WAIT_SECONDS, RecordingEvents, running, smpp_config
 from tests.delivery.smpp_peer import SmscSimulator
 from tests.support.clock import FrozenClock

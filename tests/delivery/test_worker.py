@@ -9,15 +9,11 @@ from sqlalchemy import select
 from smsgate import clock
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, OutboxEntry
-from smsgate.delivery import outbox
-from smsgate.delivery.providers.base import (
-    OutboundMessage,
-    SubmitResult,
-    TryLater,
-    submit_each,
-)
+from smsgate.delivery.providers.base import OutboundMessage, submit_each
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.outbox import repository as outbox
+from smsgate.provider_answers import SubmitResult, TryLater
 from tests.api.helpers import inbox, rows, scalar
 from tests.support.clock import FrozenClock
 from tests.support.delivery import Delivery
@@ -118,7 +114,7 @@ class FlakyProvider:
         self.calls += 1
         if self.calls <= self.failures:
             return TryLater("connection reset")
-        from smsgate.delivery.providers.base import Accepted
+        from smsgate.provider_answers import Accepted
 
         return Accepted(f"flaky-{self.calls}")
 

@@ -8,9 +8,10 @@ import pytest
 from httpx import AsyncClient
 
 from smsgate.context import Context
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, SubmitResult
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import Link
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.provider_answers import Accepted, SubmitResult
 from tests.delivery.test_worker import send, statuses
 from tests.support.tenants import Tenant
 

@@ -8,10 +8,8 @@ from pathlib import Path
 from httpx import AsyncClient
 from prometheus_client import REGISTRY
 
-from smsgate.observability import (
-    live,  # noqa: F401 (registers the scrape-time families)
-    metrics,  # noqa: F401 (registers the families)
-)
+from smsgate.observability import live  # noqa: F401 (registers the scrape-time families)
+from smsgate.telemetry import metrics  # noqa: F401 (registers the families)
 from tests.observability.helpers import smsgate_samples
 from tests.support.delivery import Delivery
 from tests.support.tenants import Tenant

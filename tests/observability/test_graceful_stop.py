@@ -11,8 +11,9 @@ from sqlalchemy import select
 from smsgate.background import run_background, stop_background
 from smsgate.context import Context, open_context
 from smsgate.db.models import Message, OutboxEntry
-from smsgate.delivery.providers.base import Accepted, OutboundMessage, SubmitResult
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.worker import DeliveryWorker
+from smsgate.provider_answers import Accepted, SubmitResult
 from smsgate.settings import Settings
 from tests.api.helpers import rows
 from tests.delivery.smpp_peer import SmscSimulator

@@ -15,7 +15,8 @@ from smsgate.db.engine import Database
 from smsgate.db.migrate import migrate, schema_head
 from smsgate.delivery.providers.sandbox import SandboxProvider
 from smsgate.observability.endpoints import create_metrics_app
-from smsgate.observability.health import Heartbeats, ProcessState, readiness
+from smsgate.observability.health import readiness
+from smsgate.telemetry.process_state import Heartbeats, ProcessState
 
 STUCK_AFTER = 120.0
 POSTGRES_URL = os.environ.get("SMSGATE_TEST_POSTGRES_URL")

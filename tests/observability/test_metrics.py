@@ -12,7 +12,7 @@ from smsgate.callbacks.sender import CallbackSender
 from smsgate.callbacks.service import set_callback_url
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
-from smsgate.delivery.providers.base import OutboundMessage, SubmitResult, TryLater
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.providers.sandbox import sandbox_inbox
 from smsgate.delivery.providers.smpp.provider import SmppProvider
@@ -21,9 +21,10 @@ from smsgate.messages.schedules.scheduler import send_due_schedules
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from smsgate.observability import live
 from smsgate.observability.gauges import refresh_gauges
-from smsgate.observability.health import Heartbeats, ProcessState
+from smsgate.provider_answers import SubmitResult, TryLater
 from smsgate.reports.service import FinalStatus, record_final_statuses
 from smsgate.settings import Settings
+from smsgate.telemetry.process_state import Heartbeats, ProcessState
 from tests.api.callback_receiver import CallbackReceiver
 from tests.api.helpers import code_in
 from tests.delivery.smpp_fixtures import WAIT_SECONDS, RecordingEvents, running, smpp_config

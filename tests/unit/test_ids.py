@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from smsgate import clock
-from smsgate.messages.ids import new_msg_id
+from smsgate.msg_ids import new_msg_id
 
 
 def test_a_version_7_rfc_9562_uuid() -> None:

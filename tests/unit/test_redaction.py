@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from smsgate.observability.redaction import (
+from smsgate.telemetry.redaction import (
     REDACTED,
     RedactingFormatter,
     mask_digits,

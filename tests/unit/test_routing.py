@@ -6,16 +6,11 @@ from collections.abc import Sequence
 import pytest
 
 from smsgate.delivery.config import BreakerConfig, DeliveryConfig, RouteConfig
-from smsgate.delivery.providers.base import (
-    Accepted,
-    OutboundMessage,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.link import CONNECTING, DOWN, UP, Link, LinkState
 from smsgate.delivery.providers.sandbox import SandboxConfig
 from smsgate.delivery.routing import NO_ROUTE, Router
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult, TryLater
 from tests.support.clock import FrozenClock
 
 

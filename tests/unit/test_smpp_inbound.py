@@ -2,7 +2,6 @@
 
 import pytest
 
-from smsgate.delivery.providers.base import InboundSms
 from smsgate.delivery.providers.smpp.bind import Delivered
 from smsgate.delivery.providers.smpp.encoding import (
     TLV_MESSAGE_PAYLOAD,
@@ -11,6 +10,7 @@ from smsgate.delivery.providers.smpp.encoding import (
     TLV_SAR_TOTAL_SEGMENTS,
 )
 from smsgate.delivery.providers.smpp.inbound import ReplyAssembler, sender_mobile
+from smsgate.provider_answers import InboundSms
 
 
 def mo(body: bytes, *, esm_class: int = 0, coding: int = 0, tlvs=(), sender="8613800138000"):

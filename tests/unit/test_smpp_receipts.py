@@ -2,7 +2,6 @@
 
 import pytest
 
-from smsgate.delivery.providers.base import ProviderReport
 from smsgate.delivery.providers.smpp.receipts import (
     STAT_TO_REPORT_STATUS,
     TLV_MESSAGE_STATE,
@@ -14,6 +13,7 @@ from smsgate.delivery.providers.smpp.receipts import (
     read_receipt,
     receipt_report,
 )
+from smsgate.provider_answers import ProviderReport
 
 TEXT = (
     b"id:0000ABC001 sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 "

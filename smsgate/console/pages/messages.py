@@ -8,7 +8,8 @@ from smsgate.console.search_form import form_time, query_of
 from smsgate.console.timeline import load_timeline
 from smsgate.console.web import ConsoleRefused, context_of, render, signed_in
 from smsgate.errors import JsmsError
-from smsgate.messages.lookup import MessageFilter, message_detail, search_messages
+from smsgate.messages.lookup import message_detail, search_messages
+from smsgate.messages.repository import MessageFilter
 from smsgate.mobiles import display_mobile, normalise_mobile
 
 router = APIRouter()

@@ -11,10 +11,10 @@ from starlette.responses import Response
 from smsgate import clock
 from smsgate.console.pages.delivery import configured_states
 from smsgate.console.web import context_of, render, signed_in
-from smsgate.delivery.outbox import outbox_summary
 from smsgate.errors import ERRORS
 from smsgate.messages.lookup import HOUR_MS, Conversion, code_conversion, hourly_counts
-from smsgate.messages.story.service import top_refusals
+from smsgate.outbox.repository import outbox_summary
+from smsgate.story.service import top_refusals
 
 router = APIRouter()
 HOURS = 24

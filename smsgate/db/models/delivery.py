@@ -1,5 +1,5 @@
-"""Delivery: the outbox, providers' message ids and early reports, provider health, the sandbox
-inbox.
+"""Delivery: the outbox (smsgate/outbox owns it), providers' message ids and early reports,
+provider health, the sandbox inbox.
 """
 
 from sqlalchemy import BigInteger, Integer, String, Text

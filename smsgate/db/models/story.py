@@ -1,4 +1,4 @@
-"""A message's story (smsgate/messages/story)."""
+"""A message's story (smsgate/story)."""
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column

@@ -23,16 +23,7 @@ import httpx
 import orjson
 import structlog
 
-from smsgate.delivery.providers.base import (
-    Accepted,
-    InboundSms,
-    OutboundMessage,
-    ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage, ProviderEnv
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
@@ -44,6 +35,14 @@ from smsgate.delivery.providers.http_provider import (
     e164,
     json_body,
     loggable,
+)
+from smsgate.provider_answers import (
+    Accepted,
+    InboundSms,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+    TryLater,
 )
 from smsgate.report_status import ReportStatus
 

@@ -21,17 +21,10 @@ import orjson
 import phonenumbers
 from pydantic import Field
 
-from smsgate.delivery.providers.base import (
-    InboundSms,
-    LinkedProviderConfig,
-    OutboundMessage,
-    ProviderReport,
-    SubmitResult,
-    TryLater,
-    submit_each,
-)
+from smsgate.delivery.providers.base import LinkedProviderConfig, OutboundMessage, submit_each
 from smsgate.delivery.providers.link import DOWN, Link
-from smsgate.observability.redaction import redact_text
+from smsgate.provider_answers import InboundSms, ProviderReport, SubmitResult, TryLater
+from smsgate.telemetry.redaction import redact_text
 
 CallbackKind = Literal["report", "inbound"]
 

@@ -14,16 +14,7 @@ import httpx
 import structlog
 from pydantic import Field
 
-from smsgate.delivery.providers.base import (
-    Accepted,
-    InboundSms,
-    OutboundMessage,
-    ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage, ProviderEnv
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
@@ -36,6 +27,14 @@ from smsgate.delivery.providers.http_provider import (
     loggable,
 )
 from smsgate.mobiles import mask_mobile
+from smsgate.provider_answers import (
+    Accepted,
+    InboundSms,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+    TryLater,
+)
 from smsgate.report_status import ReportStatus
 from smsgate.text.segments import gsm7_length
 

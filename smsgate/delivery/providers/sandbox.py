@@ -20,17 +20,14 @@ from smsgate.db.engine import Database
 from smsgate.delivery import repository
 from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.providers.base import (
-    Accepted,
     DeliveryEvents,
     OutboundMessage,
     ProviderConfig,
     ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
 )
 from smsgate.delivery.providers.link import UP, Link
 from smsgate.delivery.repository import InboxEntry
+from smsgate.provider_answers import Accepted, ProviderReport, Rejected, SubmitResult
 from smsgate.report_status import ReportStatus
 from smsgate.settings import Settings
 

@@ -15,16 +15,7 @@ import httpx
 import orjson
 import structlog
 
-from smsgate.delivery.providers.base import (
-    Accepted,
-    InboundSms,
-    OutboundMessage,
-    ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage, ProviderEnv
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
@@ -38,6 +29,14 @@ from smsgate.delivery.providers.http_provider import (
     loggable,
 )
 from smsgate.delivery.providers.tencent_signing import tc3_headers
+from smsgate.provider_answers import (
+    Accepted,
+    InboundSms,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+    TryLater,
+)
 from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)

@@ -18,16 +18,7 @@ import orjson
 import structlog
 from pydantic import model_validator
 
-from smsgate.delivery.providers.base import (
-    Accepted,
-    InboundSms,
-    OutboundMessage,
-    ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage, ProviderEnv
 from smsgate.delivery.providers.http_provider import (
     CallbackInvalid,
     CallbackOutcome,
@@ -38,6 +29,14 @@ from smsgate.delivery.providers.http_provider import (
     callback_url,
     e164,
     loggable,
+)
+from smsgate.provider_answers import (
+    Accepted,
+    InboundSms,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+    TryLater,
 )
 from smsgate.report_status import ReportStatus
 

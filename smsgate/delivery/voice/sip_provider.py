@@ -16,15 +16,10 @@ import structlog
 from pydantic import Field, SecretStr
 
 from smsgate.delivery.providers.base import (
-    Accepted,
     DeliveryEvents,
     OutboundMessage,
     ProviderConfig,
     ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
     submit_each,
 )
 from smsgate.delivery.providers.link import UP, Link
@@ -34,6 +29,7 @@ from smsgate.delivery.voice.outcomes import UNREACHABLE
 from smsgate.delivery.voice.sip_call import CallOutcome, OutgoingCall, SetupFailed, Trunk
 from smsgate.delivery.voice.speech import SpeechRenderer
 from smsgate.mobiles import mask_mobile
+from smsgate.provider_answers import Accepted, ProviderReport, Rejected, SubmitResult, TryLater
 from smsgate.report_status import ReportStatus
 
 log = structlog.get_logger(__name__)

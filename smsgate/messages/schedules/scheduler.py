@@ -25,10 +25,10 @@ from smsgate.messages.batch import BatchItem, accept_batch
 from smsgate.messages.batch_format import BatchOutcome
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DueSchedule
-from smsgate.messages.story.recording import write_events
-from smsgate.messages.story.refusals import refusal_event
 from smsgate.report_status import ReportStatus
 from smsgate.reports.service import FinalStatus, record_final_statuses
+from smsgate.story.recording import write_events
+from smsgate.story.refusals import refusal_event
 
 log = structlog.get_logger(__name__)
 HEARTBEAT = "scheduler"

@@ -19,12 +19,12 @@ from smsgate.context import Context
 from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
-from smsgate.messages.ids import new_msg_id
 from smsgate.messages.schedules import repository
 from smsgate.messages.schedules.repository import DELETED, PENDING, ScheduleSearch
 from smsgate.messages.schedules.send_time import format_send_time, parse_send_time, schedule_zone
 from smsgate.messages.service import SendGuard
 from smsgate.mobiles import normalise_mobile
+from smsgate.msg_ids import new_msg_id
 from smsgate.settings import Settings
 
 SINGLE, BATCH = "single", "batch"

@@ -22,15 +22,15 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.apps.service import app_by_id, debit_quota
 from smsgate.context import Context
-from smsgate.delivery import outbox
 from smsgate.errors import JsmsError
 from smsgate.messages import repository as messages
-from smsgate.messages.ids import new_msg_id
-from smsgate.messages.story.recording import StoryEvent, write_events
 from smsgate.messages.voice_fallback import repository
 from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING
+from smsgate.msg_ids import new_msg_id
+from smsgate.outbox import repository as outbox
 from smsgate.report_status import ReportStatus
 from smsgate.sealed import UnreadableSeal, seal, unseal
+from smsgate.story.recording import StoryEvent, write_events
 from smsgate.text.voice import spoken_code_text
 
 log = structlog.get_logger(__name__)

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from smsgate.context import Context
-from smsgate.delivery.providers.base import Accepted, OutboundMessage
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio, sandbox_inbox
 from smsgate.delivery.voice.sandbox_audio import SandboxAudio
 from smsgate.delivery.voice.speech import SpeechRenderer
+from smsgate.provider_answers import Accepted
 from smsgate.settings import Settings
 from tests.delivery.voice.sipp_peer import ESPEAK
 from tests.support.delivery import Delivery

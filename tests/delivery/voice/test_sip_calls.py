@@ -11,14 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smsgate.delivery.providers.base import (
-    Accepted,
-    InboundSms,
-    OutboundMessage,
-    ProviderReport,
-    Rejected,
-    TryLater,
-)
+from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.voice import g711
 from smsgate.delivery.voice.resample import TELEPHONE_RATE
 from smsgate.delivery.voice.rtp import SAMPLES_PER_PACKET
@@ -26,6 +19,7 @@ from smsgate.delivery.voice.sip_call import Trunk
 from smsgate.delivery.voice.sip_message import parse_message
 from smsgate.delivery.voice.sip_provider import SipProvider
 from smsgate.delivery.voice.speech import SpeechRenderer
+from smsgate.provider_answers import Accepted, InboundSms, ProviderReport, Rejected, TryLater
 from tests.delivery.voice.sipp_peer import (
     PASSWORD,
     USERNAME,

@@ -3,7 +3,6 @@
 import time
 from dataclasses import dataclass, field
 
-from smsgate.delivery.providers.base import InboundSms
 from smsgate.delivery.providers.smpp.bind import Delivered
 from smsgate.delivery.providers.smpp.encoding import (
     ESM_UDHI,
@@ -15,6 +14,7 @@ from smsgate.delivery.providers.smpp.encoding import (
 )
 from smsgate.errors import JsmsError
 from smsgate.mobiles import normalise_mobile
+from smsgate.provider_answers import InboundSms
 
 TON_INTERNATIONAL = 1
 FRAGMENT_TTL_SECONDS = 600.0  # a part whose siblings never come is dropped after this

@@ -14,15 +14,9 @@ from typing import TypeVar
 import structlog
 
 from smsgate.delivery.providers.base import (
-    Accepted,
     DeliveryEvents,
-    InboundSms,
     OutboundMessage,
     ProviderEnv,
-    ProviderReport,
-    Rejected,
-    SubmitResult,
-    TryLater,
     submit_each,
 )
 from smsgate.delivery.providers.link import Link
@@ -36,6 +30,14 @@ from smsgate.delivery.providers.smpp.statuses import (
     TRANSIENT,
     rejection_status,
     status_name,
+)
+from smsgate.provider_answers import (
+    Accepted,
+    InboundSms,
+    ProviderReport,
+    Rejected,
+    SubmitResult,
+    TryLater,
 )
 from smsgate.report_status import ReportStatus
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smsgate.delivery.providers.base import ProviderReport
+from smsgate.provider_answers import ProviderReport
 from smsgate.report_status import ReportStatus
 
 TLV_RECEIPTED_MESSAGE_ID, TLV_MESSAGE_STATE = 0x001E, 0x0427

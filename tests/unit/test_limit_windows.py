@@ -1,9 +1,8 @@
-"""The pure decision of the SQL limit backend: does one more send fit the rules?"""
+"""Does one more send fit the rules, given the times of the newest sends first?"""
 
 import pytest
 
-from smsgate.limits.rules import RateRule, parse_rules
-from smsgate.limits.sql_backend import within_rules
+from smsgate.limits.rules import RateRule, parse_rules, within_rules
 
 NOW = 1_700_000_000_000
 SECOND = 1000

@@ -23,9 +23,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smsgate.errors import Code
-from smsgate.observability import metrics
-from smsgate.observability.redaction import redact_text
-from smsgate.observability.routes import RouteNames
+from smsgate.telemetry import metrics
+from smsgate.telemetry.redaction import redact_text
+from smsgate.telemetry.routes import RouteNames
 
 REQUEST_ID_HEADER = b"x-request-id"
 UNMATCHED = "unmatched"  # the metrics' route label of a request no route matched

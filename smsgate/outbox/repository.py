@@ -16,7 +16,6 @@ from smsgate.db.engine import Database
 from smsgate.db.inserts import FastInsert
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import OutboxEntry, table
-from smsgate.delivery.providers.base import Rejected, SubmitResult
 
 OUTBOX = table(OutboxEntry)
 _INSERT = FastInsert(OUTBOX, ("msg_id", "channel", "payload", "attempts", "due_at", "created_at"))
@@ -48,12 +47,6 @@ class ClaimedEntry:
     channel: str
     payload: dict[str, Any]
     attempts: int
-
-
-def fails_for_good(result: SubmitResult, attempts: int, max_attempts: int) -> bool:
-    """Whether a try that was not accepted ends the message: the provider refused it, or it was
-    the last try allowed."""
-    return isinstance(result, Rejected) or attempts >= max_attempts
 
 
 def enqueue(

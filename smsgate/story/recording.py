@@ -16,12 +16,12 @@ import structlog
 from sqlalchemy import Connection
 
 from smsgate import clock
-from smsgate.delivery.outbox import ClaimedEntry, fails_for_good
-from smsgate.delivery.providers.base import Accepted, Rejected, SubmitResult
-from smsgate.messages.story import repository
 from smsgate.mobiles import mask_mobile
-from smsgate.observability.access_log import current_request_id
-from smsgate.observability.redaction import redact_text
+from smsgate.outbox.repository import ClaimedEntry
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult, fails_for_good
+from smsgate.story import repository
+from smsgate.telemetry.access_log import current_request_id
+from smsgate.telemetry.redaction import redact_text
 
 log = structlog.get_logger("smsgate.story")
 REFUSED = repository.REFUSED

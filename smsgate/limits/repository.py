@@ -1,12 +1,11 @@
-"""The statements of frequency limits counted in the database (limits/in_database.py), inside
-the send's own transaction.
+"""The statements of frequency limits counted in the database (the strategy in
+limits/in_database.py), inside the send's own transaction; the rules' arithmetic is
+limits/rules.py's.
 
 Exact under concurrency because the count and the insert happen under a lock on the key: SQLite
 serialises write transactions (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock
 on the key's hash. A send that fails later rolls its hit back with everything else.
 """
-
-from collections.abc import Sequence
 
 from sqlalchemy import Connection, bindparam, delete, select
 
@@ -14,7 +13,7 @@ from smsgate.db import locks
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import LimitHit, table
 from smsgate.db.selects import FastSelect
-from smsgate.limits.rules import RateRule
+from smsgate.limits.rules import RateRule, first_full_rule, within_rules
 
 HITS = table(LimitHit)
 _RECENT = FastSelect(
@@ -39,22 +38,6 @@ def count_hit(conn: Connection, key: str, rules: tuple[RateRule, ...], now_ms: i
         return False
     _INSERT.execute(conn, {"key": key, "at": now_ms})
     return True
-
-
-def within_rules(recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int) -> bool:
-    """Whether one more send fits, given the most recent hit times (newest first)."""
-    return first_full_rule(recent_desc, rules, now_ms) is None
-
-
-def first_full_rule(
-    recent_desc: Sequence[int], rules: tuple[RateRule, ...], now_ms: int
-) -> RateRule | None:
-    """The first rule one more send would break, given the most recent hit times."""
-    for rule in rules:
-        since = now_ms - rule.window_seconds * 1000
-        if sum(1 for at in recent_desc[: rule.limit] if at > since) >= rule.limit:
-            return rule
-    return None
 
 
 def full_rule(

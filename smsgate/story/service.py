@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Row
 from smsgate import clock
 from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
-from smsgate.messages.story import repository
-from smsgate.messages.story.repository import Filters
 from smsgate.mobiles import mask_mobile
+from smsgate.story import repository
+from smsgate.story.repository import Filters
 
 PRUNE_CHUNK = 5000
 

@@ -14,8 +14,8 @@ import structlog
 from smsgate.apps.service import AppAccount
 from smsgate.context import Context
 from smsgate.errors import Code, JsmsError
-from smsgate.messages.story.recording import REFUSED, StoryEvent, write_events
 from smsgate.mobiles import mask_mobile, normalise_mobile
+from smsgate.story.recording import REFUSED, StoryEvent, write_events
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -14,8 +14,8 @@ from typing import ParamSpec, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
-from smsgate.delivery.providers.base import Accepted, Rejected, SubmitResult
 from smsgate.errors import Code, JsmsError
+from smsgate.provider_answers import Accepted, Rejected, SubmitResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
