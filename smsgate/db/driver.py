@@ -57,14 +57,20 @@ def compile_for(statement: ClauseElement, dialect_name: str) -> DriverSql | None
     dialect = DIALECTS[dialect_name]
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
+    computed = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+    if computed:  # SQLAlchemy computes these per execution; the driver would not
+        raise ValueError(f"give every column with a default a value: {computed}")
     for bind in compiled.binds.values():
         if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
             return None
     for column in getattr(statement, "selected_columns", ()):
         if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
             return None
-    fixed = {name: value for name, value in compiled.params.items() if value is not None}
-    return DriverSql(compiled.string, tuple(compiled.positiontup or ()), fixed)
+    # A literal the statement carries (even NULL) is fixed; a bindparam() without a value is given.
+    order = tuple(compiled.positiontup or ())
+    binds = compiled.binds
+    fixed = {name: binds[name].effective_value for name in order if not binds[name].required}
+    return DriverSql(compiled.string, order, fixed)
 
 
 def fetch(conn: Connection, statement: DriverSql, values: Values) -> Rows:

@@ -25,6 +25,16 @@ class FastInsert:
             return
         driver.fetch(conn, compiled, values)
 
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+        """One row for each of `rows` (an executemany); nothing for none."""
+        if not rows:
+            return
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            conn.execute(self.statement, [dict(row) for row in rows])
+            return
+        driver.execute_many(conn, compiled, rows)
+
 
 class FastUpsert:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET column = column + excluded.column: a counter

@@ -19,12 +19,16 @@ from smsgate.db.models import (
     SandboxDelivery,
     table,
 )
+from smsgate.db.updates import FastUpdate
 from smsgate.db.upserts import Upsert, insert_or_ignore, insert_or_update
 
 IDS = table(ProviderMessageId)
 PENDING = table(PendingReport)
 HEALTH = table(ProviderHealth)
 INBOX = table(SandboxDelivery)
+_INBOX_REPORTED = FastUpdate(
+    update(INBOX).where(INBOX.c.msg_id == bindparam("reported_id")).values(report_due_at=None)
+)
 _REPORT_LOCK_SPACE = 0x5250  # the first key of smsgate's two-key advisory locks for reports
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
@@ -32,7 +36,7 @@ _OF_PROVIDER = IDS.c.provider == bindparam("provider")
 _FIND_IDS = select(IDS.c.provider_message_id, IDS.c.msg_id).where(
     _OF_PROVIDER, IDS.c.provider_message_id.in_(bindparam("ids", expanding=True))
 )
-_SET_REPORT = (
+_SET_REPORT = FastUpdate(
     update(IDS)
     .where(IDS.c.provider == bindparam("of"), IDS.c.provider_message_id == bindparam("pid"))
     .values(report_status=bindparam("status"))
@@ -112,9 +116,8 @@ def find_ids(conn: Connection, provider: str, ids: Sequence[str]) -> dict[str, s
 
 
 def set_reports(conn: Connection, provider: str, statuses: Mapping[str, int]) -> None:
-    conn.execute(
-        _SET_REPORT,
-        [{"of": provider, "pid": pid, "status": status} for pid, status in statuses.items()],
+    _SET_REPORT.execute_many(
+        conn, [{"of": provider, "pid": pid, "status": status} for pid, status in statuses.items()]
     )
 
 
@@ -184,7 +187,7 @@ def due_inbox_reports(conn: Connection, now: int) -> list[tuple[str, int]]:
 
 
 def mark_inbox_reported(conn: Connection, msg_ids: Sequence[str]) -> None:
-    conn.execute(update(INBOX).where(INBOX.c.msg_id.in_(msg_ids)).values(report_due_at=None))
+    _INBOX_REPORTED.execute_many(conn, [{"reported_id": msg_id} for msg_id in msg_ids])
 
 
 def next_inbox_report(conn: Connection) -> int | None:

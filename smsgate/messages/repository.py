@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Select, bindparam, func, or_, select, up
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
+from smsgate.db.updates import FastUpdate
 
 MESSAGES = table(Message)
 APPS = table(App)
@@ -40,7 +41,7 @@ _INSERT_MESSAGE = FastInsert(
 )
 _BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
 _TEMPLATE_OF = select(MESSAGES.c.template_id).where(MESSAGES.c.id == bindparam("msg_id"))
-_SUBMITTED = (
+_SUBMITTED = FastUpdate(
     update(MESSAGES)
     .where(MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status == "accepted")
     .values(
@@ -50,7 +51,7 @@ _SUBMITTED = (
         submitted_at=bindparam("new_now"),
     )
 )
-_FINAL = (
+_FINAL = FastUpdate(
     update(MESSAGES)
     .where(
         MESSAGES.c.id == bindparam("target_id"),
@@ -114,7 +115,7 @@ def set_submitted(
         }
         for msg_id, provider_message_id in accepted
     ]
-    conn.execute(_SUBMITTED, params)
+    _SUBMITTED.execute_many(conn, params)
 
 
 def set_final_statuses(
@@ -131,8 +132,7 @@ def set_final_statuses(
         for msg_id, status, report in reports
         if msg_id in open_ids
     ]
-    if params:
-        conn.execute(_FINAL, params)
+    _FINAL.execute_many(conn, params)
     return list(changing)
 
 
@@ -151,7 +151,7 @@ def set_final_status(
         "new_report_status": report_status,
         "new_now": now_ms,
     }
-    return conn.execute(_FINAL, params).rowcount == 1
+    return conn.execute(_FINAL.statement, params).rowcount == 1
 
 
 # --- the operator console's reads ---------------------------------------------------------------

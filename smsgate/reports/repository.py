@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, insert, or_, select, update
 
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import Message, PullClock, PullRecord, Reply, ReplyNumber, table
 from smsgate.db.upserts import dialect_insert
 
@@ -15,15 +16,15 @@ REPLY_NUMBERS = table(ReplyNumber)
 REPLIES = table(Reply)
 MESSAGES = table(Message)
 
-_INSERT_RECORDS = insert(RECORDS)  # built once: every delivery report writes through it
+# Every delivery report writes through it.
+_INSERT_RECORDS = FastInsert(RECORDS, ("app_id", "kind", "data", "received_at"))
 
 
 # --- pull records ------------------------------------------------------------------------------
 
 
 def insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
-    if rows:
-        conn.execute(_INSERT_RECORDS, rows)
+    _INSERT_RECORDS.execute_many(conn, rows)
 
 
 def take_pull_turn(conn: Connection, app_id: int, kind: str, now_ms: int, every_ms: int) -> bool:

@@ -17,13 +17,13 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    insert,
     literal,
     literal_column,
     select,
     union_all,
 )
 
+from smsgate.db.inserts import FastInsert
 from smsgate.db.models import REFUSAL_CONDITION, Message, MessageEvent, table
 
 EVENTS = table(MessageEvent)
@@ -31,7 +31,7 @@ MESSAGES = table(Message)
 STATUSES = ("accepted", "submitted", "delivered", "failed")
 REFUSED = "refused"
 
-_INSERT = insert(EVENTS)
+_INSERT = FastInsert(EVENTS, ("msg_id", "app_id", "at", "kind", "mobile", "request_id", "data"))
 _EVENTS_OF = (
     select(
         EVENTS.c.at,
@@ -71,8 +71,7 @@ class Filters:
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(_INSERT, rows)
+    _INSERT.execute_many(conn, rows)
 
 
 def events_of(conn: Connection, msg_id: str) -> list[Any]:

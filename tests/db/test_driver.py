@@ -6,13 +6,14 @@ would raise it."""
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smsgate.db.engine import Database
 from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudCount, LimitHit, table
 from smsgate.db.selects import FastSelect
+from smsgate.db.updates import FastUpdate
 
 HITS = table(LimitHit)
 INSERT_HIT = FastInsert(HITS, ("id", "key", "at"))
@@ -74,3 +75,14 @@ async def test_an_upsert_of_many_rows_adds_to_existing_counters(db: Database) ->
         lambda conn: conn.execute(select(counts.c.sent, counts.c.verified)).all()
     )
     assert [tuple(total) for total in totals] == [(3, 1)]
+
+
+async def test_an_update_of_many_rows_changes_each_with_its_own_values(db: Database) -> None:
+    at_of = FastUpdate(update(HITS).where(HITS.c.id == bindparam("hit")).values(at=bindparam("to")))
+    rows = [{"id": n, "key": "u", "at": 0} for n in (11, 12, 13)]
+    await db.write(lambda conn: INSERT_HIT.execute_many(conn, rows))
+    await db.write(
+        lambda conn: at_of.execute_many(conn, [{"hit": 11, "to": 5}, {"hit": 13, "to": 7}])
+    )
+    found = await db.read(lambda conn: HITS_OF_KEY.rows(conn, {"key": "u"}))
+    assert [tuple(row) for row in found] == [(11, 5), (12, 0), (13, 7)]

@@ -5,11 +5,23 @@ Their results are checked on both backends by the API tests of sends, limits and
 defence."""
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    update,
+)
 
 from smsgate.db import driver
 from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.selects import FastSelect
+from smsgate.db.updates import FastUpdate
 from smsgate.limits.in_database import DatabaseLimiter
 from smsgate.limits.service import open_limiter
 
@@ -55,3 +67,17 @@ def test_an_insert_that_would_miss_a_column_default_is_refused() -> None:
 
 def test_without_redis_limits_are_counted_in_the_database() -> None:
     assert isinstance(open_limiter(None, "smsgate:limit:"), DatabaseLimiter)
+
+
+def test_an_update_sqlalchemy_would_add_a_value_to_is_refused() -> None:
+    stamped = Table(
+        "stamped_rows_for_tests",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String(20)),
+        Column("changed_at", BigInteger, onupdate=lambda: 1),
+    )
+    statement = update(stamped).where(stamped.c.id == bindparam("row_id"))
+    with pytest.raises(ValueError, match="with a default a value"):
+        FastUpdate(statement.values(name=bindparam("new_name")))
+    FastUpdate(statement.values(name=bindparam("new_name"), changed_at=None))  # NULL, given
