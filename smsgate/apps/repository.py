@@ -4,9 +4,9 @@ Statements are built once with bind parameters: SQLAlchemy then reuses their com
 is several times cheaper per call than building a statement each time.
 """
 
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from smsgate.db.models import App, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
@@ -27,12 +27,33 @@ _GIVE = {
 }
 
 
+class AppRow(NamedTuple):
+    """A row of `apps`: the account, its hashed secret, its quotas (None: unmetered) and its
+    access policy."""
+
+    id: int
+    app_key: str
+    secret_hash: str
+    name: str
+    sms_enabled: bool
+    balance: int | None
+    voice: int | None
+    industry: int | None
+    market: int | None
+    policy: str | None  # JSON of the frequency limits it overrides
+    created_at: int
+    dev_id: int | None
+    blocked: bool
+    allowed_ips: str | None
+
+
 def insert_app(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def find_by_key(conn: Connection, app_key: str) -> Row[Any] | None:
-    return conn.execute(_BY_KEY, {"app_key": app_key}).first()
+def find_by_key(conn: Connection, app_key: str) -> AppRow | None:
+    row = conn.execute(_BY_KEY, {"app_key": app_key}).first()
+    return None if row is None else AppRow._make(row)
 
 
 def keys_by_id(conn: Connection, app_ids: list[int]) -> dict[int, str]:
@@ -40,8 +61,9 @@ def keys_by_id(conn: Connection, app_ids: list[int]) -> dict[int, str]:
     return {app_id: app_key for app_id, app_key in conn.execute(query)}
 
 
-def find_by_id(conn: Connection, app_id: int) -> Row[Any] | None:
-    return conn.execute(select(APPS).where(APPS.c.id == app_id)).first()
+def find_by_id(conn: Connection, app_id: int) -> AppRow | None:
+    row = conn.execute(select(APPS).where(APPS.c.id == app_id)).first()
+    return None if row is None else AppRow._make(row)
 
 
 def quotas(conn: Connection, app_id: int) -> dict[str, int | None]:
@@ -75,7 +97,7 @@ def credit_units(conn: Connection, app_id: int, category: str, units: int) -> bo
     return conn.execute(_CREDIT[category], {"app_id": app_id, "units": units}).rowcount == 1
 
 
-def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
+def search_apps(conn: Connection, text: str, limit: int) -> list[AppRow]:
     """Newest first; `text` matches a part of the app key or the name, any case."""
     query = select(APPS).order_by(APPS.c.id.desc()).limit(limit)
     if text:
@@ -83,13 +105,13 @@ def search_apps(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
             APPS.c.app_key.icontains(text, autoescape=True)
             | APPS.c.name.icontains(text, autoescape=True)
         )
-    return list(conn.execute(query).all())
+    return [AppRow._make(row) for row in conn.execute(query)]
 
 
-def apps_of_dev(conn: Connection, dev_id: int) -> list[Row[Any]]:
+def apps_of_dev(conn: Connection, dev_id: int) -> list[AppRow]:
     """A developer's apps, newest first."""
     query = select(APPS).where(APPS.c.dev_id == dev_id).order_by(APPS.c.id.desc())
-    return list(conn.execute(query).all())
+    return [AppRow._make(row) for row in conn.execute(query)]
 
 
 def app_count(conn: Connection) -> int:

@@ -2,9 +2,8 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.access.networks import Network, normalise_networks, parse_networks
@@ -17,6 +16,7 @@ from smsgate.apps.policy import (
     longest_window,
     merge_policy,
 )
+from smsgate.apps.repository import AppRow
 from smsgate.db.engine import Database
 from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
 from smsgate.errors import Code, JsmsError
@@ -38,7 +38,7 @@ class AppAccount:
     dev_id: int | None = None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> "AppAccount":
+    def from_row(cls, row: AppRow) -> "AppAccount":
         return cls(
             row.id,
             row.app_key,
@@ -278,7 +278,7 @@ def apps_of_dev(conn: Connection, dev_id: int) -> list[AppSummary]:
     return [_summary(row) for row in repository.apps_of_dev(conn, dev_id)]
 
 
-def _summary(row: Row[Any]) -> AppSummary:
+def _summary(row: AppRow) -> AppSummary:
     return AppSummary(
         AppAccount.from_row(row),
         {category: getattr(row, category) for category in QUOTA_CATEGORIES},

@@ -8,10 +8,9 @@ unknown types is unaffected. The whole call, connecting included, is bounded by
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import UnknownApp, app_id_by_key
@@ -61,7 +60,7 @@ async def send_test_callback(ctx: Context, app_key: str) -> ProbeResult:
     return ProbeResult(row.url, answer.status_code, None)
 
 
-def _callback_of(conn: Connection, app_key: str) -> tuple[int, Row[Any] | None]:
+def _callback_of(conn: Connection, app_key: str) -> tuple[int, repository.CallbackRow | None]:
     app_id = app_id_by_key(conn, app_key)
     if app_id is None:
         raise UnknownApp(app_key)

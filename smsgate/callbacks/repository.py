@@ -5,9 +5,9 @@ with bind parameters, so SQLAlchemy reuses their compiled form.
 """
 
 from collections.abc import Collection
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import App, AppCallback, CallbackEntry, table
@@ -38,8 +38,18 @@ def apps_with_url(conn: Connection, app_ids: Collection[int]) -> set[int]:
     return set(conn.execute(_WITH_URL, {"app_ids": sorted(app_ids)}).scalars())
 
 
-def callback_row(conn: Connection, app_id: int) -> Row[Any] | None:
-    return conn.execute(select(CALLBACKS).where(CALLBACKS.c.app_id == app_id)).first()
+class CallbackRow(NamedTuple):
+    """An app's callback settings as stored."""
+
+    app_id: int
+    url: str | None
+    sealed_secret: str | None  # the master secret, sealed with the server key
+    verified_at: int | None
+
+
+def callback_row(conn: Connection, app_id: int) -> CallbackRow | None:
+    row = conn.execute(select(CALLBACKS).where(CALLBACKS.c.app_id == app_id)).first()
+    return None if row is None else CallbackRow._make(row)
 
 
 def sealed_secret(conn: Connection, app_id: int) -> str | None:
@@ -72,7 +82,21 @@ def enqueue(conn: Connection, event: str, callbacks: list[tuple[int, str]], now_
         )
 
 
-def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[Any]:
+class DueCallback(NamedTuple):
+    """A leased outbox entry with what posting it takes: the app's key, URL and sealed secret
+    (None when the app has no callback settings)."""
+
+    id: int
+    app_id: int
+    event: str
+    data: str
+    attempts: int  # this try included
+    app_key: str
+    url: str | None
+    sealed_secret: str | None
+
+
+def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> list[DueCallback]:
     """Lease due live entries (SKIP LOCKED: workers on one PostgreSQL take different rows)."""
     params = {"now": now_ms, "limit": limit, "new_lease": lease_until}
     ids = [row.id for row in conn.execute(_CLAIM, params).all()]
@@ -94,7 +118,7 @@ def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> li
         .where(OUTBOX.c.id.in_(ids))
         .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
     )
-    return list(conn.execute(query).all())
+    return [DueCallback._make(row) for row in conn.execute(query)]
 
 
 def remove_entry(conn: Connection, entry_id: int) -> None:
@@ -117,7 +141,23 @@ def bury(conn: Connection, entry_id: int, now_ms: int, error: str) -> None:
     )
 
 
-def list_entries(conn: Connection, dead: bool) -> list[Any]:
+class OutboxLine(NamedTuple):
+    """An outbox entry, live or dead, with its app's key, as operators list them."""
+
+    id: int
+    app_id: int
+    event: str
+    data: str
+    attempts: int
+    due_at: int
+    lease_until: int | None
+    last_error: str | None
+    dead_at: int | None
+    created_at: int
+    app_key: str
+
+
+def list_entries(conn: Connection, dead: bool) -> list[OutboxLine]:
     condition = OUTBOX.c.dead_at.is_not(None) if dead else OUTBOX.c.dead_at.is_(None)
     query = (
         select(OUTBOX, APPS.c.app_key)
@@ -125,7 +165,7 @@ def list_entries(conn: Connection, dead: bool) -> list[Any]:
         .where(condition)
         .order_by(OUTBOX.c.id)
     )
-    return list(conn.execute(query).all())
+    return [OutboxLine._make(row) for row in conn.execute(query)]
 
 
 def revive(conn: Connection, entry_ids: list[int] | None, now_ms: int) -> list[int]:

@@ -9,14 +9,14 @@ entry is dead until replayed (`smsgate callbacks replay`).
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.callbacks import repository
+from smsgate.callbacks.repository import DueCallback
 from smsgate.callbacks.sealing import UnreadableSecret, open_secret
 from smsgate.callbacks.signing import signed_form
 from smsgate.context import Context
@@ -91,7 +91,7 @@ class CallbackSender:
             metrics.callback_posted(entry.event, result)
         return len(entries)
 
-    async def _post(self, entry: Row[Any]) -> Outcome:
+    async def _post(self, entry: DueCallback) -> Outcome:
         if not entry.url:
             return Outcome(entry.id, entry.attempts, "the app has no callback URL", final=True)
         try:
@@ -111,7 +111,7 @@ class CallbackSender:
 
 
 def _report_tries(
-    entries: list[Row[Any]], outcomes: list[Outcome], results: list[str]
+    entries: list[DueCallback], outcomes: list[Outcome], results: list[str]
 ) -> list[CallbackTry]:
     """The SMS_REPORT posts of a pass, for the stories of the messages they report."""
     return [

@@ -1,9 +1,9 @@
 """Queries on stored verification codes (built once: see apps/repository.py). Every change is
 conditional, so concurrent checks of one code can neither verify it twice nor lose a wrong try."""
 
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import VerificationCode, table
@@ -33,13 +33,26 @@ def insert_code(conn: Connection, values: dict[str, object]) -> None:
     _INSERT.execute(conn, values)
 
 
-def lock_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:
-    return conn.execute(_LOCK, {"code_id": msg_id, "app_id": app_id}).first()
+class StoredCode(NamedTuple):
+    """A code as kept: its hash only, and what decides whether it may still be checked."""
+
+    msg_id: str
+    app_id: int
+    code_hash: str
+    expires_at: int
+    attempts: int  # wrong tries so far
+    verified_at: int | None
 
 
-def find_code(conn: Connection, msg_id: str, app_id: int) -> Row[Any] | None:
+def lock_code(conn: Connection, msg_id: str, app_id: int) -> StoredCode | None:
+    row = conn.execute(_LOCK, {"code_id": msg_id, "app_id": app_id}).first()
+    return None if row is None else StoredCode._make(row)
+
+
+def find_code(conn: Connection, msg_id: str, app_id: int) -> StoredCode | None:
     """The app's code (another app's is as good as none), without locking it."""
-    return conn.execute(_FIND, {"code_id": msg_id, "app_id": app_id}).first()
+    row = conn.execute(_FIND, {"code_id": msg_id, "app_id": app_id}).first()
+    return None if row is None else StoredCode._make(row)
 
 
 def mark_verified(conn: Connection, msg_id: str, max_attempts: int, now_ms: int) -> bool:

@@ -1,8 +1,8 @@
 """SQL of the console's own tables: operators, sessions, failed sign-ins, the audit list."""
 
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from smsgate.db.models import AuditEntry, ConsoleSession, LoginFailure, Operator, table
 
@@ -18,8 +18,18 @@ def insert_operator(conn: Connection, values: dict[str, object]) -> int:
     )
 
 
-def operator_by_name(conn: Connection, name: str) -> Row[Any] | None:
-    return conn.execute(select(OPERATORS).where(OPERATORS.c.name == name)).first()
+class OperatorRow(NamedTuple):
+    """An operator as stored: the password as its argon2 hash only."""
+
+    id: int
+    name: str
+    password_hash: str
+    created_at: int
+
+
+def operator_by_name(conn: Connection, name: str) -> OperatorRow | None:
+    row = conn.execute(select(OPERATORS).where(OPERATORS.c.name == name)).first()
+    return None if row is None else OperatorRow._make(row)
 
 
 def count_operators(conn: Connection) -> int:
@@ -30,13 +40,26 @@ def insert_session(conn: Connection, values: dict[str, object]) -> None:
     conn.execute(insert(SESSIONS).values(values))
 
 
-def session_with_operator(conn: Connection, token_hash: str) -> Row[Any] | None:
+class SessionRow(NamedTuple):
+    """A signed-in browser's session, with the name of its operator."""
+
+    token_hash: str
+    operator_id: int
+    csrf_token: str
+    created_at: int
+    seen_at: int
+    expires_at: int
+    name: str  # the operator's
+
+
+def session_with_operator(conn: Connection, token_hash: str) -> SessionRow | None:
     query = (
         select(SESSIONS, OPERATORS.c.name)
         .join(OPERATORS, OPERATORS.c.id == SESSIONS.c.operator_id)
         .where(SESSIONS.c.token_hash == token_hash)
     )
-    return conn.execute(query).first()
+    row = conn.execute(query).first()
+    return None if row is None else SessionRow._make(row)
 
 
 def touch_session(conn: Connection, token_hash: str, seen_at: int, expires_at: int) -> None:
@@ -78,8 +101,20 @@ def insert_audit(conn: Connection, values: dict[str, object]) -> None:
     conn.execute(insert(AUDIT).values(values))
 
 
-def audit_entries(conn: Connection, limit: int, operator: str | None) -> list[Row[Any]]:
+class AuditRecord(NamedTuple):
+    """One change made in the console, as stored."""
+
+    id: int
+    operator: str
+    action: str
+    target: str
+    detail: str
+    at: int
+
+
+def audit_entries(conn: Connection, limit: int, operator: str | None) -> list[AuditRecord]:
+    """The newest `limit` changes, newest first; of one operator when named."""
     query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
     if operator:
         query = query.where(AUDIT.c.operator == operator)
-    return list(conn.execute(query).all())
+    return [AuditRecord._make(row) for row in conn.execute(query)]

@@ -27,7 +27,9 @@ class FastUpdate:
             # A parameter SQLAlchemy adds of its own (a column's onupdate) the driver would not get.
             added = set(compiled.order) - declared - set(compiled.fixed)
             if added:
-                raise ValueError(f"{statement.table}: give every column with a default a value: {added}")
+                raise ValueError(
+                    f"{statement.table}: give every column with a default a value: {added}"
+                )
             self._compiled[dialect] = compiled
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:

@@ -1,8 +1,8 @@
 """Queries on developer accounts and their quota pools."""
 
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from smsgate.db.models import App, Dev, table
 from smsgate.db.quotas import QUOTA_CATEGORIES, credit_statements, quota_select, take_statements
@@ -18,16 +18,48 @@ _TAKE = take_statements(DEVS, "dev_id")
 _ADD = credit_statements(DEVS, "dev_id")
 
 
+class DevRow(NamedTuple):
+    """A row of `devs`: the account, its hashed secret and its pool (None: nothing
+    allocated)."""
+
+    id: int
+    dev_key: str
+    secret_hash: str
+    name: str
+    balance: int | None
+    voice: int | None
+    industry: int | None
+    market: int | None
+    created_at: int
+
+
+class ListedDev(NamedTuple):
+    """A row of `devs` with the number of apps the account owns."""
+
+    id: int
+    dev_key: str
+    secret_hash: str
+    name: str
+    balance: int | None
+    voice: int | None
+    industry: int | None
+    market: int | None
+    created_at: int
+    app_count: int
+
+
 def insert_dev(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def find_by_key(conn: Connection, dev_key: str) -> Row[Any] | None:
-    return conn.execute(_BY_KEY, {"dev_key": dev_key}).first()
+def find_by_key(conn: Connection, dev_key: str) -> DevRow | None:
+    row = conn.execute(_BY_KEY, {"dev_key": dev_key}).first()
+    return None if row is None else DevRow._make(row)
 
 
-def find_by_id(conn: Connection, dev_id: int) -> Row[Any] | None:
-    return conn.execute(_BY_ID, {"dev_id": dev_id}).first()
+def find_by_id(conn: Connection, dev_id: int) -> DevRow | None:
+    row = conn.execute(_BY_ID, {"dev_id": dev_id}).first()
+    return None if row is None else DevRow._make(row)
 
 
 def quotas(conn: Connection, dev_id: int) -> dict[str, int | None]:
@@ -45,7 +77,7 @@ def add_units(conn: Connection, dev_id: int, category: str, units: int) -> bool:
     return conn.execute(_ADD[category], {"dev_id": dev_id, "units": units}).rowcount == 1
 
 
-def search_devs(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
+def search_devs(conn: Connection, text: str, limit: int) -> list[ListedDev]:
     """Newest first, each with `app_count`; `text` matches a part of the key or the name, any
     case."""
     counts = (
@@ -65,4 +97,4 @@ def search_devs(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
             DEVS.c.dev_key.icontains(text, autoescape=True)
             | DEVS.c.name.icontains(text, autoescape=True)
         )
-    return list(conn.execute(query).all())
+    return [ListedDev._make(row) for row in conn.execute(query)]

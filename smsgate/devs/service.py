@@ -6,9 +6,8 @@ secret is stored hashed exactly like an app's master secret.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps import service as app_service
@@ -16,6 +15,7 @@ from smsgate.apps.credentials import hash_secret, new_credential, secret_matches
 from smsgate.db.engine import Database
 from smsgate.db.quotas import MAX_UNITS, QUOTA_CATEGORIES, QuotaRefused, check_amounts
 from smsgate.devs import repository
+from smsgate.devs.repository import DevRow, ListedDev
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class DevAccount:
     name: str
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> "DevAccount":
+    def from_row(cls, row: DevRow | ListedDev) -> "DevAccount":
         return cls(row.id, row.dev_key, row.name)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from smsgate.fraud.prefixes import InvalidList, parse_prefixes, parse_regions
+from smsgate.fraud.repository import PolicyRow
 from smsgate.settings import Settings
 
 MODES = ("off", "shadow", "enforce")
@@ -41,7 +42,7 @@ class FraudPolicy:
         return found
 
 
-def load_policy(row: Any | None, settings: Settings) -> FraudPolicy:
+def load_policy(row: PolicyRow | None, settings: Settings) -> FraudPolicy:
     """The app's stored choices over the server's defaults."""
 
     def chosen(name: str) -> Any:

@@ -4,12 +4,11 @@ advisory lock per number range serialises the range rules (see fraud/range_rules
 windows are row-locked while checked; SQLite runs one write transaction at a time anyway."""
 
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Row,
     Select,
     bindparam,
     delete,
@@ -107,9 +106,22 @@ def lock(conn: Connection, key: str) -> None:
     locks.lock_key(conn, key)
 
 
-def policy_row(conn: Connection, app_id: int) -> Row[Any] | None:
-    found: Row[Any] | None = _POLICY.first(conn, {"app_id": app_id})
-    return found
+class PolicyRow(NamedTuple):
+    """An app's own choices; None in a column: the server's default."""
+
+    app_id: int
+    mode: str | None
+    allowed_countries: str | None
+    blocked_prefixes: str | None
+    allowed_prefixes: str | None
+    hourly_cap: int | None
+    daily_cap: int | None
+    country_caps: str | None  # JSON
+
+
+def policy_row(conn: Connection, app_id: int) -> PolicyRow | None:
+    rows = _POLICY.rows(conn, {"app_id": app_id})
+    return PolicyRow._make(rows[0]) if rows else None
 
 
 def save_policy(conn: Connection, app_id: int, changes: dict[str, object]) -> None:
@@ -191,8 +203,21 @@ def _with_shards(last_bucket: int) -> int:
     return last_bucket + COUNTER_SHARDS - 1
 
 
-def attempt_of(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_ATTEMPT_OF, {"msg_id": msg_id}).first()
+class Attempt(NamedTuple):
+    """A code that reached the range rules."""
+
+    id: int
+    app_id: int
+    country_code: int
+    national: int
+    number_range: str
+    at: int
+    msg_id: str | None  # None: refused
+
+
+def attempt_of(conn: Connection, msg_id: str) -> Attempt | None:
+    row = conn.execute(_ATTEMPT_OF, {"msg_id": msg_id}).first()
+    return None if row is None else Attempt._make(row)
 
 
 def insert_attempt(conn: Connection, values: dict[str, object]) -> None:
@@ -203,19 +228,32 @@ def insert_event(conn: Connection, values: dict[str, object]) -> None:
     _INSERT_EVENT.execute(conn, values)
 
 
-def events(conn: Connection, app_id: int, limit: int) -> list[Row[Any]]:
+class Decision(NamedTuple):
+    """A decision of the pumping defence or a spend cap, the number kept as its range."""
+
+    id: int
+    at: int
+    app_id: int
+    rule: str
+    number_range: str
+    mode: str  # shadow, enforce
+    decision: str  # refused; allowed (shadow)
+    msg_id: str | None
+
+
+def events(conn: Connection, app_id: int, limit: int) -> list[Decision]:
     query = (
         select(EVENTS)
         .where(EVENTS.c.app_id == app_id)
         .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
         .limit(limit)
     )
-    return list(conn.execute(query).all())
+    return [Decision._make(row) for row in conn.execute(query)]
 
 
-def events_of_message(conn: Connection, msg_id: str) -> list[Row[Any]]:
+def events_of_message(conn: Connection, msg_id: str) -> list[Decision]:
     query = select(EVENTS).where(EVENTS.c.msg_id == msg_id).order_by(EVENTS.c.id)
-    return list(conn.execute(query).all())
+    return [Decision._make(row) for row in conn.execute(query)]
 
 
 def spend_units(conn: Connection, key: dict[str, object]) -> int:
@@ -240,9 +278,20 @@ def _bound(key: dict[str, object]) -> dict[str, object]:
     return {f"key_{name}": value for name, value in key.items()}
 
 
-def spend_windows(conn: Connection, app_id: int, since: int) -> list[Row[Any]]:
+class Spent(NamedTuple):
+    """Units an app spent in one cap window."""
+
+    app_id: int
+    scope: str  # all, or a region
+    period: str  # hourly, daily
+    start: int
+    units: int
+    alerted: bool
+
+
+def spend_windows(conn: Connection, app_id: int, since: int) -> list[Spent]:
     query = select(SPEND).where(SPEND.c.app_id == app_id, SPEND.c.start >= since)
-    return list(conn.execute(query.order_by(SPEND.c.start, SPEND.c.scope)).all())
+    return [Spent._make(row) for row in conn.execute(query.order_by(SPEND.c.start, SPEND.c.scope))]
 
 
 def prune(conn: Connection, counters_before: int, spend_before: int, events_before: int) -> int:

@@ -260,7 +260,7 @@ def events_of_message(conn: Connection, msg_id: str) -> list[dict[str, Any]]:
     return [event_record(row) for row in repository.events_of_message(conn, msg_id)]
 
 
-def event_record(row: Any) -> dict[str, Any]:
+def event_record(row: repository.Decision) -> dict[str, Any]:
     return {
         "at": row.at,
         "rule": row.rule,

@@ -1,8 +1,8 @@
 """Queries on stored idempotency keys (built once: see apps/repository.py)."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from smsgate.db import locks
 from smsgate.db.models import IdempotencyKey, table
@@ -38,8 +38,21 @@ def lock(conn: Connection, app_id: int, key: str) -> None:
     locks.lock_key(conn, _lock_key(app_id, key))
 
 
-def find(conn: Connection, app_id: int, key: str) -> Row[Any] | None:
-    return conn.execute(_FIND, {"for_app": app_id, "for_key": key}).first()
+class StoredAnswer(NamedTuple):
+    """A key's row: the answer replayed to the key's repeats while it has not expired."""
+
+    app_id: int
+    key: str
+    fingerprint: str  # of the request that was answered
+    status: int
+    body: bytes
+    created_at: int
+    expires_at: int
+
+
+def find(conn: Connection, app_id: int, key: str) -> StoredAnswer | None:
+    row = conn.execute(_FIND, {"for_app": app_id, "for_key": key}).first()
+    return None if row is None else StoredAnswer._make(row)
 
 
 def forget_expired(conn: Connection, app_id: int, key: str, now_ms: int) -> None:

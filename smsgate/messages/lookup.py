@@ -4,14 +4,13 @@ messages/repository.py's.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
 from smsgate.messages import repository
-from smsgate.messages.repository import MessageFilter
+from smsgate.messages.repository import MessageFilter, MessageWithKey
 
 HOUR_MS = 3_600_000
 
@@ -33,12 +32,14 @@ class CodeState:
 
 @dataclass(frozen=True, slots=True)
 class MessageDetail:
-    message: Row[Any]  # the messages row with app_key
+    message: MessageWithKey
     provider_ids: list[ProviderId]
     code: CodeState | None
 
 
-async def search_messages(db: Database, chosen: MessageFilter, limit: int = 50) -> list[Row[Any]]:
+async def search_messages(
+    db: Database, chosen: MessageFilter, limit: int = 50
+) -> list[MessageWithKey]:
     """Messages that match every given field, newest first."""
     return await db.read(lambda conn: repository.find_messages(conn, chosen, limit))
 

@@ -7,9 +7,9 @@ by creation time) with a LIMIT, so it reads about `limit` rows whatever the tabl
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
@@ -89,6 +89,40 @@ _LAST_SENDER = (
 _LAST_SENDER_THROUGH = _LAST_SENDER.where(MESSAGES.c.provider == bindparam("provider"))
 
 
+class MessageRow(NamedTuple):
+    """A row of `messages`."""
+
+    id: str
+    app_id: int
+    kind: str  # code, voice_code, notification, marketing (a fallback call: its own kind)
+    channel: str  # sms, voice
+    mobile: str  # E.164
+    template_id: int | None
+    content: str | None  # kept only when it holds no code
+    segments: int
+    quota_category: str | None
+    quota_units: int
+    status: str  # accepted, submitted, delivered, failed
+    report_status: int | None
+    provider: str | None
+    provider_message_id: str | None
+    created_at: int
+    submitted_at: int | None
+    reported_at: int | None
+    request_id: str | None
+
+
+class Finalised(NamedTuple):
+    """A message that became final now, with what its report, receipt and callback need."""
+
+    id: str
+    app_id: int
+    mobile: str
+    provider: str | None
+    submitted_at: int | None
+    kind: str
+
+
 def insert_message(conn: Connection, values: dict[str, object]) -> None:
     _INSERT_MESSAGE.execute(conn, values)
 
@@ -98,8 +132,9 @@ def template_of(conn: Connection, msg_id: str) -> int | None:
     return found
 
 
-def find_message(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_BY_ID, {"msg_id": msg_id}).first()
+def find_message(conn: Connection, msg_id: str) -> MessageRow | None:
+    row = conn.execute(_BY_ID, {"msg_id": msg_id}).first()
+    return None if row is None else MessageRow._make(row)
 
 
 def set_submitted(
@@ -120,12 +155,12 @@ def set_submitted(
 
 def set_final_statuses(
     conn: Connection, reports: list[tuple[str, str, int]], now_ms: int
-) -> list[Any]:
-    """(msg_id, status, report status) triples, in one executemany. Returns (id, app_id,
-    mobile, provider, submitted_at, kind) of the messages that became final now: they are
-    locked first, so a concurrent report for the same message cannot count it final twice."""
+) -> list[Finalised]:
+    """(msg_id, status, report status) triples, in one executemany. Returns the messages that
+    became final now: they are locked first, so a concurrent report for the same message
+    cannot count it final twice."""
     ids = sorted({msg_id for msg_id, _status, _report in reports})
-    changing = conn.execute(_NOT_FINAL, {"ids": ids}).all()
+    changing = [Finalised._make(row) for row in conn.execute(_NOT_FINAL, {"ids": ids})]
     open_ids = {row.id for row in changing}
     params = [
         {"target_id": msg_id, "new_status": status, "new_report_status": report, "new_now": now_ms}
@@ -133,7 +168,7 @@ def set_final_statuses(
         if msg_id in open_ids
     ]
     _FINAL.execute_many(conn, params)
-    return list(changing)
+    return changing
 
 
 def last_sender_app(conn: Connection, mobile: str, provider: str | None) -> int | None:
@@ -167,9 +202,33 @@ class MessageFilter:
     until: int | None = None  # epoch ms, exclusive
 
 
-def find_messages(conn: Connection, chosen: MessageFilter, limit: int) -> list[Row[Any]]:
+class MessageWithKey(NamedTuple):
+    """A row of `messages` with its app's key, as the console shows it."""
+
+    id: str
+    app_id: int
+    kind: str
+    channel: str
+    mobile: str
+    template_id: int | None
+    content: str | None
+    segments: int
+    quota_category: str | None
+    quota_units: int
+    status: str
+    report_status: int | None
+    provider: str | None
+    provider_message_id: str | None
+    created_at: int
+    submitted_at: int | None
+    reported_at: int | None
+    request_id: str | None
+    app_key: str
+
+
+def find_messages(conn: Connection, chosen: MessageFilter, limit: int) -> list[MessageWithKey]:
     """Messages (with their app's key) that match every given field, newest first."""
-    return list(conn.execute(_search_query(chosen, limit)).all())
+    return [MessageWithKey._make(row) for row in conn.execute(_search_query(chosen, limit))]
 
 
 def _search_query(chosen: MessageFilter, limit: int) -> Select[Any]:
@@ -193,22 +252,53 @@ def _search_query(chosen: MessageFilter, limit: int) -> Select[Any]:
     return query
 
 
-def provider_ids_of(conn: Connection, msg_id: str) -> list[Row[Any]]:
+class ProviderIdRow(NamedTuple):
+    """An id a provider gave one part of a message, and that part's report."""
+
+    provider: str
+    provider_message_id: str
+    msg_id: str
+    report_status: int | None
+    created_at: int
+
+
+def provider_ids_of(conn: Connection, msg_id: str) -> list[ProviderIdRow]:
     """The ids providers gave a message, oldest first."""
     query = (
         select(PROVIDER_IDS)
         .where(PROVIDER_IDS.c.msg_id == msg_id)
         .order_by(PROVIDER_IDS.c.created_at)
     )
-    return list(conn.execute(query).all())
+    return [ProviderIdRow._make(row) for row in conn.execute(query)]
 
 
-def code_of(conn: Connection, msg_id: str) -> Row[Any] | None:
+class CodeRow(NamedTuple):
+    """A message's verification code as kept: its hash only."""
+
+    msg_id: str
+    app_id: int
+    code_hash: str
+    expires_at: int
+    attempts: int
+    verified_at: int | None
+
+
+def code_of(conn: Connection, msg_id: str) -> CodeRow | None:
     """The verification code row of a code message (None for other messages)."""
-    return conn.execute(select(CODES).where(CODES.c.msg_id == msg_id)).first()
+    row = conn.execute(select(CODES).where(CODES.c.msg_id == msg_id)).first()
+    return None if row is None else CodeRow._make(row)
 
 
-def code_conversion_counts(conn: Connection, since: int) -> list[Row[Any]]:
+class ConversionCount(NamedTuple):
+    """Codes sent with one app and template, and how many of them were verified."""
+
+    app_id: int
+    template_id: int | None
+    sent: int
+    verified: int
+
+
+def code_conversion_counts(conn: Connection, since: int) -> list[ConversionCount]:
     """(app_id, template_id, sent, verified) of codes sent since `since` (the message's
     creation)."""
     # `app_id + 0`: grouped by the plain column, SQLite's planner prefers the (app_id,
@@ -231,7 +321,7 @@ def code_conversion_counts(conn: Connection, since: int) -> list[Row[Any]]:
         # is a third of the time (bench/console.py). Only for this read's transaction.
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    return list(conn.execute(query).all())
+    return [ConversionCount._make(row) for row in conn.execute(query)]
 
 
 def counts_per_period(

@@ -2,9 +2,9 @@
 the console lists."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, Select, delete, insert, or_, select, update
+from sqlalchemy import Connection, Select, delete, insert, or_, select, update
 
 from smsgate.db.inserts import FastInsert
 from smsgate.db.models import Message, PullClock, PullRecord, Reply, ReplyNumber, table
@@ -160,7 +160,33 @@ def prune_replies(conn: Connection, before_ms: int) -> int:
     return conn.execute(delete(REPLIES).where(REPLIES.c.received_at < before_ms)).rowcount
 
 
-def search_reports(conn: Connection, chosen: ListSearch, limit: int, offset: int) -> list[Row[Any]]:
+class FinalMessage(NamedTuple):
+    """A message with a final status, as the console lists reports."""
+
+    id: str
+    app_id: int
+    mobile: str
+    channel: str
+    status: str  # delivered, failed
+    report_status: int | None
+    provider: str | None
+    reported_at: int  # never None: only final messages are searched
+
+
+class KeptReply(NamedTuple):
+    """A row of `replies`."""
+
+    id: int
+    app_id: int
+    mobile: str
+    reply_number: str  # the number it was sent to
+    text: str
+    received_at: int
+
+
+def search_reports(
+    conn: Connection, chosen: ListSearch, limit: int, offset: int
+) -> list[FinalMessage]:
     """Messages with a final status, newest report first: through (reported_at), (app_id,
     reported_at), (mobile, created_at) or the msg_id."""
     reported = MESSAGES.c.reported_at
@@ -182,10 +208,12 @@ def search_reports(conn: Connection, chosen: ListSearch, limit: int, offset: int
         query = query.where(MESSAGES.c.status == chosen.status)
     query = _in_range(query, MESSAGES.c.app_id, reported, chosen)
     query = query.order_by(reported.desc(), MESSAGES.c.id.desc())
-    return list(conn.execute(query.limit(limit).offset(offset)).all())
+    return [FinalMessage._make(row) for row in conn.execute(query.limit(limit).offset(offset))]
 
 
-def search_replies(conn: Connection, chosen: ListSearch, limit: int, offset: int) -> list[Row[Any]]:
+def search_replies(
+    conn: Connection, chosen: ListSearch, limit: int, offset: int
+) -> list[KeptReply]:
     received = REPLIES.c.received_at
     query: Select[Any] = select(REPLIES)
     if chosen.mobile:
@@ -194,7 +222,7 @@ def search_replies(conn: Connection, chosen: ListSearch, limit: int, offset: int
         query = query.where(REPLIES.c.text.contains(chosen.text, autoescape=True))
     query = _in_range(query, REPLIES.c.app_id, received, chosen)
     query = query.order_by(received.desc(), REPLIES.c.id.desc())
-    return list(conn.execute(query.limit(limit).offset(offset)).all())
+    return [KeptReply._make(row) for row in conn.execute(query.limit(limit).offset(offset))]
 
 
 def _in_range(query: Select[Any], app: Any, at: Any, chosen: ListSearch) -> Select[Any]:

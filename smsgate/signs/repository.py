@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from smsgate.db.models import App, ReviewState, Sign, SignImage, table
 from smsgate.db.review_queue import rows_for_review
@@ -122,8 +122,24 @@ def replace_images(conn: Connection, sign_id: int, rows: list[dict[str, object]]
         conn.execute(insert(IMAGES), [{**row, "sign_id": sign_id} for row in rows])
 
 
-def list_signs(conn: Connection, status: int | None, app_id: int | None) -> list[Row[Any]]:
-    return rows_for_review(conn, SIGNS, status, app_id)
+class SignToReview(NamedTuple):
+    """A row of `signs` with its app's key, as the review commands list it."""
+
+    id: int
+    app_id: int
+    sign: str
+    type: int | None
+    remark: str
+    status: int  # ReviewState
+    is_default: bool
+    refuse_reason: str | None
+    created_at: int
+    updated_at: int | None
+    app_key: str
+
+
+def list_signs(conn: Connection, status: int | None, app_id: int | None) -> list[SignToReview]:
+    return rows_for_review(conn, SIGNS, status, app_id, SignToReview._make)
 
 
 def images_of(conn: Connection, sign_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -6,12 +6,11 @@ and (status, created_at), and refusals through partial indexes that hold only re
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
     Connection,
-    Row,
     Select,
     bindparam,
     cast,
@@ -70,33 +69,94 @@ class Filters:
     limit: int = 20
 
 
+class WrittenEvent(NamedTuple):
+    """One written entry of a message's story."""
+
+    at: int
+    kind: str
+    request_id: str | None
+    data: str  # JSON
+    app_id: int | None  # a refusal's
+    mobile: str | None  # a refusal's
+
+
+class StoryMessage(NamedTuple):
+    """The message row: its acceptance and, once reported, its final status."""
+
+    id: str
+    app_id: int
+    kind: str
+    channel: str
+    mobile: str
+    template_id: int | None
+    content: str | None
+    segments: int
+    quota_category: str | None
+    quota_units: int
+    status: str
+    report_status: int | None
+    provider: str | None
+    provider_message_id: str | None
+    created_at: int
+    submitted_at: int | None
+    reported_at: int | None
+    request_id: str | None
+
+
+class FoundMessage(NamedTuple):
+    """A message a search found."""
+
+    msg_id: str
+    app_id: int
+    at: int  # its creation
+    kind: str
+    channel: str
+    mobile: str
+    status: str
+    report_status: int | None
+    provider: str | None
+    template_id: int | None
+
+
+class FoundRefusal(NamedTuple):
+    """A refused send a search found."""
+
+    msg_id: str | None  # the one a schedule announced, else None
+    app_id: int | None
+    at: int
+    mobile: str | None
+    data: str  # JSON: the error code, the rule, the kind, the template
+    status: str  # always REFUSED
+
+
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     _INSERT.execute_many(conn, rows)
 
 
-def events_of(conn: Connection, msg_id: str) -> list[Any]:
-    return list(conn.execute(_EVENTS_OF, {"msg_id": msg_id}).all())
+def events_of(conn: Connection, msg_id: str) -> list[WrittenEvent]:
+    return [WrittenEvent._make(row) for row in conn.execute(_EVENTS_OF, {"msg_id": msg_id})]
 
 
-def message_row(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_MESSAGE, {"msg_id": msg_id}).first()
+def message_row(conn: Connection, msg_id: str) -> StoryMessage | None:
+    row = conn.execute(_MESSAGE, {"msg_id": msg_id}).first()
+    return None if row is None else StoryMessage._make(row)
 
 
-def find_messages(conn: Connection, filters: Filters) -> list[Row[Any]]:
+def find_messages(conn: Connection, filters: Filters) -> list[FoundMessage]:
     """Messages, newest first. With no number, app or status, the newest of each status are
     merged (each read from the (status, created_at) index), so no query sorts the table."""
     if filters.status == REFUSED:
         return []
     if filters.mobile or filters.app_id is not None or filters.status:
         query = _newest(_where(select(*_FOUND_COLUMNS), filters), filters.limit)
-        return list(conn.execute(query).all())
+        return [FoundMessage._make(row) for row in conn.execute(query)]
     parts = [
         _newest(_where(select(*_FOUND_COLUMNS), filters, status), filters.limit).subquery()
         for status in STATUSES
     ]
     merged = union_all(*(select(part) for part in parts)).subquery()
     query = select(merged).order_by(merged.c.at.desc()).limit(filters.limit)
-    return list(conn.execute(query).all())
+    return [FoundMessage._make(row) for row in conn.execute(query)]
 
 
 def _where(query: Select[Any], filters: Filters, status: str | None = None) -> Select[Any]:
@@ -115,7 +175,7 @@ def _newest(query: Select[Any], limit: int) -> Select[Any]:
     return query.order_by(MESSAGES.c.created_at.desc()).limit(limit)
 
 
-def find_refusals(conn: Connection, filters: Filters) -> list[Row[Any]]:
+def find_refusals(conn: Connection, filters: Filters) -> list[FoundRefusal]:
     """Refused sends, newest first."""
     if filters.status not in (None, REFUSED):
         return []
@@ -134,7 +194,7 @@ def find_refusals(conn: Connection, filters: Filters) -> list[Row[Any]]:
     if filters.since is not None:
         query = query.where(EVENTS.c.at >= filters.since)
     query = query.order_by(EVENTS.c.at.desc()).limit(filters.limit)
-    return list(conn.execute(query).all())
+    return [FoundRefusal._make(row) for row in conn.execute(query)]
 
 
 def refusal_counts(conn: Connection, since: int, limit: int) -> list[tuple[int, int]]:

@@ -12,14 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
 from smsgate.mobiles import mask_mobile
 from smsgate.story import repository
-from smsgate.story.repository import Filters
+from smsgate.story.repository import (
+    Filters,
+    FoundMessage,
+    FoundRefusal,
+    StoryMessage,
+    WrittenEvent,
+)
 
 PRUNE_CHUNK = 5000
 
@@ -74,14 +80,14 @@ async def message_story(db: Database, msg_id: str, *, show_numbers: bool = False
             return Story(msg_id, _app_key(conn, events[0].app_id), "refused", None, entries)
         entries.insert(0, _accepted(message, show_numbers))
         if message.reported_at is not None:
-            _place(entries, _final(message))
+            _place(entries, _final(message, message.reported_at))
         app_key = _app_key(conn, message.app_id)
         return Story(msg_id, app_key, message.status, message.report_status, entries)
 
     return await db.read(read)
 
 
-def _accepted(message: Row[Any], show_numbers: bool) -> Entry:
+def _accepted(message: StoryMessage, show_numbers: bool) -> Entry:
     details: dict[str, Any] = {
         "kind": message.kind,
         "channel": message.channel,
@@ -94,9 +100,9 @@ def _accepted(message: Row[Any], show_numbers: bool) -> Entry:
     return Entry(message.created_at, "accepted", details, message.request_id)
 
 
-def _final(message: Row[Any]) -> Entry:
+def _final(message: StoryMessage, reported_at: int) -> Entry:
     details = {"status": message.status, "report_status": message.report_status}
-    return Entry(message.reported_at, "final", details)
+    return Entry(reported_at, "final", details)
 
 
 def _place(entries: list[Entry], final: Entry) -> None:
@@ -108,7 +114,7 @@ def _place(entries: list[Entry], final: Entry) -> None:
     entries.insert(position, final)
 
 
-def _event_entry(row: Row[Any], show_numbers: bool) -> Entry:
+def _event_entry(row: WrittenEvent, show_numbers: bool) -> Entry:
     details = json.loads(row.data)
     if show_numbers and row.mobile is not None:  # a refusal's number, kept whole for search
         details["mobile"] = row.mobile
@@ -142,7 +148,7 @@ async def search_messages(
     return await db.read(read)
 
 
-def _found_message(row: Row[Any], show_numbers: bool) -> dict[str, Any]:
+def _found_message(row: FoundMessage, show_numbers: bool) -> dict[str, Any]:
     return {
         "at": row.at,
         "msg_id": row.msg_id,
@@ -157,7 +163,7 @@ def _found_message(row: Row[Any], show_numbers: bool) -> dict[str, Any]:
     }
 
 
-def _found_refusal(row: Row[Any], show_numbers: bool) -> dict[str, Any]:
+def _found_refusal(row: FoundRefusal, show_numbers: bool) -> dict[str, Any]:
     data = json.loads(row.data)
     return {
         "at": row.at,

@@ -1,8 +1,8 @@
 """Queries on templates (built once: see apps/repository.py)."""
 
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from smsgate.db.models import Template, table
 from smsgate.db.review_queue import rows_for_review
@@ -27,14 +27,61 @@ _FOR_SEND = FastSelect(
 )
 
 
+class TemplateForSend(NamedTuple):
+    """What a send needs of a template: owner, type, text, ttl, review status, voice fallback."""
+
+    id: int
+    app_id: int
+    type: int
+    template: str
+    ttl: int
+    status: int  # ReviewState
+    voice_fallback_after: int | None
+    voice_fallback_lang: int | None
+
+
+class TemplateRow(NamedTuple):
+    """A row of `templates`."""
+
+    id: int
+    app_id: int
+    type: int
+    template: str
+    ttl: int
+    remark: str
+    status: int  # ReviewState
+    refuse_reason: str | None
+    created_at: int
+    updated_at: int
+    voice_fallback_after: int | None
+    voice_fallback_lang: int | None
+
+
+class TemplateToReview(NamedTuple):
+    """A row of `templates` with its app's key, as the review commands list it."""
+
+    id: int
+    app_id: int
+    type: int
+    template: str
+    ttl: int
+    remark: str
+    status: int  # ReviewState
+    refuse_reason: str | None
+    created_at: int
+    updated_at: int
+    voice_fallback_after: int | None
+    voice_fallback_lang: int | None
+    app_key: str
+
+
 def insert_template(conn: Connection, values: dict[str, object]) -> int:
     return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def find_template_for_send(conn: Connection, temp_id: int) -> Row[Any] | None:
-    """What a send needs of a template: owner, type, text, ttl and review status."""
-    found: Row[Any] | None = _FOR_SEND.first(conn, {"temp_id": temp_id})
-    return found
+def find_template_for_send(conn: Connection, temp_id: int) -> TemplateForSend | None:
+    rows = _FOR_SEND.rows(conn, {"temp_id": temp_id})
+    return TemplateForSend._make(rows[0]) if rows else None
 
 
 def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, now: int) -> bool:
@@ -48,16 +95,18 @@ def set_review(conn: Connection, temp_id: int, status: int, reason: str | None, 
 
 def find_app_template(
     conn: Connection, app_id: int, temp_id: int, *, for_update: bool = False
-) -> Row[Any] | None:
+) -> TemplateRow | None:
     """The template if it belongs to the app: another app's is as good as none."""
     query = select(TEMPLATES).where(TEMPLATES.c.id == temp_id, TEMPLATES.c.app_id == app_id)
     if for_update:
         query = query.with_for_update()
-    return conn.execute(query).first()
+    row = conn.execute(query).first()
+    return None if row is None else TemplateRow._make(row)
 
 
-def find_template(conn: Connection, temp_id: int) -> Row[Any] | None:
-    return conn.execute(select(TEMPLATES).where(TEMPLATES.c.id == temp_id)).first()
+def find_template(conn: Connection, temp_id: int) -> TemplateRow | None:
+    row = conn.execute(select(TEMPLATES).where(TEMPLATES.c.id == temp_id)).first()
+    return None if row is None else TemplateRow._make(row)
 
 
 def update_template(conn: Connection, temp_id: int, values: dict[str, object]) -> None:
@@ -68,5 +117,7 @@ def delete_template(conn: Connection, temp_id: int) -> None:
     conn.execute(delete(TEMPLATES).where(TEMPLATES.c.id == temp_id))
 
 
-def list_templates(conn: Connection, status: int | None, app_id: int | None) -> list[Row[Any]]:
-    return rows_for_review(conn, TEMPLATES, status, app_id)
+def list_templates(
+    conn: Connection, status: int | None, app_id: int | None
+) -> list[TemplateToReview]:
+    return rows_for_review(conn, TEMPLATES, status, app_id, TemplateToReview._make)

@@ -2,10 +2,10 @@
 version) it expects, so a change that lost a race changes nothing and says so."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import Schedule, table
@@ -66,13 +66,33 @@ class DueSchedule:
     version: int
 
 
+class StoredSchedule(NamedTuple):
+    """A row of `schedules`."""
+
+    id: str
+    app_id: int
+    kind: str  # single, batch
+    temp_id: int
+    sign_id: int | None
+    tag: str | None
+    recipients: str  # JSON: see load_recipients
+    send_at: int
+    status: str  # pending, sent, deleted
+    version: int
+    lease_until: int | None
+    created_at: int
+    updated_at: int
+    sent_at: int | None
+
+
 def insert_schedule(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(insert(SCHEDULES).values(**values))
 
 
-def find_schedule(conn: Connection, app_id: int, schedule_id: str) -> Row[Any] | None:
+def find_schedule(conn: Connection, app_id: int, schedule_id: str) -> StoredSchedule | None:
     """The app's schedule (another app's is not found)."""
-    return conn.execute(_BY_ID, {"schedule_id": schedule_id, "app_id": app_id}).first()
+    row = conn.execute(_BY_ID, {"schedule_id": schedule_id, "app_id": app_id}).first()
+    return None if row is None else StoredSchedule._make(row)
 
 
 def change_pending(
@@ -169,7 +189,7 @@ class ScheduleSearch:
 
 def search_schedules(
     conn: Connection, chosen: ScheduleSearch, limit: int, offset: int
-) -> list[Row[Any]]:
+) -> list[StoredSchedule]:
     """Schedules by send time, latest first, through (status, send_at) or app_id."""
     query = select(SCHEDULES).order_by(SCHEDULES.c.send_at.desc(), SCHEDULES.c.id.desc())
     if chosen.app_id is not None:
@@ -180,9 +200,10 @@ def search_schedules(
         query = query.where(SCHEDULES.c.send_at >= chosen.since)
     if chosen.until is not None:
         query = query.where(SCHEDULES.c.send_at < chosen.until)
-    return list(conn.execute(query.limit(limit).offset(offset)).all())
+    return [StoredSchedule._make(row) for row in conn.execute(query.limit(limit).offset(offset))]
 
 
-def schedule_by_id(conn: Connection, schedule_id: str) -> Row[Any] | None:
+def schedule_by_id(conn: Connection, schedule_id: str) -> StoredSchedule | None:
     """Any app's schedule (the operator sees them all)."""
-    return conn.execute(select(SCHEDULES).where(SCHEDULES.c.id == schedule_id)).first()
+    row = conn.execute(select(SCHEDULES).where(SCHEDULES.c.id == schedule_id)).first()
+    return None if row is None else StoredSchedule._make(row)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import AppAccount, app_by_id, app_keys
@@ -20,7 +20,7 @@ from smsgate.errors import Code, JsmsError
 from smsgate.messages import service
 from smsgate.messages.batch_format import BatchOutcome, Recipient
 from smsgate.messages.schedules import repository
-from smsgate.messages.schedules.repository import DELETED, PENDING, ScheduleSearch
+from smsgate.messages.schedules.repository import DELETED, PENDING, ScheduleSearch, StoredSchedule
 from smsgate.messages.schedules.send_time import format_send_time, parse_send_time, schedule_zone
 from smsgate.messages.service import SendGuard
 from smsgate.mobiles import normalise_mobile
@@ -129,7 +129,7 @@ async def show_schedule(ctx: Context, app: AppAccount, schedule_id: str) -> Sche
     return ScheduleView(row.id, send_time, row.temp_id, recipients)
 
 
-def _require_changeable(row: Row[Any] | None, kind: str | None) -> None:
+def _require_changeable(row: StoredSchedule | None, kind: str | None) -> None:
     if row is None or (kind is not None and row.kind != kind):
         raise JsmsError(Code.INVALID_SCHEDULE_ID)
     if row.status != PENDING:
@@ -259,7 +259,7 @@ async def cancel_schedule(ctx: Context, schedule_id: str) -> str:
     return app.app_key
 
 
-def _line(row: Row[Any], app_key: str) -> ScheduleLine:
+def _line(row: StoredSchedule, app_key: str) -> ScheduleLine:
     return ScheduleLine(
         row.id,
         app_key,

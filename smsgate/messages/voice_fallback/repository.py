@@ -1,12 +1,13 @@
 """Queries on voice fallbacks, and what deciding one reads of its message and code (built once:
 see apps/repository.py). The message and code tables belong to this slice too."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from smsgate.db.leases import lease_claim
 from smsgate.db.models import Message, VerificationCode, VoiceFallback, table
+from smsgate.messages.repository import CodeRow, MessageRow
 
 FALLBACKS = table(VoiceFallback)
 MESSAGES = table(Message)
@@ -56,6 +57,23 @@ _RELEASE_ALL = (
 )
 
 
+class Fallback(NamedTuple):
+    """A row of `voice_fallbacks`."""
+
+    msg_id: str  # the SMS's
+    app_id: int
+    mobile: str  # E.164
+    voice_lang: int
+    sealed_code: str | None  # wiped once decided
+    state: str  # waiting, placed, skipped
+    reason: str | None
+    due_at: int
+    lease_until: int | None
+    call_id: str | None  # the call's message, once placed
+    created_at: int
+    done_at: int | None
+
+
 def insert_fallback(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(_INSERT, values)
 
@@ -89,20 +107,24 @@ def claim_due(conn: Connection, now_ms: int, limit: int, lease_until: int) -> li
     return [row.msg_id for row in conn.execute(_CLAIM, params).all()]
 
 
-def lock_waiting(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_LOCK_WAITING, {"target": msg_id}).first()
+def lock_waiting(conn: Connection, msg_id: str) -> Fallback | None:
+    row = conn.execute(_LOCK_WAITING, {"target": msg_id}).first()
+    return None if row is None else Fallback._make(row)
 
 
-def message_status(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_MESSAGE, {"target": msg_id}).first()
+def message_status(conn: Connection, msg_id: str) -> MessageRow | None:
+    row = conn.execute(_MESSAGE, {"target": msg_id}).first()
+    return None if row is None else MessageRow._make(row)
 
 
-def code_state(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_CODE, {"target": msg_id}).first()
+def code_state(conn: Connection, msg_id: str) -> CodeRow | None:
+    row = conn.execute(_CODE, {"target": msg_id}).first()
+    return None if row is None else CodeRow._make(row)
 
 
-def find_fallback(conn: Connection, msg_id: str) -> Row[Any] | None:
-    return conn.execute(_BY_MSG_ID, {"target": msg_id}).first()
+def find_fallback(conn: Connection, msg_id: str) -> Fallback | None:
+    row = conn.execute(_BY_MSG_ID, {"target": msg_id}).first()
+    return None if row is None else Fallback._make(row)
 
 
 def release_all_leases(conn: Connection) -> int:

@@ -14,18 +14,18 @@ only one. The call's outcome is not reported to the app as a report of an unknow
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from smsgate import clock
 from smsgate.apps.service import app_by_id, debit_quota
 from smsgate.context import Context
 from smsgate.errors import JsmsError
 from smsgate.messages import repository as messages
+from smsgate.messages.repository import MessageRow
 from smsgate.messages.voice_fallback import repository
-from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING
+from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING, Fallback
 from smsgate.msg_ids import new_msg_id
 from smsgate.outbox import repository as outbox
 from smsgate.report_status import ReportStatus
@@ -99,7 +99,7 @@ def sms_finished(conn: Connection, finals: list[tuple[str, int]]) -> None:
 def code_delivery(conn: Connection, msg_id: str) -> CodeDelivery:
     fallback = repository.find_fallback(conn, msg_id)
     target = fallback.call_id if fallback is not None and fallback.state == PLACED else msg_id
-    found = repository.message_status(conn, target)
+    found = None if target is None else repository.message_status(conn, target)
     if found is None:
         return CodeDelivery("sms", None)
     return CodeDelivery(found.channel, found.report_status)
@@ -144,7 +144,7 @@ def _decide(ctx: Context, conn: Connection, *, msg_id: str) -> None:
 
 
 def _needless(
-    ctx: Context, conn: Connection, fallback: Row[Any], sms: Row[Any] | None, now: int
+    ctx: Context, conn: Connection, fallback: Fallback, sms: MessageRow | None, now: int
 ) -> str | None:
     """Why no call is placed, or None when it must be."""
     code = repository.code_state(conn, fallback.msg_id)
@@ -165,7 +165,7 @@ def _needless(
 
 
 def _place_call(
-    ctx: Context, conn: Connection, fallback: Row[Any], reason: str, now: int
+    ctx: Context, conn: Connection, fallback: Fallback, reason: str, now: int
 ) -> str | None:
     """Queue the call; returns why it was not placed instead."""
     try:
@@ -188,7 +188,7 @@ def _place_call(
 
 
 def _call_row(
-    call_id: str, fallback: Row[Any], category: str | None, now: int
+    call_id: str, fallback: Fallback, category: str | None, now: int
 ) -> dict[str, object]:
     return {
         "id": call_id,
