@@ -160,6 +160,11 @@ class SmsgateServer:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def logged_events(self, lines: int = 400) -> list[dict[str, Any]]:
+        """The JSON log lines among the last `lines` of the log (smsgate's own; uvicorn's
+        are plain text), parsed."""
+        return [json.loads(line) for line in self.log_tail(lines).splitlines() if line[:1] == "{"]
+
     def wait_for_log(
         self, start: int, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
     ) -> list[dict[str, Any]]:
