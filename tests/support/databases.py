@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from smsgate.db.engine import Database
 from smsgate.db.migrate import migrate
@@ -84,11 +84,27 @@ async def migrate_url(url: str) -> None:
 
 
 async def truncate_all(url: str) -> None:
-    """Empty every table of a migrated database, identities restarted."""
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    """Empty every table of a migrated database and restart its sequences, as TRUNCATE ...
+    RESTART IDENTITY would.
+
+    DELETE, children first, rather than TRUNCATE: TRUNCATE gives each table and index a new file
+    that PostgreSQL syncs to disk at commit, a third of a second for the whole schema (more on a
+    busy disk), paid before every test; deleting the few rows a test left is a few milliseconds.
+    setval is what a restart does to a sequence, without the new file."""
     db = Database(url)
     try:
-        statement = text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        await db.write(lambda conn: conn.execute(statement))
+        await db.write(_delete_everything)
     finally:
         await db.dispose()
+
+
+def _delete_everything(conn: Connection) -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        conn.execute(table.delete())
+    conn.execute(text(_RESTART_SEQUENCES))
+
+
+_RESTART_SEQUENCES = """
+SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+FROM pg_sequences WHERE schemaname = current_schema()
+"""
