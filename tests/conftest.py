@@ -27,6 +27,7 @@ from tests.support.clock import FrozenClock
 from tests.support.databases import (
     POSTGRES_URL,
     REDIS_URL,
+    create_postgres_database,
     finish_drops,
     migrate_url,
     postgres_execute,
@@ -60,7 +61,7 @@ def postgres_database() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("SMSGATE_TEST_POSTGRES_URL is not set: PostgreSQL runs skipped")
     name = f"smsgate_test_{uuid.uuid4().hex[:12]}"
-    run_apart(postgres_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    run_apart(create_postgres_database(POSTGRES_URL, name))
     url = with_database(POSTGRES_URL, name)
     run_apart(migrate_url(url.replace("postgresql://", "postgresql+asyncpg://", 1)))
     yield url
