@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -177,6 +178,21 @@ def pytest_terminal_summary(
         counts = {o: _backend_results[(name, o)] for o in ("passed", "failed", "skipped")}
         line = ", ".join(f"{n} {o}" for o, n in counts.items())
         terminalreporter.write_line(f"{name}: {line}")
+
+
+# --- logging -----------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """structlog's defaults, with tracebacks rendered plain.
+
+    Unconfigured, structlog renders a logged exception with rich, every frame's local variables
+    included: seconds for each exception a test provokes (a failed send, a crashed batch). The
+    smsgate processes log plain tracebacks (smsgate/logs.py); so does code under test here, until
+    a test configures logging itself."""
+    *processors, _renderer = structlog.get_config()["processors"]
+    renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    structlog.configure(processors=[*processors, renderer])
 
 
 # --- time --------------------------------------------------------------------------------------
