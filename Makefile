@@ -45,10 +45,12 @@ test-peers:
 
 # The suite in parallel processes (pytest-xdist); each module stays on one worker, so a module's
 # server is started once. More workers than cores pay off: most tests wait on sockets, child
-# processes and databases. `--durations` prints the slowest tests.
+# processes and databases. Modules are handed out in collection order (the e2e ones first, see
+# tests/conftest.py), not xdist's most-tests-first, which left the longest modules to the end.
+# `--durations` prints the slowest tests.
 TEST_WORKERS ?= 3
 test: lint speech test-peers
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix smsgate tests bench

@@ -155,6 +155,22 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     finish_drops()  # the e2e servers' databases, dropped in the background
 
 
+# --- order -------------------------------------------------------------------------------------
+
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that start smsgate processes (tests/e2e) first, the in-process ones after,
+    each in its own order.
+
+    Under `--dist loadfile --no-loadscope-reorder` (make test) pytest-xdist hands out modules in
+    this order. The e2e modules are few tests each but the longest modules by far; started
+    last, one of them would keep a worker busy long after the others ran out of work, while the
+    many short in-process modules at the end even out the workers' finishing times."""
+    items.sort(key=lambda item: E2E_DIR not in Path(item.path).resolve().parents)
+
+
 # --- reporting ---------------------------------------------------------------------------------
 
 
