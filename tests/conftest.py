@@ -29,11 +29,11 @@ from tests.support.databases import (
     POSTGRES_URL,
     REDIS_URL,
     create_postgres_database,
+    empty_all_tables,
     finish_drops,
     migrate_url,
     postgres_execute,
     run_apart,
-    truncate_all,
     with_database,
 )
 from tests.support.delivery import Delivery
@@ -81,7 +81,7 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgres_database")
-    await truncate_all(url)
+    await empty_all_tables(url)
     return url
 
 

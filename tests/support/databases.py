@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import Connection, text
 
 from smsgate.db.engine import Database
 from smsgate.db.migrate import migrate
@@ -97,28 +96,30 @@ async def migrate_url(url: str) -> None:
         await db.dispose()
 
 
-async def truncate_all(url: str) -> None:
-    """Empty every table of a migrated database and restart its sequences, as TRUNCATE ...
-    RESTART IDENTITY would.
+async def empty_all_tables(url: str) -> None:
+    """Every table of a migrated database as new: no rows, its file cut to nothing, its
+    sequence restarted; what TRUNCATE ... RESTART IDENTITY leaves, a tenth of its cost.
 
-    DELETE, children first, rather than TRUNCATE: TRUNCATE gives each table and index a new file
-    that PostgreSQL syncs to disk at commit, a third of a second for the whole schema (more on a
-    busy disk), paid before every test; deleting the few rows a test left is a few milliseconds.
-    setval is what a restart does to a sequence, without the new file."""
-    db = Database(url)
+    TRUNCATE gives each of the schema's tables and indexes a new file: a quarter of a second or
+    more before every test. Deleting the few rows a test left and vacuuming is a few
+    milliseconds, and VACUUM cuts a table whose pages are all empty back to no pages, so new
+    rows are stored, and read back by a scan, in the order they were written, as in a new table.
+    (Without it, a later insert fills the space of a deleted row, and rows a test selects
+    without an ORDER BY come back in another order than on a new database.) setval is what a
+    restart does to a sequence."""
+    connection = await asyncpg.connect(url)
     try:
-        await db.write(_delete_everything)
+        async with connection.transaction():
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(f'DELETE FROM "{table.name}"')
+            await connection.execute(_RESTART_SEQUENCES)
+        await connection.execute(_VACUUM)  # outside a transaction, after the deletes committed
     finally:
-        await db.dispose()
-
-
-def _delete_everything(conn: Connection) -> None:
-    for table in reversed(Base.metadata.sorted_tables):
-        conn.execute(table.delete())
-    conn.execute(text(_RESTART_SEQUENCES))
+        await connection.close()
 
 
 _RESTART_SEQUENCES = """
 SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
 FROM pg_sequences WHERE schemaname = current_schema()
 """
+_VACUUM = "VACUUM " + ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
