@@ -31,6 +31,7 @@ from tests.support.databases import (
     create_postgres_database,
     empty_all_tables,
     finish_drops,
+    keep_autovacuum_away,
     migrate_url,
     postgres_execute,
     run_apart,
@@ -65,6 +66,7 @@ def postgres_database() -> Iterator[str]:
     run_apart(create_postgres_database(POSTGRES_URL, name))
     url = with_database(POSTGRES_URL, name)
     run_apart(migrate_url(url.replace("postgresql://", "postgresql+asyncpg://", 1)))
+    run_apart(keep_autovacuum_away(url))
     yield url
     run_apart(postgres_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
