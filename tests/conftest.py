@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -27,11 +28,13 @@ from tests.support.clock import FrozenClock
 from tests.support.databases import (
     POSTGRES_URL,
     REDIS_URL,
+    create_postgres_database,
+    empty_all_tables,
     finish_drops,
+    keep_autovacuum_away,
     migrate_url,
     postgres_execute,
     run_apart,
-    truncate_all,
     with_database,
 )
 from tests.support.delivery import Delivery
@@ -60,9 +63,10 @@ def postgres_database() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("SMSGATE_TEST_POSTGRES_URL is not set: PostgreSQL runs skipped")
     name = f"smsgate_test_{uuid.uuid4().hex[:12]}"
-    run_apart(postgres_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    run_apart(create_postgres_database(POSTGRES_URL, name))
     url = with_database(POSTGRES_URL, name)
     run_apart(migrate_url(url.replace("postgresql://", "postgresql+asyncpg://", 1)))
+    run_apart(keep_autovacuum_away(url))
     yield url
     run_apart(postgres_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -79,7 +83,7 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgres_database")
-    await truncate_all(url)
+    await empty_all_tables(url)
     return url
 
 
@@ -153,6 +157,22 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     finish_drops()  # the e2e servers' databases, dropped in the background
 
 
+# --- order -------------------------------------------------------------------------------------
+
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that start smsgate processes (tests/e2e) first, the in-process ones after,
+    each in its own order.
+
+    Under `--dist loadfile --no-loadscope-reorder` (make test) pytest-xdist hands out modules in
+    this order. The e2e modules are few tests each but the longest modules by far; started
+    last, one of them would keep a worker busy long after the others ran out of work, while the
+    many short in-process modules at the end even out the workers' finishing times."""
+    items.sort(key=lambda item: E2E_DIR not in Path(item.path).resolve().parents)
+
+
 # --- reporting ---------------------------------------------------------------------------------
 
 
@@ -176,6 +196,21 @@ def pytest_terminal_summary(
         counts = {o: _backend_results[(name, o)] for o in ("passed", "failed", "skipped")}
         line = ", ".join(f"{n} {o}" for o, n in counts.items())
         terminalreporter.write_line(f"{name}: {line}")
+
+
+# --- logging -----------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """structlog's defaults, with tracebacks rendered plain.
+
+    Unconfigured, structlog renders a logged exception with rich, every frame's local variables
+    included: seconds for each exception a test provokes (a failed send, a crashed batch). The
+    smsgate processes log plain tracebacks (smsgate/logs.py); so does code under test here, until
+    a test configures logging itself."""
+    *processors, _renderer = structlog.get_config()["processors"]
+    renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    structlog.configure(processors=[*processors, renderer])
 
 
 # --- time --------------------------------------------------------------------------------------

@@ -87,7 +87,9 @@ class CallbackReceiver:
 
     @contextmanager
     def running(self) -> Iterator["CallbackReceiver"]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever looks for a shutdown request once per poll interval (0.5 s unless told):
+        # a short one keeps each test's stop from waiting it out.
+        thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             yield self

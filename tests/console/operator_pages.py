@@ -4,9 +4,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from smsgate.console import accounts
 from smsgate.context import Context
-from tests.console.signing_in import PASSWORD, csrf_of, sign_in
+from tests.console.signing_in import add_operator, csrf_of, sign_in
 
 
 @dataclass
@@ -22,7 +21,7 @@ class Operator:
 
 
 async def signed_in_operator(ctx: Context, client: httpx.AsyncClient) -> Operator:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     assert (await sign_in(client, "ops")).status_code == 303
     page = await client.get("/console/apps")
     return Operator(client, csrf_of(page.text))

@@ -9,19 +9,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smsgate.console import accounts
 from smsgate.context import Context
 from smsgate.delivery.config import load_delivery_config
 from smsgate.delivery.providers.base import OutboundMessage
 from smsgate.delivery.providers.smpp.config import SmppConfig
 from smsgate.delivery.providers.smpp.provider import SmppProvider
-from tests.console.signing_in import PASSWORD, sign_in
+from tests.console.signing_in import add_operator, sign_in
 from tests.delivery.smpp_peer import SmscSimulator
 
 
 @pytest.fixture
 async def operator(ctx: Context, api: httpx.AsyncClient) -> str:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     assert (await sign_in(api, "ops")).status_code == 303
     return "ops"
 

@@ -6,11 +6,10 @@ import re
 import httpx
 import pytest
 
-from smsgate.console import accounts
 from smsgate.context import Context
 from smsgate.templates.service import CODE, create_template
 from tests.api.helpers import code_in, inbox
-from tests.console.signing_in import PASSWORD, sign_in
+from tests.console.signing_in import add_operator, sign_in
 from tests.support.clock import FrozenClock
 from tests.support.delivery import Delivery
 from tests.support.tenants import Tenant, make_tenant
@@ -25,7 +24,7 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 async def operator(ctx: Context, api: httpx.AsyncClient) -> str:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     assert (await sign_in(api, "ops")).status_code == 303
     return "ops"
 

@@ -4,12 +4,11 @@ pulled, by app, number, status and time, in pages; a report links to its message
 import httpx
 import pytest
 
-from smsgate.console import accounts
 from smsgate.context import Context
 from smsgate.messages.replies import inject_reply
 from smsgate.reports.service import set_reply_numbers
 from tests.console.pages import field_time, listed, small_pages
-from tests.console.signing_in import PASSWORD, sign_in
+from tests.console.signing_in import add_operator, sign_in
 from tests.support.clock import FrozenClock
 from tests.support.delivery import Delivery
 from tests.support.tenants import Tenant, make_tenant
@@ -24,7 +23,7 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 async def operator(ctx: Context, api: httpx.AsyncClient) -> str:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     assert (await sign_in(api, "ops")).status_code == 303
     return "ops"
 

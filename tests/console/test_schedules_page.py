@@ -7,13 +7,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from smsgate.console import accounts
 from smsgate.context import Context
 from smsgate.db.models import Schedule
 from smsgate.messages.schedules.send_time import format_send_time, schedule_zone
 from tests.api.helpers import rows
 from tests.console.pages import field_time, listed, small_pages
-from tests.console.signing_in import PASSWORD, csrf_of, sign_in
+from tests.console.signing_in import add_operator, csrf_of, sign_in
 from tests.support.clock import FrozenClock
 from tests.support.tenants import Tenant, make_tenant
 
@@ -22,7 +21,7 @@ HOUR = 3_600_000
 
 @pytest.fixture
 async def operator(ctx: Context, api: httpx.AsyncClient) -> str:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     assert (await sign_in(api, "ops")).status_code == 303
     return "ops"
 

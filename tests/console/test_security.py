@@ -5,9 +5,8 @@ import httpx
 import pytest
 
 from smsgate.apps import service as app_service
-from smsgate.console import accounts
 from smsgate.context import Context
-from tests.console.signing_in import PASSWORD, csrf_of, sign_in
+from tests.console.signing_in import PASSWORD, add_operator, csrf_of, sign_in
 from tests.support.clock import FrozenClock
 
 PAGES = [
@@ -53,7 +52,7 @@ ACTIONS = [
 
 @pytest.fixture
 async def operator(ctx: Context) -> str:
-    await accounts.create_operator(ctx.db, "ops", PASSWORD)
+    await add_operator(ctx)
     return "ops"
 
 

@@ -54,7 +54,8 @@ class _RefusingApp(BaseHTTPRequestHandler):
 @pytest.fixture
 def refusing_app() -> Iterator[str]:
     peer = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingApp)
-    thread = threading.Thread(target=peer.serve_forever, daemon=True)
+    # a short poll interval: shutdown() waits for the loop to look (0.5 s by default)
+    thread = threading.Thread(target=peer.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{peer.server_address[1]}/callback"
     peer.shutdown()
