@@ -71,7 +71,10 @@ async def next_report(
 ) -> None:
     """One write, as soon as `changed` is set or after `every` seconds."""
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(changed.wait(), every)
+        # not wait_for: on Python 3.11 it drops a cancel that comes as `changed` is set, and
+        # this loop ends only when cancelled
+        async with asyncio.timeout(every):
+            await changed.wait()
     changed.clear()
     try:
         await db.write(lambda conn: save_health(conn, breakers, clock.now_ms()))

@@ -127,7 +127,10 @@ class SandboxProvider:
                 wait = 1.0
             self._report_due.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._report_due.wait(), timeout=wait)
+                # not wait_for: on Python 3.11 it drops a cancel that comes as the event is set,
+                # and this loop ends only when cancelled
+                async with asyncio.timeout(wait):
+                    await self._report_due.wait()
 
     async def send_due_reports(self) -> float:
         """Report what is due, through the events as any carrier's reports go; returns seconds

@@ -47,6 +47,27 @@ class Delivered:
     tlvs: tuple[tuple[int, bytes], ...]
 
 
+async def _bind_answer(
+    connecting: "asyncio.Future[smpp34.Smsc]", deadline: float
+) -> smpp34.Smsc | None:
+    """The session a bind under way ends with, waiting for it until `deadline` (loop time);
+    None when the bind fails or takes longer, and is then cancelled.
+
+    A stop must not cancel a bind the SMSC has taken: smpp34 then hands no session out, and
+    neither unbinds the bind nor closes its socket (`Client.stop()` does not either), so the
+    SMSC keeps a bind nobody uses until the process exits."""
+    try:
+        await asyncio.wait(
+            [connecting], timeout=max(deadline - asyncio.get_running_loop().time(), 0)
+        )
+    finally:
+        if not connecting.done():  # a second stop, or no answer in time: give the bind up
+            connecting.cancel()
+    if connecting.cancelled() or connecting.exception() is not None:
+        return None
+    return connecting.result()
+
+
 class Bind:
     def __init__(
         self, config: SmppConfig, number: int, on_deliver: Callable[[Delivered], Awaitable[None]]
@@ -96,6 +117,9 @@ class Bind:
             await self._close()
 
     async def _connect(self) -> None:
+        """Bind, or raise why not (TimeoutError past connect_timeout_seconds). Not with
+        asyncio.wait_for: on Python 3.11 it loses a stop (cancel) that comes as the SMSC's answer
+        lands, and the bind would then read on for ever instead of stopping."""
         config = self._config
         client = smpp34.Client(
             config.host,
@@ -109,7 +133,17 @@ class Bind:
             connect_timeout_ms=int(config.connect_timeout_seconds * 1000),
         )
         self._client = client
-        self._session = await asyncio.wait_for(client.connect(), config.connect_timeout_seconds)
+        connecting = asyncio.ensure_future(client.connect())
+        deadline = asyncio.get_running_loop().time() + config.connect_timeout_seconds
+        try:
+            await asyncio.wait([connecting], timeout=config.connect_timeout_seconds)
+        except asyncio.CancelledError:  # a stop while the bind is under way
+            self._session = await _bind_answer(connecting, deadline)  # for `_close` to unbind
+            raise
+        if not connecting.done():
+            connecting.cancel()
+            raise TimeoutError
+        self._session = connecting.result()
         set_nodelay(peer_port=config.port)  # smpp34 leaves Nagle on: answers would wait ~40 ms
         self.times_bound += 1
         self.ready.set()
@@ -151,7 +185,8 @@ class Bind:
         session, self._session = self._session, None
         if session is not None:
             with contextlib.suppress(smpp34.SmppError, OSError, TimeoutError):
-                await asyncio.wait_for(session.unbind(), UNBIND_TIMEOUT_SECONDS)
+                async with asyncio.timeout(UNBIND_TIMEOUT_SECONDS):
+                    await session.unbind()
             log.info("smpp unbound", bind=self.label)
         await self._stop_client()
 
@@ -159,7 +194,8 @@ class Bind:
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(smpp34.SmppError, OSError, TimeoutError):
-                await asyncio.wait_for(client.stop(), UNBIND_TIMEOUT_SECONDS)
+                async with asyncio.timeout(UNBIND_TIMEOUT_SECONDS):
+                    await client.stop()
 
     async def submit(self, destination: str, part: SubmitPart) -> smpp34.SubmitSmResp:
         """One submit_sm, waiting for a window slot and its TPS turn; BindLost when no
