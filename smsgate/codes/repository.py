@@ -1,12 +1,10 @@
 """Queries on stored verification codes (built once: see apps/repository.py). Every change is
 conditional, so concurrent checks of one code can neither verify it twice nor lose a wrong try."""
 
-from typing import NamedTuple
-
 from sqlalchemy import Connection, bindparam, select, update
 
 from smsgate.db.inserts import FastInsert
-from smsgate.db.models import VerificationCode, table
+from smsgate.db.models import CodeRecord, VerificationCode, table
 
 CODES = table(VerificationCode)
 _INSERT = FastInsert(CODES, ("msg_id", "app_id", "code_hash", "expires_at", "attempts"))
@@ -33,26 +31,15 @@ def insert_code(conn: Connection, values: dict[str, object]) -> None:
     _INSERT.execute(conn, values)
 
 
-class StoredCode(NamedTuple):
-    """A code as kept: its hash only, and what decides whether it may still be checked."""
-
-    msg_id: str
-    app_id: int
-    code_hash: str
-    expires_at: int
-    attempts: int  # wrong tries so far
-    verified_at: int | None
-
-
-def lock_code(conn: Connection, msg_id: str, app_id: int) -> StoredCode | None:
+def lock_code(conn: Connection, msg_id: str, app_id: int) -> CodeRecord | None:
     row = conn.execute(_LOCK, {"code_id": msg_id, "app_id": app_id}).first()
-    return None if row is None else StoredCode._make(row)
+    return None if row is None else CodeRecord._make(row)
 
 
-def find_code(conn: Connection, msg_id: str, app_id: int) -> StoredCode | None:
+def find_code(conn: Connection, msg_id: str, app_id: int) -> CodeRecord | None:
     """The app's code (another app's is as good as none), without locking it."""
     row = conn.execute(_FIND, {"code_id": msg_id, "app_id": app_id}).first()
-    return None if row is None else StoredCode._make(row)
+    return None if row is None else CodeRecord._make(row)
 
 
 def mark_verified(conn: Connection, msg_id: str, max_attempts: int, now_ms: int) -> bool:

@@ -12,7 +12,15 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 
 from smsgate.db.inserts import FastInsert
-from smsgate.db.models import App, Message, ProviderMessageId, VerificationCode, table
+from smsgate.db.models import (
+    App,
+    CodeRecord,
+    Message,
+    MessageRecord,
+    ProviderMessageId,
+    VerificationCode,
+    table,
+)
 from smsgate.db.updates import FastUpdate
 
 MESSAGES = table(Message)
@@ -89,29 +97,6 @@ _LAST_SENDER = (
 _LAST_SENDER_THROUGH = _LAST_SENDER.where(MESSAGES.c.provider == bindparam("provider"))
 
 
-class MessageRow(NamedTuple):
-    """A row of `messages`."""
-
-    id: str
-    app_id: int
-    kind: str  # code, voice_code, notification, marketing (a fallback call: its own kind)
-    channel: str  # sms, voice
-    mobile: str  # E.164
-    template_id: int | None
-    content: str | None  # kept only when it holds no code
-    segments: int
-    quota_category: str | None
-    quota_units: int
-    status: str  # accepted, submitted, delivered, failed
-    report_status: int | None
-    provider: str | None
-    provider_message_id: str | None
-    created_at: int
-    submitted_at: int | None
-    reported_at: int | None
-    request_id: str | None
-
-
 class Finalised(NamedTuple):
     """A message that became final now, with what its report, receipt and callback need."""
 
@@ -132,9 +117,9 @@ def template_of(conn: Connection, msg_id: str) -> int | None:
     return found
 
 
-def find_message(conn: Connection, msg_id: str) -> MessageRow | None:
+def find_message(conn: Connection, msg_id: str) -> MessageRecord | None:
     row = conn.execute(_BY_ID, {"msg_id": msg_id}).first()
-    return None if row is None else MessageRow._make(row)
+    return None if row is None else MessageRecord._make(row)
 
 
 def set_submitted(
@@ -272,21 +257,10 @@ def provider_ids_of(conn: Connection, msg_id: str) -> list[ProviderIdRow]:
     return [ProviderIdRow._make(row) for row in conn.execute(query)]
 
 
-class CodeRow(NamedTuple):
-    """A message's verification code as kept: its hash only."""
-
-    msg_id: str
-    app_id: int
-    code_hash: str
-    expires_at: int
-    attempts: int
-    verified_at: int | None
-
-
-def code_of(conn: Connection, msg_id: str) -> CodeRow | None:
+def code_of(conn: Connection, msg_id: str) -> CodeRecord | None:
     """The verification code row of a code message (None for other messages)."""
     row = conn.execute(select(CODES).where(CODES.c.msg_id == msg_id)).first()
-    return None if row is None else CodeRow._make(row)
+    return None if row is None else CodeRecord._make(row)
 
 
 class ConversionCount(NamedTuple):

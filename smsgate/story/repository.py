@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from smsgate.db.inserts import FastInsert
-from smsgate.db.models import REFUSAL_CONDITION, Message, MessageEvent, table
+from smsgate.db.models import REFUSAL_CONDITION, Message, MessageEvent, MessageRecord, table
 
 EVENTS = table(MessageEvent)
 MESSAGES = table(Message)
@@ -80,29 +80,6 @@ class WrittenEvent(NamedTuple):
     mobile: str | None  # a refusal's
 
 
-class StoryMessage(NamedTuple):
-    """The message row: its acceptance and, once reported, its final status."""
-
-    id: str
-    app_id: int
-    kind: str
-    channel: str
-    mobile: str
-    template_id: int | None
-    content: str | None
-    segments: int
-    quota_category: str | None
-    quota_units: int
-    status: str
-    report_status: int | None
-    provider: str | None
-    provider_message_id: str | None
-    created_at: int
-    submitted_at: int | None
-    reported_at: int | None
-    request_id: str | None
-
-
 class FoundMessage(NamedTuple):
     """A message a search found."""
 
@@ -137,9 +114,9 @@ def events_of(conn: Connection, msg_id: str) -> list[WrittenEvent]:
     return [WrittenEvent._make(row) for row in conn.execute(_EVENTS_OF, {"msg_id": msg_id})]
 
 
-def message_row(conn: Connection, msg_id: str) -> StoryMessage | None:
+def message_row(conn: Connection, msg_id: str) -> MessageRecord | None:
     row = conn.execute(_MESSAGE, {"msg_id": msg_id}).first()
-    return None if row is None else StoryMessage._make(row)
+    return None if row is None else MessageRecord._make(row)
 
 
 def find_messages(conn: Connection, filters: Filters) -> list[FoundMessage]:

@@ -17,13 +17,13 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import app_keys
 from smsgate.db.engine import Database
+from smsgate.db.models import MessageRecord
 from smsgate.mobiles import mask_mobile
 from smsgate.story import repository
 from smsgate.story.repository import (
     Filters,
     FoundMessage,
     FoundRefusal,
-    StoryMessage,
     WrittenEvent,
 )
 
@@ -87,7 +87,7 @@ async def message_story(db: Database, msg_id: str, *, show_numbers: bool = False
     return await db.read(read)
 
 
-def _accepted(message: StoryMessage, show_numbers: bool) -> Entry:
+def _accepted(message: MessageRecord, show_numbers: bool) -> Entry:
     details: dict[str, Any] = {
         "kind": message.kind,
         "channel": message.channel,
@@ -100,7 +100,7 @@ def _accepted(message: StoryMessage, show_numbers: bool) -> Entry:
     return Entry(message.created_at, "accepted", details, message.request_id)
 
 
-def _final(message: StoryMessage, reported_at: int) -> Entry:
+def _final(message: MessageRecord, reported_at: int) -> Entry:
     details = {"status": message.status, "report_status": message.report_status}
     return Entry(reported_at, "final", details)
 

@@ -11,6 +11,7 @@ from smsgate.apps import repository as apps
 from smsgate.callbacks import repository as callbacks
 from smsgate.codes import repository as codes
 from smsgate.console import repository as console
+from smsgate.db.models import CodeRecord, MessageRecord
 from smsgate.devs import repository as devs
 from smsgate.fraud import repository as fraud
 from smsgate.idempotency import repository as idempotency
@@ -35,7 +36,7 @@ WHOLE_ROWS = [
     (apps.AppRow, columns(apps.APPS)),
     (callbacks.CallbackRow, columns(callbacks.CALLBACKS)),
     (callbacks.OutboxLine, columns(callbacks.OUTBOX, "app_key")),
-    (codes.StoredCode, columns(codes.CODES)),
+    (CodeRecord, columns(codes.CODES)),
     (console.OperatorRow, columns(console.OPERATORS)),
     (console.SessionRow, columns(console.SESSIONS, "name")),
     (console.AuditRecord, columns(console.AUDIT)),
@@ -46,36 +47,34 @@ WHOLE_ROWS = [
     (fraud.Decision, columns(fraud.EVENTS)),
     (fraud.Spent, columns(fraud.SPEND)),
     (idempotency.StoredAnswer, columns(idempotency.KEYS)),
-    (messages.MessageRow, columns(messages.MESSAGES)),
+    (MessageRecord, columns(messages.MESSAGES)),
     (messages.MessageWithKey, columns(messages.MESSAGES, "app_key")),
     (messages.ProviderIdRow, columns(messages.PROVIDER_IDS)),
-    (messages.CodeRow, columns(messages.CODES)),
     (schedules.StoredSchedule, columns(schedules.SCHEDULES)),
     (fallbacks.Fallback, columns(fallbacks.FALLBACKS)),
     (reports.KeptReply, columns(reports.REPLIES)),
     (signs.SignToReview, columns(signs.SIGNS, "app_key")),
-    (story.StoryMessage, columns(story.MESSAGES)),
     (templates.TemplateRow, columns(templates.TEMPLATES)),
     (templates.TemplateToReview, columns(templates.TEMPLATES, "app_key")),
 ]
 
 PREBUILT = [
     (apps.AppRow, apps._BY_KEY),
-    (codes.StoredCode, codes._LOCK),
-    (codes.StoredCode, codes._FIND),
+    (CodeRecord, codes._LOCK),
+    (CodeRecord, codes._FIND),
     (devs.DevRow, devs._BY_KEY),
     (devs.DevRow, devs._BY_ID),
     (fraud.PolicyRow, fraud._POLICY.statement),
     (fraud.Attempt, fraud._ATTEMPT_OF),
     (idempotency.StoredAnswer, idempotency._FIND),
-    (messages.MessageRow, messages._BY_ID),
+    (MessageRecord, messages._BY_ID),
     (messages.Finalised, messages._NOT_FINAL),
     (fallbacks.Fallback, fallbacks._LOCK_WAITING),
     (fallbacks.Fallback, fallbacks._BY_MSG_ID),
-    (messages.MessageRow, fallbacks._MESSAGE),
-    (messages.CodeRow, fallbacks._CODE),
+    (MessageRecord, fallbacks._MESSAGE),
+    (CodeRecord, fallbacks._CODE),
     (story.WrittenEvent, story._EVENTS_OF),
-    (story.StoryMessage, story._MESSAGE),
+    (MessageRecord, story._MESSAGE),
     (templates.TemplateForSend, templates._FOR_SEND.statement),
 ]
 

@@ -16,9 +16,11 @@ from smsgate.db.models.delivery import (
 )
 from smsgate.db.models.fraud import FraudAttempt, FraudCount, FraudEvent, FraudPolicy, SpendWindow
 from smsgate.db.models.messages import (
+    CodeRecord,
     IdempotencyKey,
     LimitHit,
     Message,
+    MessageRecord,
     Schedule,
     VerificationCode,
     VoiceFallback,
@@ -42,6 +44,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CallbackEntry",
+    "CodeRecord",
     "ConsoleSession",
     "Dev",
     "FraudAttempt",
@@ -53,6 +56,7 @@ __all__ = [
     "LoginFailure",
     "Message",
     "MessageEvent",
+    "MessageRecord",
     "Operator",
     "OutboxEntry",
     "PendingReport",

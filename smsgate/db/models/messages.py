@@ -2,6 +2,8 @@
 fallbacks, schedules.
 """
 
+from typing import NamedTuple
+
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
@@ -164,3 +166,37 @@ class Schedule(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class MessageRecord(NamedTuple):
+    """A row of `messages`, as the slices that read whole messages get it."""
+
+    id: str
+    app_id: int
+    kind: str  # code, voice_code, notification, marketing (a fallback call: its own kind)
+    channel: str  # sms, voice
+    mobile: str  # E.164
+    template_id: int | None
+    content: str | None  # kept only when it holds no code
+    segments: int
+    quota_category: str | None
+    quota_units: int
+    status: str  # accepted, submitted, delivered, failed
+    report_status: int | None
+    provider: str | None
+    provider_message_id: str | None
+    created_at: int
+    submitted_at: int | None
+    reported_at: int | None
+    request_id: str | None
+
+
+class CodeRecord(NamedTuple):
+    """A code as kept: its hash only, and what decides whether it may still be checked."""
+
+    msg_id: str
+    app_id: int
+    code_hash: str
+    expires_at: int
+    attempts: int  # wrong tries so far
+    verified_at: int | None

@@ -6,8 +6,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from smsgate.db.leases import lease_claim
-from smsgate.db.models import Message, VerificationCode, VoiceFallback, table
-from smsgate.messages.repository import CodeRow, MessageRow
+from smsgate.db.models import (
+    CodeRecord,
+    Message,
+    MessageRecord,
+    VerificationCode,
+    VoiceFallback,
+    table,
+)
 
 FALLBACKS = table(VoiceFallback)
 MESSAGES = table(Message)
@@ -112,14 +118,14 @@ def lock_waiting(conn: Connection, msg_id: str) -> Fallback | None:
     return None if row is None else Fallback._make(row)
 
 
-def message_status(conn: Connection, msg_id: str) -> MessageRow | None:
+def message_status(conn: Connection, msg_id: str) -> MessageRecord | None:
     row = conn.execute(_MESSAGE, {"target": msg_id}).first()
-    return None if row is None else MessageRow._make(row)
+    return None if row is None else MessageRecord._make(row)
 
 
-def code_state(conn: Connection, msg_id: str) -> CodeRow | None:
+def code_state(conn: Connection, msg_id: str) -> CodeRecord | None:
     row = conn.execute(_CODE, {"target": msg_id}).first()
-    return None if row is None else CodeRow._make(row)
+    return None if row is None else CodeRecord._make(row)
 
 
 def find_fallback(conn: Connection, msg_id: str) -> Fallback | None:

@@ -21,9 +21,9 @@ from sqlalchemy import Connection
 from smsgate import clock
 from smsgate.apps.service import app_by_id, debit_quota
 from smsgate.context import Context
+from smsgate.db.models import MessageRecord
 from smsgate.errors import JsmsError
 from smsgate.messages import repository as messages
-from smsgate.messages.repository import MessageRow
 from smsgate.messages.voice_fallback import repository
 from smsgate.messages.voice_fallback.repository import PLACED, SKIPPED, WAITING, Fallback
 from smsgate.msg_ids import new_msg_id
@@ -144,7 +144,7 @@ def _decide(ctx: Context, conn: Connection, *, msg_id: str) -> None:
 
 
 def _needless(
-    ctx: Context, conn: Connection, fallback: Fallback, sms: MessageRow | None, now: int
+    ctx: Context, conn: Connection, fallback: Fallback, sms: MessageRecord | None, now: int
 ) -> str | None:
     """Why no call is placed, or None when it must be."""
     code = repository.code_state(conn, fallback.msg_id)
