@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 SQLITE = SQLiteDialect_pysqlite()
@@ -91,6 +91,23 @@ def execute_many(conn: Connection, statement: DriverSql, rows: Sequence[Values])
             _sqlite(conn).executemany(statement.sql, params)
         return
     _on_cursor(conn, statement, lambda cursor: cursor.executemany(statement.sql, params))
+
+
+def execute_each(
+    conn: Connection,
+    prebuilt: Mapping[str, DriverSql],
+    statement: Executable,
+    rows: Sequence[Values],
+) -> None:
+    """`statement` once for each of `rows`: on the driver where it was `prebuilt` for the
+    connection's dialect, else through SQLAlchemy; nothing for no rows."""
+    if not rows:
+        return
+    compiled = prebuilt.get(conn.dialect.name)
+    if compiled is None:
+        conn.execute(statement, [dict(row) for row in rows])
+        return
+    execute_many(conn, compiled, rows)
 
 
 def _on_cursor(conn: Connection, statement: DriverSql, run: Callable[[Any], object]) -> Rows:

@@ -27,13 +27,7 @@ class FastInsert:
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
         """One row for each of `rows` (an executemany); nothing for none."""
-        if not rows:
-            return
-        compiled = self._compiled.get(conn.dialect.name)
-        if compiled is None:
-            conn.execute(self.statement, [dict(row) for row in rows])
-            return
-        driver.execute_many(conn, compiled, rows)
+        driver.execute_each(conn, self._compiled, self.statement, rows)
 
 
 class FastUpsert:

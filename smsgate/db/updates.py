@@ -34,10 +34,4 @@ class FastUpdate:
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
         """The statement once for each of `rows`; nothing for none."""
-        if not rows:
-            return
-        compiled = self._compiled.get(conn.dialect.name)
-        if compiled is None:
-            conn.execute(self.statement, [dict(row) for row in rows])
-            return
-        driver.execute_many(conn, compiled, rows)
+        driver.execute_each(conn, self._compiled, self.statement, rows)
