@@ -17,8 +17,7 @@ A statement that would need a conversion on a dialect is refused there at import
 the path is the rule) or run through SQLAlchemy (PostgreSQL).
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -77,8 +76,10 @@ def fetch(conn: Connection, statement: DriverSql, values: Values) -> Rows:
     """Run one statement on the connection's driver; the rows it returns, as tuples."""
     params = statement.params(values)
     if conn.dialect.name == "sqlite":
-        with _as_sqlalchemy_errors(conn, statement, None):
+        try:
             rows: Rows = _sqlite(conn).execute(statement.sql, params).fetchall()
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(conn, statement, None, error) from error
         return rows
     return _on_cursor(conn, statement, lambda cursor: cursor.execute(statement.sql, params))
 
@@ -87,8 +88,10 @@ def execute_many(conn: Connection, statement: DriverSql, rows: Sequence[Values])
     """Run one statement for each of `rows` (an executemany) on the connection's driver."""
     params = [statement.params(row) for row in rows]
     if conn.dialect.name == "sqlite":
-        with _as_sqlalchemy_errors(conn, statement, None):
+        try:
             _sqlite(conn).executemany(statement.sql, params)
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(conn, statement, None, error) from error
         return
     _on_cursor(conn, statement, lambda cursor: cursor.executemany(statement.sql, params))
 
@@ -115,31 +118,32 @@ def _on_cursor(conn: Connection, statement: DriverSql, run: Callable[[Any], obje
     assert dbapi_connection is not None
     cursor = dbapi_connection.cursor()
     try:
-        with _as_sqlalchemy_errors(conn, statement, cursor):
-            run(cursor)
-            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+        run(cursor)
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy_error(conn, statement, cursor, error) from error
     finally:
         cursor.close()
 
 
-@contextmanager
-def _as_sqlalchemy_errors(conn: Connection, statement: DriverSql, cursor: Any) -> Iterator[None]:
+def _as_sqlalchemy_error(
+    conn: Connection, statement: DriverSql, cursor: Any, error: Any
+) -> StatementError:
     """A driver error as SQLAlchemy raises it (IntegrityError, OperationalError, ...), parameters
-    hidden; a connection the server dropped is invalidated, so the pool replaces it."""
-    try:
-        yield
-    except conn.dialect.loaded_dbapi.Error as error:
-        dbapi_connection = conn.connection.dbapi_connection
-        if conn.dialect.is_disconnect(error, dbapi_connection, cursor):
-            conn.invalidate(error)
-        raise DBAPIError.instance(
-            statement.sql,
-            None,
-            error,
-            conn.dialect.loaded_dbapi.Error,
-            hide_parameters=True,
-            dialect=conn.dialect,
-        ) from error
+    hidden; a connection the server dropped is invalidated, so the pool replaces it. (A plain
+    `except` at each call rather than a context manager: it costs nothing until an error.)"""
+    dbapi_connection = conn.connection.dbapi_connection
+    if conn.dialect.is_disconnect(error, dbapi_connection, cursor):
+        conn.invalidate(error)
+    wrapped: StatementError = DBAPIError.instance(
+        statement.sql,
+        None,
+        error,
+        conn.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=conn.dialect,
+    )
+    return wrapped
 
 
 def _sqlite(conn: Connection) -> Any:
