@@ -1,6 +1,6 @@
 """Pumping defence and spend caps (smsgate/fraud)."""
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsgate.db.models.base import Base
@@ -32,7 +32,18 @@ class FraudAttempt(Base):
     __table_args__ = (
         Index("ix_fraud_attempts_range", "app_id", "number_range", "at"),
         Index("ix_fraud_attempts_number", "app_id", "country_code", "national", "at"),
-        Index("ix_fraud_attempts_country", "app_id", "country_code", "at"),
+        # Only accepted attempts: the country rule reads no others, and the neighbour count
+        # (app, country, a span of numbers, since) must not be planned onto this index, which
+        # would filter every recent attempt of the country (the planner tied the two before a
+        # fresh table was first analysed).
+        Index(
+            "ix_fraud_attempts_country",
+            "app_id",
+            "country_code",
+            "at",
+            postgresql_where=text("msg_id IS NOT NULL"),
+            sqlite_where=text("msg_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
