@@ -19,7 +19,7 @@ the path is the rule) or run through SQLAlchemy (PostgreSQL).
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -29,6 +29,10 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from smsgate.db import write_queue
+from smsgate.db.write_queue import WriteQueue
+
+T = TypeVar("T")
 SQLITE = SQLiteDialect_pysqlite()
 POSTGRESQL = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 DIALECTS: dict[str, Dialect] = {"sqlite": SQLITE, "postgresql": POSTGRESQL}
@@ -79,9 +83,10 @@ def fetch(conn: Connection, statement: DriverSql, values: Values) -> Rows:
         try:
             rows: Rows = _sqlite(conn).execute(statement.sql, params).fetchall()
         except conn.dialect.loaded_dbapi.Error as error:
-            raise _as_sqlalchemy_error(conn, statement, None, error) from error
+            raise _as_sqlalchemy_error(conn, statement.sql, None, error) from error
         return rows
-    return _on_cursor(conn, statement, lambda cursor: cursor.execute(statement.sql, params))
+    send_queued_writes(conn)
+    return _on_cursor(conn, statement.sql, lambda cursor: cursor.execute(statement.sql, params))
 
 
 def execute_many(conn: Connection, statement: DriverSql, rows: Sequence[Values]) -> None:
@@ -91,9 +96,67 @@ def execute_many(conn: Connection, statement: DriverSql, rows: Sequence[Values])
         try:
             _sqlite(conn).executemany(statement.sql, params)
         except conn.dialect.loaded_dbapi.Error as error:
-            raise _as_sqlalchemy_error(conn, statement, None, error) from error
+            raise _as_sqlalchemy_error(conn, statement.sql, None, error) from error
         return
-    _on_cursor(conn, statement, lambda cursor: cursor.executemany(statement.sql, params))
+    send_queued_writes(conn)
+    _on_cursor(conn, statement.sql, lambda cursor: cursor.executemany(statement.sql, params))
+
+
+def insert(
+    conn: Connection,
+    statement: DriverSql,
+    table: str,
+    rows: Sequence[Values],
+    *,
+    upsert: bool = False,
+) -> None:
+    """INSERT `rows` into `table`: on PostgreSQL inside `Database.write`, queued and sent with
+    the transaction's next statement (db/write_queue.py); elsewhere, or when the queue cannot
+    take them, at once. An `upsert` (of counters) must not bring two rows for one key."""
+    queue = write_queue.queue_of(conn) if conn.dialect.name == "postgresql" else None
+    if queue is not None:
+        if not queue.takes(table, upsert, len(rows)):
+            _send(conn, queue)
+        if queue.takes(table, upsert, len(rows)):
+            queue.add(table, statement.sql, [statement.params(row) for row in rows])
+            return
+    if len(rows) == 1:
+        fetch(conn, statement, rows[0])
+    elif rows:
+        execute_many(conn, statement, rows)
+
+
+def with_queued_writes(work: Callable[[Connection], T]) -> Callable[[Connection], T]:
+    """`work` with its INSERTs queued (PostgreSQL, `Database.write`): the queue is sent when
+    `work` returns, inside its transaction; dropped if it raises."""
+
+    def queued(conn: Connection) -> T:
+        # Kept, not looked up again: a connection invalidated meanwhile refuses `info`.
+        info = conn.info
+        info[write_queue.QUEUE_KEY] = WriteQueue()
+        try:
+            result = work(conn)
+            send_queued_writes(conn)
+            return result
+        finally:
+            info.pop(write_queue.QUEUE_KEY, None)
+
+    return queued
+
+
+def send_queued_writes(conn: Connection, *_event_args: object) -> None:
+    """Send what the transaction queued, before any other statement of it (also SQLAlchemy's:
+    this is the engine's `before_cursor_execute` listener on PostgreSQL)."""
+    queue = write_queue.queue_of(conn)
+    if queue is not None and queue.statements:
+        _send(conn, queue)
+
+
+def _send(conn: Connection, queue: WriteQueue) -> None:
+    taken = queue.take()
+    if taken is not None:
+        sql, values = taken
+        _on_cursor(conn, sql, lambda cursor: cursor.execute(sql, values))
 
 
 def execute_each(
@@ -113,7 +176,7 @@ def execute_each(
     execute_many(conn, compiled, rows)
 
 
-def _on_cursor(conn: Connection, statement: DriverSql, run: Callable[[Any], object]) -> Rows:
+def _on_cursor(conn: Connection, sql: str, run: Callable[[Any], object]) -> Rows:
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
     cursor = dbapi_connection.cursor()
@@ -121,14 +184,12 @@ def _on_cursor(conn: Connection, statement: DriverSql, run: Callable[[Any], obje
         run(cursor)
         return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
     except conn.dialect.loaded_dbapi.Error as error:
-        raise _as_sqlalchemy_error(conn, statement, cursor, error) from error
+        raise _as_sqlalchemy_error(conn, sql, cursor, error) from error
     finally:
         cursor.close()
 
 
-def _as_sqlalchemy_error(
-    conn: Connection, statement: DriverSql, cursor: Any, error: Any
-) -> StatementError:
+def _as_sqlalchemy_error(conn: Connection, sql: str, cursor: Any, error: Any) -> StatementError:
     """A driver error as SQLAlchemy raises it (IntegrityError, OperationalError, ...), parameters
     hidden; a connection the server dropped is invalidated, so the pool replaces it. (A plain
     `except` at each call rather than a context manager: it costs nothing until an error.)"""
@@ -136,7 +197,7 @@ def _as_sqlalchemy_error(
     if conn.dialect.is_disconnect(error, dbapi_connection, cursor):
         conn.invalidate(error)
     wrapped: StatementError = DBAPIError.instance(
-        statement.sql,
+        sql,
         None,
         error,
         conn.dialect.loaded_dbapi.Error,

@@ -4,7 +4,8 @@ of a SQLAlchemy `Connection` that runs inside one transaction.
 Transactions are written as synchronous functions so each backend can run them the fastest way:
 
 - PostgreSQL: on the async engine (asyncpg) through `AsyncConnection.run_sync`; many transactions
-  run at once and the services take the row or advisory locks they need.
+  run at once and the services take the row or advisory locks they need. A write transaction's
+  INSERTs are sent together with its next statement (db/write_queue.py).
 - SQLite: writes on one connection, on the event loop's own thread. Transactions that queue up
   while the loop is busy are committed together at its next turn (group commit); one that fails
   rolls back alone. SQLite allows one writer anyway, so nothing is lost by running them one after
@@ -32,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from smsgate.db import driver
 from smsgate.errors import Code, JsmsError
 
 T = TypeVar("T")
@@ -86,6 +88,10 @@ class Database:
             # Reads without BEGIN and ROLLBACK (two round trips each): under READ COMMITTED,
             # PostgreSQL's default, each statement has its own snapshot either way.
             self._read_engine = self._async_engine.execution_options(isolation_level="AUTOCOMMIT")
+            # A write transaction's queued INSERTs go before any statement SQLAlchemy runs.
+            event.listen(
+                self._async_engine.sync_engine, "before_cursor_execute", driver.send_queued_writes
+            )
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in a transaction that commits when it returns and rolls back if it raises.
@@ -96,7 +102,7 @@ class Database:
             return await self._sqlite.submit(work)
         assert self._async_engine is not None
         async with self._async_engine.begin() as conn:
-            return await conn.run_sync(work)
+            return await conn.run_sync(driver.with_queued_writes(work))
 
     async def read(self, work: Work[T]) -> T:
         """Run `work`, which must not write: on SQLite on one snapshot; on PostgreSQL each
@@ -380,13 +386,13 @@ def _attempt(job: _Job, conn: Connection) -> Outcome:
 
 def normalise_database_url(url: str) -> str:
     """Plain `postgresql://` URLs get the async driver; SQLite always uses the stdlib driver."""
-    for plain, driver in (
+    for plain, with_driver in (
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
         ("sqlite+aiosqlite://", "sqlite://"),
     ):
         if url.startswith(plain):
-            return driver + url[len(plain) :]
+            return with_driver + url[len(plain) :]
     return url
 
 

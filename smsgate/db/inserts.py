@@ -2,7 +2,8 @@
 
 Every send writes three rows (message, code, outbox) and often a fourth (a limit hit). They
 carry only strings, integers and NULLs, which need no type conversion on the way in. They are
-`inline`: nothing is read back (no RETURNING of the new row's id).
+`inline`: nothing is read back (no RETURNING of the new row's id), which is also what lets
+PostgreSQL take a transaction's INSERTs in one round trip (db/write_queue.py).
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -16,18 +17,21 @@ from smsgate.db.upserts import DialectInsert, Upsert
 class FastInsert:
     def __init__(self, table: Table, columns: Sequence[str]) -> None:
         self.statement: Insert = insert(table).values(_bound(columns)).inline()
+        self._table = table.name
         self._compiled = _compiled_per_dialect(lambda _: self.statement, table, columns)
 
     def execute(self, conn: Connection, values: Mapping[str, object]) -> None:
-        compiled = self._compiled.get(conn.dialect.name)
-        if compiled is None:
-            conn.execute(self.statement, dict(values))
-            return
-        driver.fetch(conn, compiled, values)
+        self.execute_many(conn, [values])
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
-        """One row for each of `rows` (an executemany); nothing for none."""
-        driver.execute_each(conn, self._compiled, self.statement, rows)
+        """One row for each of `rows` (an executemany); nothing for none. On PostgreSQL, in a
+        write transaction, sent with its next statement (db/write_queue.py)."""
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            if rows:
+                conn.execute(self.statement, [dict(row) for row in rows])
+            return
+        driver.insert(conn, compiled, self._table, rows)
 
 
 class FastUpsert:
@@ -46,6 +50,8 @@ class FastUpsert:
             )
 
         self._upsert = Upsert(table, count_up)
+        self._table = table.name
+        self._keys = tuple(keys)
         self._compiled = _compiled_per_dialect(self._upsert.statement, table, columns)
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
@@ -53,7 +59,11 @@ class FastUpsert:
         if compiled is None:
             self._upsert.execute(conn, [dict(row) for row in rows])
             return
-        driver.execute_many(conn, compiled, rows)
+        keys = {tuple(row[key] for key in self._keys) for row in rows}
+        if len(keys) < len(rows):  # one row twice: never in one statement (write_queue.py)
+            driver.execute_many(conn, compiled, rows)
+            return
+        driver.insert(conn, compiled, self._table, rows, upsert=True)
 
 
 def _bound(columns: Sequence[str]) -> dict[str, object]:
