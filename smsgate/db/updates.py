@@ -3,6 +3,7 @@ a batch of submit answers or receipts changes one row per message, each with its
 one executemany."""
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Update
 
@@ -22,3 +23,10 @@ class FastUpdate:
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
         """The statement once for each of `rows`; nothing for none."""
         driver.execute_each(conn, self._compiled, self.statement, rows)
+
+    def rows(self, conn: Connection, values: Mapping[str, object]) -> list[tuple[Any, ...]]:
+        """The statement once, for `values`; the rows its RETURNING gives, one per row changed."""
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            return [tuple(row) for row in conn.execute(self.statement, dict(values))]
+        return driver.fetch(conn, compiled, values)

@@ -77,7 +77,7 @@ _CONVERSION = FastSelect(
         COUNTS.c.bucket.between(bindparam("first"), bindparam("last")),
     )
 )
-_ATTEMPT_OF = select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id"))
+_ATTEMPT_OF = FastSelect(select(ATTEMPTS).where(ATTEMPTS.c.msg_id == bindparam("msg_id")))
 _INSERT_ATTEMPT = FastInsert(
     ATTEMPTS, ("app_id", "country_code", "national", "number_range", "at", "msg_id")
 )
@@ -216,8 +216,8 @@ class Attempt(NamedTuple):
 
 
 def attempt_of(conn: Connection, msg_id: str) -> Attempt | None:
-    row = conn.execute(_ATTEMPT_OF, {"msg_id": msg_id}).first()
-    return None if row is None else Attempt._make(row)
+    rows = _ATTEMPT_OF.rows(conn, {"msg_id": msg_id})
+    return Attempt._make(rows[0]) if rows else None
 
 
 def insert_attempt(conn: Connection, values: dict[str, object]) -> None:

@@ -21,6 +21,7 @@ from smsgate.db.models import (
     VerificationCode,
     table,
 )
+from smsgate.db.selects import FastSelect
 from smsgate.db.updates import FastUpdate
 
 MESSAGES = table(Message)
@@ -48,7 +49,9 @@ _INSERT_MESSAGE = FastInsert(
     ),
 )
 _BY_ID = select(MESSAGES).where(MESSAGES.c.id == bindparam("msg_id"))
-_TEMPLATE_OF = select(MESSAGES.c.template_id).where(MESSAGES.c.id == bindparam("msg_id"))
+_TEMPLATE_OF = FastSelect(
+    select(MESSAGES.c.template_id).where(MESSAGES.c.id == bindparam("msg_id"))
+)
 _SUBMITTED = FastUpdate(
     update(MESSAGES)
     .where(MESSAGES.c.id == bindparam("target_id"), MESSAGES.c.status == "accepted")
@@ -113,8 +116,8 @@ def insert_message(conn: Connection, values: dict[str, object]) -> None:
 
 
 def template_of(conn: Connection, msg_id: str) -> int | None:
-    found: int | None = conn.execute(_TEMPLATE_OF, {"msg_id": msg_id}).scalar()
-    return found
+    found: list[int | None] = _TEMPLATE_OF.scalars(conn, {"msg_id": msg_id})
+    return found[0] if found else None
 
 
 def find_message(conn: Connection, msg_id: str) -> MessageRecord | None:

@@ -60,12 +60,12 @@ WHOLE_ROWS = [
 
 PREBUILT = [
     (apps.AppRow, apps._BY_KEY),
-    (CodeRecord, codes._LOCK),
+    (CodeRecord, codes._LOCK.statement),
     (CodeRecord, codes._FIND),
     (devs.DevRow, devs._BY_KEY),
     (devs.DevRow, devs._BY_ID),
     (fraud.PolicyRow, fraud._POLICY.statement),
-    (fraud.Attempt, fraud._ATTEMPT_OF),
+    (fraud.Attempt, fraud._ATTEMPT_OF.statement),
     (idempotency.StoredAnswer, idempotency._FIND),
     (MessageRecord, messages._BY_ID),
     (messages.Finalised, messages._NOT_FINAL),
