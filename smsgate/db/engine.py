@@ -261,9 +261,15 @@ class _Checkpointer:
     fsync: on the event loop that is a stall every few thousand sends. Here it runs every
     `interval` seconds in PASSIVE mode (it never blocks a writer) with the GIL released; the
     connections' own automatic checkpoint stays as a far-off safety net.
+
+    Often, so the WAL stays short: SQLite starts it over only after a checkpoint has copied all
+    of it, and every page lookup searches the WAL's index, which grows with it. Checkpointed
+    once a second under a steady 500 sends a second, commits on the loop stalled for 50-100 ms
+    about once a second (p99 54-62 ms, p50 4.5-6.6 ms); ten times a second, p99 10 ms and p50
+    1.5 ms. A checkpoint with nothing to copy costs next to nothing.
     """
 
-    def __init__(self, path: str, interval: float = 1.0) -> None:
+    def __init__(self, path: str, interval: float = 0.1) -> None:
         self._path = path
         self._interval = interval
         self._stopping = threading.Event()
