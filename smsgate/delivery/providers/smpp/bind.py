@@ -27,6 +27,15 @@ UNBIND_TIMEOUT_SECONDS = 2.0
 # then fails every submit of the bind with ESME_RSYSERR: whole batches fail and the circuit
 # breaker takes the provider out for open_seconds. Events are small; a deep queue is cheap.
 INBOUND_CAPACITY = 100_000
+# deliver_sm awaited at once on a bind. smpp34 hands each awaiter its event through the event
+# loop, one per turn: with a single reader a loop busy accepting sends (a turn of 5-15 ms) took
+# a few hundred receipts a second per bind while a thousand came in, and they piled up until
+# the load stopped. Readers each take the next event; which reads a receipt does not matter.
+CONCURRENT_READS = 8
+
+
+class _SessionEnded(Exception):
+    """One reader saw the session end: the others stop with it."""
 
 
 class BindLost(Exception):
@@ -157,27 +166,38 @@ class Bind:
         assert session is not None
         reason = "bind dropped by the SMSC"
         try:
-            while not isinstance(event := await session.next(), smpp34.Disconnected):
-                delivered = Delivered(
-                    event.source_addr,
-                    event.source_addr_ton,
-                    event.destination_addr,
-                    event.esm_class,
-                    event.data_coding,
-                    event.short_message,
-                    tuple((tlv.tag, tlv.value) for tlv in event.tlvs),
-                )
-                try:
-                    await self._on_deliver(delivered)
-                except Exception:  # one unreadable deliver_sm must not take the bind down
-                    log.exception("smpp deliver_sm not handled", bind=self.label)
-        except Exception as error:  # the bind is unusable; rebinding is the way out
+            async with asyncio.TaskGroup() as readers:
+                for _ in range(CONCURRENT_READS):
+                    readers.create_task(self._read(session))
+        except* _SessionEnded:
+            pass
+        except* Exception as failed:  # the bind is unusable; rebinding is the way out
+            error = failed.exceptions[0]
             reason = f"read failed: {type(error).__name__}: {error}"
             log.warning("smpp read failed", bind=self.label, error=reason)
         self.ready.clear()
         self._session = None
         self.link.down(f"{self.label}: {reason}")
         await self._stop_client()
+
+    async def _read(self, session: smpp34.Smsc) -> None:
+        """One of the bind's readers: each deliver_sm it takes passed on; raises _SessionEnded
+        when the session ends."""
+        while not isinstance(event := await session.next(), smpp34.Disconnected):
+            delivered = Delivered(
+                event.source_addr,
+                event.source_addr_ton,
+                event.destination_addr,
+                event.esm_class,
+                event.data_coding,
+                event.short_message,
+                tuple((tlv.tag, tlv.value) for tlv in event.tlvs),
+            )
+            try:
+                await self._on_deliver(delivered)
+            except Exception:  # one unreadable deliver_sm must not take the bind down
+                log.exception("smpp deliver_sm not handled", bind=self.label)
+        raise _SessionEnded
 
     async def _close(self) -> None:
         """Unbind politely; an SMSC that just closes the socket has unbound too."""
