@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql import ClauseElement, Executable, Select, TableClause, visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from smsgate.db import write_queue
@@ -49,6 +49,9 @@ class DriverSql:
     order: tuple[str, ...]
     # Values the statement carries itself (literals in its WHERE); the rest come with each call.
     fixed: Mapping[str, object]
+    # A SELECT, and the tables it reads: it can carry a write transaction's queued INSERTs of
+    # other tables to PostgreSQL (db/write_queue.py).
+    reads: frozenset[str] | None = None
 
     def params(self, values: Values) -> tuple[object, ...]:
         return tuple(values[name] if name in values else self.fixed[name] for name in self.order)
@@ -73,7 +76,16 @@ def compile_for(statement: ClauseElement, dialect_name: str) -> DriverSql | None
     order = tuple(compiled.positiontup or ())
     binds = compiled.binds
     fixed = {name: binds[name].effective_value for name in order if not binds[name].required}
-    return DriverSql(compiled.string, order, fixed)
+    return DriverSql(compiled.string, order, fixed, _tables_read(statement))
+
+
+def _tables_read(statement: ClauseElement) -> frozenset[str] | None:
+    """Every table a SELECT names, subqueries included; None for any other statement."""
+    if not isinstance(statement, Select):
+        return None
+    return frozenset(
+        element.name for element in visitors.iterate(statement) if isinstance(element, TableClause)
+    )
 
 
 def fetch(conn: Connection, statement: DriverSql, values: Values) -> Rows:
@@ -85,7 +97,14 @@ def fetch(conn: Connection, statement: DriverSql, values: Values) -> Rows:
         except conn.dialect.loaded_dbapi.Error as error:
             raise _as_sqlalchemy_error(conn, statement.sql, None, error) from error
         return rows
-    send_queued_writes(conn)
+    queue = write_queue.queue_of(conn)
+    if queue is not None and queue.statements:
+        if statement.reads is not None and statement.reads.isdisjoint(queue.tables):
+            # One round trip: the SELECT does not read what the INSERTs write, so seeing the
+            # transaction as it was before them (one statement, one snapshot) changes nothing.
+            sql, carried = queue.take_with(statement.sql, params)
+            return _on_cursor(conn, sql, lambda cursor: cursor.execute(sql, carried))
+        _send(conn, queue)
     return _on_cursor(conn, statement.sql, lambda cursor: cursor.execute(statement.sql, params))
 
 
@@ -153,9 +172,8 @@ def send_queued_writes(conn: Connection, *_event_args: object) -> None:
 
 
 def _send(conn: Connection, queue: WriteQueue) -> None:
-    taken = queue.take()
-    if taken is not None:
-        sql, values = taken
+    if queue.statements:
+        sql, values = queue.take_with(None, ())
         _on_cursor(conn, sql, lambda cursor: cursor.execute(sql, values))
 
 

@@ -19,6 +19,10 @@ of one INSERT (a batch: an executemany, as before, which keeps their order and s
 their ids), or more rows in all than a send writes, and the queue is sent first. An upsert of
 counters may bring several rows at once, when no two of them are for one key (PostgreSQL
 refuses to change a row twice in one statement, and counters have no order).
+
+A SELECT that reads none of the queued INSERTs' tables carries them (`WITH ... SELECT ...`) and
+answers with its own rows: it sees the transaction as it was before them, which for the tables
+it reads is all there is to see.
 """
 
 import re
@@ -55,15 +59,17 @@ class WriteQueue:
         self.values.extend(rows)
         self.tables.add(table)
 
-    def take(self) -> tuple[str, tuple[object, ...]] | None:
-        """The queued INSERTs as one statement and its values, emptying the queue; None when
-        nothing is queued."""
-        if not self.statements:
-            return None
-        statements, values = tuple(self.statements), self.values
+    def take_with(
+        self, select: str | None, select_values: tuple[object, ...]
+    ) -> tuple[str, tuple[object, ...]]:
+        """The queued INSERTs as one statement and its values, emptying the queue; with
+        `select`, that SELECT as the statement's own query (its rows are the answer)."""
+        statements, values = self.statements, self.values
+        if select is not None:
+            statements, values = [*statements, select], [*values, select_values]
         self.statements, self.values, self.tables = [], [], set()
         flat = tuple(value for row in values for value in row)
-        return combined(statements, [len(row) for row in values]), flat
+        return combined(tuple(statements), [len(row) for row in values]), flat
 
 
 def combined(statements: tuple[str, ...], counts: list[int]) -> str:

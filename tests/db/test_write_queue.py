@@ -103,6 +103,43 @@ async def test_a_row_and_the_row_that_refers_to_it_are_written_together(
         assert len(sent) == 1 and sent[0].startswith("WITH w0 AS (INSERT INTO messages"), sent
 
 
+async def test_a_read_of_other_tables_carries_the_queued_rows(ctx: Context, tenant: Tenant) -> None:
+    sent: list[str] = []
+    original = driver._on_cursor
+    codes = FastSelect(
+        select(table(VerificationCode).c.msg_id).where(
+            table(VerificationCode).c.app_id == bindparam("app_id")
+        )
+    )
+
+    def counting(conn: Connection, sql: str, run: Any) -> Any:
+        sent.append(sql)
+        return original(conn, sql, run)
+
+    def write(conn: Connection) -> tuple[list[str], list[str]]:
+        INSERT_HIT.execute(conn, {"id": 4, "key": "carried", "at": 1})
+        INSERT_MESSAGE.execute(conn, _message("m-2", tenant.app_id))
+        before = codes.scalars(conn, {"app_id": tenant.app_id})  # carries both
+        INSERT_CODE.execute(conn, _code("m-2", tenant.app_id))
+        return before, codes.scalars(conn, {"app_id": tenant.app_id})  # the code sent first
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(driver, "_on_cursor", counting)
+        assert await ctx.db.write(write) == ([], ["m-2"])
+    assert await ctx.db.read(lambda conn: _hits(conn, "carried")) == [4]
+    if not ctx.db.is_sqlite:
+        shapes = [" ".join(sql.split())[:30] for sql in sent]
+        assert shapes == [
+            "WITH w0 AS (INSERT INTO limit_",  # the hit and the message, with the first read
+            "INSERT INTO verification_codes",  # sent before the read of its table
+            "SELECT verification_codes.msg_",
+        ], sent
+        assert " ".join(sent[0].split()).endswith(
+            "SELECT verification_codes.msg_id FROM verification_codes "
+            "WHERE verification_codes.app_id = $13::INTEGER"
+        ), sent[0]
+
+
 async def test_queued_rows_are_read_back_through_the_driver_and_through_sqlalchemy(
     db: Database,
 ) -> None:
