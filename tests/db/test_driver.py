@@ -3,8 +3,6 @@ the transaction SQLAlchemy began (a rollback takes them back), they read what wa
 driver error reaches the caller as SQLAlchemy's own exception class, as `Connection.execute`
 would raise it."""
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,23 +12,13 @@ from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudCount, LimitHit, table
 from smsgate.db.selects import FastSelect
 from smsgate.db.updates import FastUpdate
+from tests.support.databases import Abandoned
 
 HITS = table(LimitHit)
 INSERT_HIT = FastInsert(HITS, ("id", "key", "at"))
 HITS_OF_KEY = FastSelect(
     select(HITS.c.id, HITS.c.at).where(HITS.c.key == bindparam("key")).order_by(HITS.c.id)
 )
-
-
-class Abandoned(Exception):
-    pass
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def test_rows_written_on_the_driver_are_read_back_and_committed(db: Database) -> None:

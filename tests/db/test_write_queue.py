@@ -3,7 +3,6 @@ go in one statement with the transaction's next one, and every outcome is the on
 INSERTs give: rows, foreign keys, counters, failures and rollbacks; SQLite runs each at once
 and must give the same results."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from smsgate.db.engine import Database
 from smsgate.db.inserts import FastInsert, FastUpsert
 from smsgate.db.models import FraudCount, LimitHit, Message, VerificationCode, table
 from smsgate.db.selects import FastSelect
+from tests.support.databases import Abandoned
 from tests.support.tenants import Tenant
 
 HITS = table(LimitHit)
@@ -42,17 +42,6 @@ INSERT_CODE = FastInsert(
 COUNT = FastUpsert(
     COUNTS, ("app_id", "scope", "bucket", "sent", "verified"), ("app_id", "scope", "bucket")
 )
-
-
-class Abandoned(Exception):
-    pass
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def _message(msg_id: str, app_id: int) -> dict[str, Any]:

@@ -151,3 +151,7 @@ _RESTART_SEQUENCES = """
 SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
 FROM pg_sequences WHERE schemaname = current_schema()
 """
+
+
+class Abandoned(Exception):
+    """Raised inside a transaction to see what a rollback leaves."""
