@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import contextvars
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from smsgate.db import driver
+from smsgate.db.checkpoints import WalCheckpointer
 from smsgate.errors import Code, JsmsError
 
 T = TypeVar("T")
@@ -142,7 +142,7 @@ class _SqliteInline:
         self._flush_scheduled = False
         self._pause = 0.0
         self._lock_wait = lock_wait
-        self._checkpointer = _Checkpointer(path) if path and path != ":memory:" else None
+        self._checkpointer = WalCheckpointer(path) if path and path != ":memory:" else None
 
     async def submit(self, work: Work[T]) -> T:
         loop = asyncio.get_running_loop()
@@ -252,42 +252,6 @@ class _Job:
         # The submitter's context variables (its request id for log lines and the message
         # story): a group runs in the first submitter's context, each job in its own.
         self.context = context
-
-
-class _Checkpointer:
-    """Copies the WAL back into the database file from a thread of its own.
-
-    By default SQLite does it inside whichever COMMIT pushes the WAL past 1000 pages, with an
-    fsync: on the event loop that is a stall every few thousand sends. Here it runs every
-    `interval` seconds in PASSIVE mode (it never blocks a writer) with the GIL released; the
-    connections' own automatic checkpoint stays as a far-off safety net.
-
-    Often, so the WAL stays short: SQLite starts it over only after a checkpoint has copied all
-    of it, and every page lookup searches the WAL's index, which grows with it. Checkpointed
-    once a second under a steady 500 sends a second, commits on the loop stalled for 50-100 ms
-    about once a second (p99 54-62 ms, p50 4.5-6.6 ms); ten times a second, p99 10 ms and p50
-    1.5 ms. A checkpoint with nothing to copy costs next to nothing.
-    """
-
-    def __init__(self, path: str, interval: float = 0.1) -> None:
-        self._path = path
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="smsgate-checkpoint", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._stopping.set()
-            self._thread.join()
-
-    def _run(self) -> None:
-        with contextlib.closing(sqlite3.connect(self._path, timeout=5)) as conn:
-            while not self._stopping.wait(self._interval):
-                with contextlib.suppress(sqlite3.Error):  # busy now: the next round will do
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 Outcome = tuple["asyncio.Future[Any]", bool, Any]
@@ -428,5 +392,5 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         # for in the queue (_SqliteInline), for at most `lock_wait` seconds.
         cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA foreign_keys=ON")
-        # Checkpoints normally come from smsgate's checkpoint thread (see _Checkpointer).
+        # Checkpoints normally come from smsgate's checkpoint thread (db/checkpoints.py).
         cursor.execute("PRAGMA wal_autocheckpoint=20000")
