@@ -37,10 +37,8 @@ def range_refusal(
     settings: Settings, conn: Connection, app_id: int, dest: Destination, now: int
 ) -> str | None:
     """The first range rule that refuses this code, or None."""
-    for number_range in ranges_read(
-        dest, settings.fraud_range_digits, settings.fraud_sequence_distance
-    ):
-        repository.lock(conn, f"fraud:{app_id}:{number_range}")
+    ranges = ranges_read(dest, settings.fraud_range_digits, settings.fraud_sequence_distance)
+    repository.lock_all(conn, [f"fraud:{app_id}:{number_range}" for number_range in ranges])
     velocity = rules_of(settings.fraud_range_limits)
     if velocity:
         since = now - max(rule.window_seconds for rule in velocity) * 1000

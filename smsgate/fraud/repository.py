@@ -106,6 +106,11 @@ def lock(conn: Connection, key: str) -> None:
     locks.lock_key(conn, key)
 
 
+def lock_all(conn: Connection, keys: list[str]) -> None:
+    """`lock` for each of `keys`, in their order, in one statement."""
+    locks.lock_keys(conn, keys)
+
+
 class PolicyRow(NamedTuple):
     """An app's own choices; None in a column: the server's default."""
 
