@@ -77,7 +77,8 @@ def create_app(
     for router in routers:
         # Their plain Starlette routes straight on the app's router: matched by one regular
         # expression each, not through FastAPI's wrapper per included router, which matched a
-        # request twice over every router before it (a third of a verify's CPU).
+        # request twice over every router before it (about 25 µs of a verify's 300; most of
+        # a 404's CPU).
         app.router.routes.extend(router.routes)
     _install_error_handlers(app)
     if settings.console:
