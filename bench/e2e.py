@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import smpp34
 from jasmin import measure_jasmin, print_jasmin
 from scale import wait_until_all_serve
@@ -152,6 +153,7 @@ def measure_smsgate(args: argparse.Namespace, wrk: str, smsc: SmscProcess) -> di
             settings = WrkSettings(1, args.connections, args.duration, 0)
             target = Target(server, "/v1/messages", setup.auth)
             load_started = time.monotonic()
+            load_started_ms = time.time_ns() // 1_000_000
             script = ["message", str(FIRST_MOBILE), str(setup.temp_id)]
             result = run_wrk(wrk, settings, args.duration, target, script, "wrk")
             assert result is not None
@@ -162,7 +164,7 @@ def measure_smsgate(args: argparse.Namespace, wrk: str, smsc: SmscProcess) -> di
                 LOG_COPY.parent.mkdir(exist_ok=True)
                 LOG_COPY.write_bytes((workdir / "smsgate.log").read_bytes())
                 print(f"   smsgate's log: {LOG_COPY}")
-            statuses = message_statuses(workdir, args.database_url is not None)
+            statuses = message_statuses(workdir, args.database_url, load_started_ms)
     reached = final["submits"]
     span = max(final["last"] - final["first"], 1e-9)
     return {
@@ -192,15 +194,28 @@ def wait_for_drain(smsc: SmscProcess, accepted: int) -> dict[str, Any]:
     return report
 
 
-def message_statuses(workdir: Path, external_database: bool) -> dict[str, int]:
-    """Messages by status a few seconds after the drain (receipts applied), on SQLite only."""
-    if external_database:
-        return {}
+STATUSES = "SELECT status, count(*) FROM messages WHERE created_at >= {since} GROUP BY status"
+
+
+def message_statuses(workdir: Path, database_url: str | None, since_ms: int) -> dict[str, int]:
+    """The run's messages (created since `since_ms`) by status a few seconds after the drain:
+    every receipt the SMSC sent should have been applied by then."""
     time.sleep(3)
-    database = workdir / "data" / "smsgate.db"
-    with sqlite3.connect(database) as conn:
-        rows = conn.execute("SELECT status, count(*) FROM messages GROUP BY status").fetchall()
-    return {status: count for status, count in rows}
+    query = STATUSES.format(since=int(since_ms))
+    if database_url is None:
+        with sqlite3.connect(workdir / "data" / "smsgate.db") as conn:
+            rows = conn.execute(query).fetchall()
+        return {status: count for status, count in rows}
+
+    async def read() -> dict[str, int]:
+        url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        connection = await asyncpg.connect(url)
+        try:
+            return {row[0]: row[1] for row in await connection.fetch(query)}
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
 
 
 def main() -> None:
