@@ -167,7 +167,7 @@ def send_queued_writes(conn: Connection, *_event_args: object) -> None:
     """Send what the transaction queued, before any other statement of it (also SQLAlchemy's:
     this is the engine's `before_cursor_execute` listener on PostgreSQL)."""
     queue = write_queue.queue_of(conn)
-    if queue is not None and queue.statements:
+    if queue is not None:
         _send(conn, queue)
 
 

@@ -3,6 +3,8 @@ go in one statement with the transaction's next one, and every outcome is the on
 INSERTs give: rows, foreign keys, counters, failures and rollbacks; SQLite runs each at once
 and must give the same results."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -62,6 +64,21 @@ def _code(msg_id: str, app_id: int) -> dict[str, Any]:
     return {"msg_id": msg_id, "app_id": app_id, "code_hash": "h", "expires_at": 9, "attempts": 0}
 
 
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL of each statement the driver sends while inside (one per round trip)."""
+    sent: list[str] = []
+    original = driver._on_cursor
+
+    def recording(conn: Connection, sql: str, run: Any) -> Any:
+        sent.append(sql)
+        return original(conn, sql, run)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(driver, "_on_cursor", recording)
+        yield sent
+
+
 def _hits(conn: Connection, key: str) -> list[int]:
     return sorted(HITS_OF_KEY.scalars(conn, {"key": key}))
 
@@ -69,20 +86,12 @@ def _hits(conn: Connection, key: str) -> list[int]:
 async def test_a_row_and_the_row_that_refers_to_it_are_written_together(
     ctx: Context, tenant: Tenant
 ) -> None:
-    sent: list[str] = []
-    original = driver._on_cursor
-
-    def counting(conn: Connection, sql: str, run: Any) -> Any:
-        sent.append(sql)
-        return original(conn, sql, run)
-
     def write(conn: Connection) -> None:
         INSERT_MESSAGE.execute(conn, _message("m-1", tenant.app_id))
         INSERT_CODE.execute(conn, _code("m-1", tenant.app_id))
         INSERT_HIT.execute(conn, {"id": 1, "key": "k", "at": 1})
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(driver, "_on_cursor", counting)
+    with statements_sent() as sent:
         await ctx.db.write(write)
     codes = table(VerificationCode)
     found = await ctx.db.read(lambda conn: conn.execute(select(codes.c.msg_id)).scalars().all())
@@ -93,17 +102,11 @@ async def test_a_row_and_the_row_that_refers_to_it_are_written_together(
 
 
 async def test_a_read_of_other_tables_carries_the_queued_rows(ctx: Context, tenant: Tenant) -> None:
-    sent: list[str] = []
-    original = driver._on_cursor
     codes = FastSelect(
         select(table(VerificationCode).c.msg_id).where(
             table(VerificationCode).c.app_id == bindparam("app_id")
         )
     )
-
-    def counting(conn: Connection, sql: str, run: Any) -> Any:
-        sent.append(sql)
-        return original(conn, sql, run)
 
     def write(conn: Connection) -> tuple[list[str], list[str]]:
         INSERT_HIT.execute(conn, {"id": 4, "key": "carried", "at": 1})
@@ -112,8 +115,7 @@ async def test_a_read_of_other_tables_carries_the_queued_rows(ctx: Context, tena
         INSERT_CODE.execute(conn, _code("m-2", tenant.app_id))
         return before, codes.scalars(conn, {"app_id": tenant.app_id})  # the code sent first
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(driver, "_on_cursor", counting)
+    with statements_sent() as sent:
         assert await ctx.db.write(write) == ([], ["m-2"])
     assert await ctx.db.read(lambda conn: _hits(conn, "carried")) == [4]
     if not ctx.db.is_sqlite:
