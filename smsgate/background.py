@@ -39,8 +39,9 @@ def build_worker(ctx: Context) -> DeliveryWorker:
     events = DatabaseEvents(ctx.db)
     if config.is_sandbox_only:
         audio = sandbox_audio(ctx.settings)
-        delay = ctx.settings.sandbox_report_delay
-        return DeliveryWorker(ctx, SandboxProvider(ctx.db, delay, audio=audio, events=events))
+        delay, gather = ctx.settings.sandbox_report_delay, ctx.settings.delivery_gather_seconds
+        sandbox = SandboxProvider(ctx.db, delay, audio=audio, events=events, gather_seconds=gather)
+        return DeliveryWorker(ctx, sandbox)
     env = ProviderEnv(ctx.settings, ctx.db, events)
     providers = {
         name: provider_type(provider.type).build(provider, env)

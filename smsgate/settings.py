@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_lease_seconds: float = 60.0
     outbox_max_attempts: int = 10
+    # After the first new message or receipt, delivery waits this long for more to join its
+    # batch: a pass costs the same few transactions for one message as for sixty-four.
+    delivery_gather_seconds: float = Field(default=0.05, ge=0.0, le=5.0)
     sandbox_report_delay: float = 0.5
 
     # Batch and scheduled SMS (smsgate/messages/batch.py, smsgate/messages/schedules/): bodies

@@ -107,7 +107,11 @@ class DeliveryWorker:
 
     async def _wait_for_work(self, more: bool) -> None:
         """Until a pass ends (room for the next batch) when the outbox has more, or else until
-        a new send wakes the worker or the poll interval passes."""
+        a new send wakes the worker or the poll interval passes.
+
+        A worker woken by a send waits `delivery_gather_seconds` more, so the sends of that
+        time go in one pass: a pass costs a claim and an outcome transaction for one message
+        as for a batch, and a worker in a process of its own is otherwise woken for each."""
         waits: set[asyncio.Future[Any]] = set(self._passes) if more else set()
         if not more:
             waits.add(asyncio.ensure_future(self._ctx.outbox_wakeup.wait()))
@@ -122,6 +126,9 @@ class DeliveryWorker:
         finally:
             for wait in waits - set(self._passes):
                 wait.cancel()
+        gather = self._ctx.settings.delivery_gather_seconds
+        if not more and gather and self._ctx.outbox_wakeup.is_set():
+            await asyncio.sleep(gather)
 
     async def deliver_due(self) -> int:
         """One pass on its own: claim a batch of due rows, hand them to the provider together,

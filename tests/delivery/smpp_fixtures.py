@@ -18,12 +18,14 @@ class RecordingEvents:
 
     def __init__(self) -> None:
         self.received: list[ProviderReport] = []
+        self.report_batches: list[int] = []  # how many reports each call brought
         self.replies: list[InboundSms] = []
         self._changed = asyncio.Condition()
 
     async def reports(self, provider: str, reports: Sequence[ProviderReport]) -> None:
         async with self._changed:
             self.received.extend(reports)
+            self.report_batches.append(len(reports))
             self._changed.notify_all()
 
     async def inbound(self, provider: str, messages: Sequence[InboundSms]) -> None:

@@ -70,6 +70,21 @@ async def test_a_gsm_text_goes_out_as_default_alphabet_and_comes_back_delivered(
     assert (report.provider_message_id, report.report_status) == (submit["message_id"], 4001)
 
 
+async def test_receipts_of_the_gather_time_are_handed_over_together(
+    simulator: SmscSimulator,
+) -> None:
+    """The first receipt waits `gather_seconds` for the others (here they all come within
+    milliseconds), so the events get one batch: one transaction instead of one each."""
+    events = RecordingEvents()
+    config = smpp_config(simulator)
+    messages = [sms(f"code {n}", msg_id=f"m{n}") for n in range(3)]
+    async with running(SmppProvider(config, events, gather_seconds=1.0)) as provider:
+        results = await provider.submit_many(messages)
+        assert all(isinstance(result, Accepted) for result in results)
+        await events.wait_for(lambda: len(events.received) == len(messages))
+    assert events.report_batches == [len(messages)]
+
+
 async def test_chinese_goes_out_as_ucs2(simulator: SmscSimulator) -> None:
     text = "您的验证码是012345，5分钟内有效。😀"
     async with running(SmppProvider(smpp_config(simulator), RecordingEvents())) as provider:

@@ -61,7 +61,14 @@ def build_sandbox(config: SandboxConfig, env: ProviderEnv) -> "SandboxProvider":
     if delay is None:
         delay = env.settings.sandbox_report_delay
     audio = sandbox_audio(env.settings)
-    return SandboxProvider(env.db, delay, name=config.name, audio=audio, events=env.events)
+    return SandboxProvider(
+        env.db,
+        delay,
+        name=config.name,
+        audio=audio,
+        events=env.events,
+        gather_seconds=env.settings.delivery_gather_seconds,
+    )
 
 
 def sandbox_audio(settings: Settings) -> "SandboxAudio":
@@ -79,6 +86,7 @@ class SandboxProvider:
         name: str = "sandbox",
         audio: "SandboxAudio | None" = None,
         events: DeliveryEvents | None = None,
+        gather_seconds: float = 0.0,
     ) -> None:
         self.name = name
         self.link = Link(UP)  # nothing to reach: the inbox is smsgate's own database
@@ -87,6 +95,7 @@ class SandboxProvider:
         self._events = events or DatabaseEvents(db)
         self._report_delay_ms = int(report_delay_seconds * 1000)
         self._report_due = asyncio.Event()
+        self._gather_seconds = gather_seconds
 
     async def submit_many(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         """Every message lands in the inbox in one transaction, except the refused number."""
@@ -134,8 +143,9 @@ class SandboxProvider:
 
     async def send_due_reports(self) -> float:
         """Report what is due, through the events as any carrier's reports go; returns seconds
-        until the next report (at most one). A report is marked sent only once the events have
-        it: a crash in between sends it again, which a final message ignores."""
+        until the next report (at most one), or until `gather_seconds` have passed, so that the
+        reports falling due meanwhile go in the same batch. A report is marked sent only once
+        the events have it: a crash in between sends it again, which a final message ignores."""
         due = await self._db.read(lambda conn: repository.due_inbox_reports(conn, clock.now_ms()))
         if due:
             await self._events.reports(self.name, [ProviderReport(m, s) for m, s in due])
@@ -144,7 +154,7 @@ class SandboxProvider:
         upcoming = await self._db.read(repository.next_inbox_report)
         if upcoming is None:
             return 1.0
-        return min(max((upcoming - clock.now_ms()) / 1000, 0.0), 1.0)
+        return min(max((upcoming - clock.now_ms()) / 1000, self._gather_seconds), 1.0)
 
 
 async def sandbox_inbox(db: Database, mobile: str | None = None) -> list[InboxEntry]:
