@@ -1,6 +1,8 @@
 """Logs never carry codes, secrets or whole numbers, not even inside a traceback or a database
 driver's own message."""
 
+import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator
 
@@ -11,7 +13,7 @@ from sqlalchemy import text
 
 from smsgate.context import Context
 from smsgate.db.engine import Database
-from smsgate.logs import configure_logging
+from smsgate.logs import TurnFlushedLogger, configure_logging
 from tests.api.helpers import assert_error, code_in, inbox
 from tests.db_refusal import refusal, tomorrow_in_shanghai
 from tests.log_capture import fresh_loggers
@@ -119,3 +121,32 @@ def test_the_automatic_format_is_json_unless_a_person_reads_a_terminal(
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("{") is json_lines
     assert "format chosen" in line and "units" in line
+
+
+class CountedFlushes(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+async def test_the_lines_of_one_loop_turn_are_flushed_together() -> None:
+    out = CountedFlushes()
+    logger = TurnFlushedLogger(out)
+    for n in range(3):
+        logger.info(f"line {n}")
+    assert out.getvalue() == "line 0\nline 1\nline 2\n"  # written at once, in order
+    assert out.flushes == 0
+    await asyncio.sleep(0)  # the loop's next turn runs the flush scheduled for it
+    assert out.flushes == 1
+
+
+def test_outside_an_event_loop_every_line_is_flushed() -> None:
+    out = CountedFlushes()
+    logger = TurnFlushedLogger(out)
+    logger.error("one")
+    logger.warning("two")
+    assert (out.getvalue(), out.flushes) == ("one\ntwo\n", 2)
