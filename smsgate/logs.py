@@ -26,7 +26,9 @@ class TurnFlushedLogger:
     def __init__(self, file: TextIO | None = None) -> None:
         self._file = file  # None: whatever sys.stdout is when a line comes (tests replace it)
         self._lock = threading.Lock()  # a line may come from another thread
-        self._flush_due = False
+        # The loop a flush is scheduled on: a loop that stopped before running it leaves it
+        # behind, and the next loop's lines schedule their own.
+        self._flush_due_on: asyncio.AbstractEventLoop | None = None
 
     def msg(self, message: str) -> None:
         with self._lock:
@@ -36,12 +38,12 @@ class TurnFlushedLogger:
         except RuntimeError:
             self._flush()
             return
-        if not self._flush_due:
-            self._flush_due = True
+        if self._flush_due_on is not loop:
+            self._flush_due_on = loop
             loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        self._flush_due = False
+        self._flush_due_on = None
         with self._lock:
             (self._file or sys.stdout).flush()
 

@@ -150,3 +150,21 @@ def test_outside_an_event_loop_every_line_is_flushed() -> None:
     logger.error("one")
     logger.warning("two")
     assert (out.getvalue(), out.flushes) == ("one\ntwo\n", 2)
+
+
+def test_a_flush_an_ended_loop_never_ran_does_not_hold_back_the_next_loops() -> None:
+    out = CountedFlushes()
+    logger = TurnFlushedLogger(out)
+    loop = asyncio.new_event_loop()
+    loop.call_soon(logger.info, "first")  # schedules its flush for the loop's next turn...
+    loop.call_soon(loop.stop)  # ...which never comes
+    loop.run_forever()
+    loop.close()
+    assert out.flushes == 0
+
+    async def second() -> None:
+        logger.info("second")
+        await asyncio.sleep(0)
+
+    asyncio.run(second())
+    assert (out.getvalue(), out.flushes) == ("first\nsecond\n", 1)
