@@ -17,7 +17,7 @@ from smsgate.delivery.events import DatabaseEvents
 from smsgate.delivery.health import report_health
 from smsgate.delivery.providers.base import ProviderEnv
 from smsgate.delivery.providers.registry import provider_type
-from smsgate.delivery.providers.sandbox import SandboxProvider, sandbox_audio
+from smsgate.delivery.providers.sandbox import SandboxConfig, build_sandbox
 from smsgate.delivery.routing import Router
 from smsgate.delivery.worker import DeliveryWorker
 from smsgate.fraud.service import run_pruning as prune_fraud_counters
@@ -36,13 +36,9 @@ HEALTH_EVERY_SECONDS = 5.0
 def build_worker(ctx: Context) -> DeliveryWorker:
     """The worker with the configured providers behind a router, or the sandbox alone."""
     config = load_delivery_config(ctx.settings)
-    events = DatabaseEvents(ctx.db)
+    env = ProviderEnv(ctx.settings, ctx.db, DatabaseEvents(ctx.db))
     if config.is_sandbox_only:
-        audio = sandbox_audio(ctx.settings)
-        delay, gather = ctx.settings.sandbox_report_delay, ctx.settings.delivery_gather_seconds
-        sandbox = SandboxProvider(ctx.db, delay, audio=audio, events=events, gather_seconds=gather)
-        return DeliveryWorker(ctx, sandbox)
-    env = ProviderEnv(ctx.settings, ctx.db, events)
+        return DeliveryWorker(ctx, build_sandbox(SandboxConfig(name="sandbox"), env))
     providers = {
         name: provider_type(provider.type).build(provider, env)
         for name, provider in config.providers.items()
